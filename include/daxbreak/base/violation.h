@@ -1,0 +1,56 @@
+// Violation: one breach of the layout-breaking protocol's guarantees, as the
+// kernel would show it (a WARN) or as the data would show it (a wrong stamp).
+//
+// Lower layers (fs, mm, io) report violations through a ViolationSink; the check
+// layer's Checker implements the sink. Keeping the interface here lets the
+// arrows of DESIGN.md point down only.
+
+#ifndef DAXBREAK_BASE_VIOLATION_H_
+#define DAXBREAK_BASE_VIOLATION_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace daxbreak {
+
+enum class ViolationKind {
+  // dax_disassociate_entry() met a page whose refcount is above idle: the
+  // WARN_ON_ONCE(trunc && !dax_page_is_idle(page)) of fs/dax.c.
+  kBusyPageDisassociated,
+  // A block reached the allocator while its page was still referenced (a DMA
+  // may still land in it).
+  kPinnedBlockFreed,
+  // A DIO completed into a page whose owner (inode, index, association
+  // generation) changed since the page was pinned.
+  kDmaAfterFree,
+  // The data oracle found, in a file block, a stamp that does not belong there.
+  kDataCorruption,
+};
+
+// The stable snake_case name of `kind` ("pinned_block_freed", ...).
+std::string_view ViolationKindName(ViolationKind kind);
+// The kind whose name is `name`, or nullopt.
+std::optional<ViolationKind> ParseViolationKind(std::string_view name);
+
+struct Violation {
+  ViolationKind kind = ViolationKind::kPinnedBlockFreed;
+  uint64_t pfn = 0;          // Device page frame number (4 KiB pages).
+  uint32_t ino = 0;          // Inode number the page belonged to (0: none).
+  uint64_t file_offset = 0;  // Byte offset in that inode.
+  std::string thread;        // Name of the modeled thread that saw it.
+  std::string detail;        // Free text: what was expected, what was found.
+};
+
+// Where violations go. Implementations must be thread-safe: report() is called
+// concurrently from every modeled thread.
+class ViolationSink {
+ public:
+  virtual ~ViolationSink() = default;
+  virtual void report(Violation v) = 0;
+};
+
+}  // namespace daxbreak
+
+#endif  // DAXBREAK_BASE_VIOLATION_H_

@@ -1,0 +1,59 @@
+// Checker: collects every violation the model reports (the ViolationSink of
+// every layer), counts them by kind, keeps the first `cap` in full, and
+// renders them as text or JSON.
+//
+// Thread-safety: thread-safe.
+
+#ifndef DAXBREAK_CHECK_CHECKER_H_
+#define DAXBREAK_CHECK_CHECKER_H_
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "daxbreak/base/violation.h"
+#include "daxbreak/sync/mutex.h"
+#include "daxbreak/sync/thread_annotations.h"
+
+namespace daxbreak {
+
+class Checker : public ViolationSink {
+ public:
+  // Keeps at most `cap` violations in full; counts all of them.
+  explicit Checker(size_t cap = 100);
+
+  // ViolationSink.
+  void report(Violation v) override EXCLUDES(mu_);
+
+  // Violations in all, and of one kind.
+  uint64_t violation_count() const { return total_.load(std::memory_order_acquire); }
+  uint64_t count(ViolationKind kind) const;
+  // Nanoseconds from construction to the first violation; -1 if none.
+  int64_t first_violation_ns() const { return first_ns_.load(std::memory_order_acquire); }
+  // The kept violations, in report order.
+  std::vector<Violation> violations() const EXCLUDES(mu_);
+
+  // {"violation_count": N, "by_kind": {...}, "first_violation_seconds": s|null,
+  //  "violations": [{"kind", "pfn", "ino", "file_offset", "thread", "detail"}...]}
+  nlohmann::json to_json() const;
+  // One line per kept violation, then "... and N more" if capped.
+  std::string to_text() const;
+
+ private:
+  const size_t cap_;
+  const std::chrono::steady_clock::time_point start_;
+  std::atomic<uint64_t> total_{0};
+  std::array<std::atomic<uint64_t>, 4> by_kind_{};
+  std::atomic<int64_t> first_ns_{-1};
+  mutable Mutex mu_{"checker"};
+  std::vector<Violation> kept_ GUARDED_BY(mu_);
+};
+
+}  // namespace daxbreak
+
+#endif  // DAXBREAK_CHECK_CHECKER_H_

@@ -1,0 +1,50 @@
+// BlockAllocator: hands out device pages (pfns) as file blocks. Freed blocks
+// are reused first, last in first out, so that a block freed while a DMA
+// still targets it goes to the next allocation at once and a use-after-free
+// shows in the data immediately (a real allocator only makes that likely).
+//
+// Freeing a block whose page is still referenced above idle is the hazard of
+// PROTOCOL.md section 1; free_block() reports it as pinned_block_freed.
+//
+// Thread-safety: thread-safe.
+
+#ifndef DAXBREAK_FS_BLOCK_ALLOCATOR_H_
+#define DAXBREAK_FS_BLOCK_ALLOCATOR_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "daxbreak/base/status.h"
+#include "daxbreak/base/violation.h"
+#include "daxbreak/mm/page_array.h"
+#include "daxbreak/sync/mutex.h"
+#include "daxbreak/sync/thread_annotations.h"
+
+namespace daxbreak {
+
+class BlockAllocator {
+ public:
+  // Manages pfns [first_pfn, first_pfn + nr_blocks); reports to `sink` (may be
+  // null).
+  BlockAllocator(PageArray* pages, uint64_t first_pfn, uint64_t nr_blocks, ViolationSink* sink);
+
+  // Takes a free block. Errors: kNoSpace when none is left.
+  Status alloc_block(uint64_t* pfn) EXCLUDES(mu_);
+  // Returns `pfn` to the free list. `ino` and `file_offset` (bytes) say whose
+  // block it was, for the report if its page is busy.
+  void free_block(uint64_t pfn, uint32_t ino, uint64_t file_offset) EXCLUDES(mu_);
+  // Free blocks now.
+  uint64_t free_blocks() EXCLUDES(mu_);
+  uint64_t total_blocks() const { return nr_blocks_; }
+
+ private:
+  PageArray* const pages_;
+  const uint64_t nr_blocks_;
+  ViolationSink* const sink_;
+  Mutex mu_{"allocator"};
+  std::vector<uint64_t> free_ GUARDED_BY(mu_);  // A stack: back() is next.
+};
+
+}  // namespace daxbreak
+
+#endif  // DAXBREAK_FS_BLOCK_ALLOCATOR_H_

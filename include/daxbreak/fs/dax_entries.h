@@ -1,0 +1,81 @@
+// DaxEntries: a file's DAX entries (the i_pages xarray of a DAX mapping): file
+// page index -> pfn, with an entry lock bit. The fault handler locks an entry
+// while it maps the page (grab_mapping_entry() .. dax_unlock_entry()); the
+// busy-page scan and truncation wait out locked entries (wait_entry_unlocked()).
+// Models fs/dax.c.
+//
+// Thread-safety: thread-safe; the map is guarded by xa_lock_.
+
+#ifndef DAXBREAK_FS_DAX_ENTRIES_H_
+#define DAXBREAK_FS_DAX_ENTRIES_H_
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "daxbreak/base/violation.h"
+#include "daxbreak/mm/page_array.h"
+#include "daxbreak/sync/mutex.h"
+#include "daxbreak/sync/thread_annotations.h"
+
+namespace daxbreak {
+
+struct DaxEntry {
+  uint64_t pfn = 0;     // The device page, if has_pfn.
+  bool has_pfn = false; // False: an empty (placeholder) or zero-page entry.
+  bool zero = false;    // A zero-page entry (read fault on a hole).
+  bool locked = false;  // The DAX_LOCKED bit.
+};
+
+// One entry removed by dax_delete_mapping_range().
+struct RemovedEntry {
+  uint64_t index = 0;
+  uint64_t pfn = 0;
+};
+
+class DaxEntries {
+ public:
+  DaxEntries() = default;
+  DaxEntries(const DaxEntries&) = delete;
+  DaxEntries& operator=(const DaxEntries&) = delete;
+
+  // grab_mapping_entry(): returns the entry at `index` locked by the caller,
+  // first waiting for another holder to unlock it; creates an empty locked
+  // entry if there is none.
+  DaxEntry grab_mapping_entry(uint64_t index) EXCLUDES(xa_lock_);
+  // dax_insert_entry() + dax_unlock_entry(): stores `entry`'s contents at
+  // `index`, clears the lock bit and wakes waiters. An entry left with no pfn
+  // and not zero is removed (put_unlocked_entry of an empty entry).
+  void dax_unlock_entry(uint64_t index, DaxEntry entry) EXCLUDES(xa_lock_);
+
+  // The scan of dax_layout_busy_page_range(): the pfn of the first entry in
+  // [first, last] (indices, inclusive) whose page is above idle, or 0. A locked
+  // entry is waited for and then looked at again from the same index (never
+  // skipped). The map's lock is dropped only while waiting.
+  uint64_t scan_busy_page(uint64_t first, uint64_t last, const PageArray& pages) EXCLUDES(xa_lock_);
+
+  // dax_delete_mapping_range() (truncate_inode_pages_range for DAX): removes
+  // the entries in [first, last], waiting for locked ones, and disassociates
+  // their pages (dax_disassociate_entry()). A page still above idle is the
+  // WARN of dax_disassociate_entry and is reported to `sink` as
+  // busy_page_disassociated (ino `ino`). Returns what it removed.
+  std::vector<RemovedEntry> dax_delete_mapping_range(uint64_t first, uint64_t last,
+                                                     PageArray& pages, uint32_t ino,
+                                                     ViolationSink* sink) EXCLUDES(xa_lock_);
+
+  // Entries now (for tests and reports).
+  size_t size() EXCLUDES(xa_lock_);
+  // The entry at `index`, if any (a snapshot, for tests).
+  bool lookup(uint64_t index, DaxEntry* out) EXCLUDES(xa_lock_);
+
+ private:
+  // The wait key of the entry at `index` (dax_entry_waitqueue()).
+  const void* entry_key(uint64_t index) const;
+
+  Mutex xa_lock_{"xa_lock"};
+  std::map<uint64_t, DaxEntry> entries_ GUARDED_BY(xa_lock_);
+};
+
+}  // namespace daxbreak
+
+#endif  // DAXBREAK_FS_DAX_ENTRIES_H_

@@ -1,0 +1,73 @@
+// Inode: one file of the modeled DAX file system (ext4's struct inode plus
+// ext4_inode_info, as far as the protocol needs): size, the two locks a
+// layout change takes (i_rwsem, invalidate_lock), the extent map under
+// i_data_sem with its sequence number, the mm-side address space and the DAX
+// entries.
+//
+// Lock order (fs/ext4/inode.c): i_rwsem -> invalidate_lock -> DAX entry lock ->
+// i_data_sem -> xa_lock / allocator.
+//
+// Thread-safety: thread-safe as annotated; fields are public, like the kernel
+// struct, so that the protocol code reads as fs/dax.c does.
+
+#ifndef DAXBREAK_FS_INODE_H_
+#define DAXBREAK_FS_INODE_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "daxbreak/fs/dax_entries.h"
+#include "daxbreak/mm/address_space.h"
+#include "daxbreak/sync/rwsem.h"
+#include "daxbreak/sync/sync_atomic.h"
+#include "daxbreak/sync/thread_annotations.h"
+
+namespace daxbreak {
+
+// The largest file page index (a truncate breaks layouts up to here).
+inline constexpr uint64_t kMaxPageIndex = (1ULL << 32) - 1;
+
+class Inode {
+ public:
+  Inode(uint32_t ino, std::string name) : ino_(ino), name_(std::move(name)), i_mapping_(ino) {}
+  Inode(const Inode&) = delete;
+  Inode& operator=(const Inode&) = delete;
+
+  uint32_t ino() const { return ino_; }
+  const std::string& name() const { return name_; }
+
+  // File size in bytes (i_size_read / i_size_write). Written with i_rwsem held
+  // exclusive, and a shrink also with invalidate_lock exclusive.
+  uint64_t size() const { return i_size_.load("i_size_read"); }
+
+  // The block of file page `pgoff`, if allocated (ext4_map_blocks lookup).
+  bool lookup_block(uint64_t pgoff, uint64_t* pfn) EXCLUDES(i_data_sem_);
+  // Allocated blocks now (for tests and reports).
+  uint64_t nr_blocks() EXCLUDES(i_data_sem_);
+
+  const uint32_t ino_;
+  const std::string name_;
+  // Stops syscall I/O to the file; exclusive across a whole layout change.
+  RwSem i_rwsem_{"i_rwsem"};
+  // The fault lock (mapping->invalidate_lock): faults shared, layout changes
+  // exclusive.
+  RwSem invalidate_lock_{"invalidate_lock"};
+  // Guards the extent map (ext4's i_data_sem).
+  RwSem i_data_sem_{"i_data_sem"};
+  // Bytes.
+  SyncAtomic<uint64_t> i_size_{0};
+  // Bumped whenever the extent map changes (ext4 i_es_seq, xfs
+  // xfs_iomap_inode_sequence), so a cached mapping can tell it went stale.
+  SyncAtomic<uint64_t> i_es_seq_{0};
+  // i_mmap and unmap_mapping_pages().
+  AddressSpace i_mapping_;
+  // The DAX entries (i_pages).
+  DaxEntries i_pages_;
+  // File page -> pfn.
+  std::map<uint64_t, uint64_t> extents_ GUARDED_BY(i_data_sem_);
+};
+
+}  // namespace daxbreak
+
+#endif  // DAXBREAK_FS_INODE_H_

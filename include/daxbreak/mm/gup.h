@@ -1,0 +1,63 @@
+// get_user_pages as the DAX protocol sees it (mm/gup.c): pin_user_pages()
+// with its lockless fast path and its faulting slow path, and
+// unpin_user_pages().
+//
+// GUP-fast (gup_fast_pte_range()): read the PTE without locks, take a page
+// reference, re-read the PTE; if it changed (an unmap zapped it), drop the
+// reference and fall back. The slow path faults the page in, which takes the
+// fault lock (invalidate_lock) shared and therefore blocks behind a layout
+// change, then takes its reference under the page-table lock.
+//
+// Thread-safety: thread-safe.
+
+#ifndef DAXBREAK_MM_GUP_H_
+#define DAXBREAK_MM_GUP_H_
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "daxbreak/base/status.h"
+#include "daxbreak/mm/page_array.h"
+#include "daxbreak/mm/vma.h"
+
+namespace daxbreak {
+
+// gup_flags (a subset of FOLL_*).
+enum GupFlags : uint32_t {
+  FOLL_WRITE = 1u << 0,     // The caller will write the pages (DIO read).
+  FOLL_PIN = 1u << 1,       // A pin (pin_user_pages), not a plain get.
+  FOLL_LONGTERM = 1u << 2,  // A long-term pin (registered buffers, RDMA).
+  FOLL_FAST_ONLY = 1u << 3, // Do not fall back to the slow path.
+};
+
+// One pinned page: its pfn, and its owner when it was pinned (to tell at
+// completion whether the page changed hands under the pin).
+struct PinnedPage {
+  uint64_t pfn = 0;
+  PageOwner owner_at_pin;
+};
+
+// Counters of GUP outcomes; relaxed atomics, for reports.
+struct GupStats {
+  std::atomic<uint64_t> fast_pins{0};      // Pages pinned by the fast path.
+  std::atomic<uint64_t> fast_backoffs{0};  // Fast-path references dropped on a changed PTE.
+  std::atomic<uint64_t> slow_pins{0};      // Pages pinned by the slow path.
+};
+
+// pin_user_pages_fast(): pins `nr_pages` pages from user address `addr`
+// (page-aligned) of `vma` and appends them to `pinned`. On failure nothing
+// stays pinned. Errors: kNotSupported (FOLL_LONGTERM on an fs-dax VMA,
+// check_vma_flags()), kFault (outside the VMA, SIGBUS beyond EOF, or
+// FOLL_FAST_ONLY and a PTE not present), kNoSpace, kInvalidArgument
+// (unaligned address).
+Status pin_user_pages(Vma& vma, uint64_t addr, uint64_t nr_pages, uint32_t gup_flags,
+                      std::vector<PinnedPage>* pinned, GupStats* stats = nullptr);
+
+// unpin_user_pages(): drops one reference on each page; a page reaching idle
+// wakes its waiters.
+void unpin_user_pages(PageArray& pages, const std::vector<PinnedPage>& pinned);
+
+}  // namespace daxbreak
+
+#endif  // DAXBREAK_MM_GUP_H_

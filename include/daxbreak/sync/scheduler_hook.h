@@ -1,0 +1,75 @@
+// The scheduler hook: the one switch that hands all of the model's concurrency
+// to a controlled scheduler (explore mode). Every sync primitive calls it at
+// each operation; with no hook installed (free mode) the primitives run on
+// real OS synchronization at full speed.
+//
+// The hook is per thread: a controlled scheduler installs itself on each
+// modeled thread it runs. Code that runs before or after (set-up, checks)
+// stays in free mode.
+
+#ifndef DAXBREAK_SYNC_SCHEDULER_HOOK_H_
+#define DAXBREAK_SYNC_SCHEDULER_HOOK_H_
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+namespace daxbreak {
+
+// What a modeled thread is about to do at a scheduling point.
+enum class SyncOp : uint8_t {
+  kLock,           // Mutex lock, RwSem down_write.
+  kUnlock,         // Mutex unlock, RwSem up_write.
+  kLockShared,     // RwSem down_read.
+  kUnlockShared,   // RwSem up_read.
+  kWait,           // wait_var_event sleep, entry-lock wait.
+  kWake,           // wake_up_var.
+  kAtomicLoad,     // A read of a SyncAtomic (refcount, PTE, sequence).
+  kAtomicStore,    // A write of a SyncAtomic.
+  kAtomicRmw,      // A read-modify-write of a SyncAtomic.
+  kSyncPoint,      // A named sync point.
+};
+
+// The short name of `op` ("lock", "wake", ...), for traces.
+std::string_view SyncOpName(SyncOp op);
+
+// Interface of a controlled scheduler. Implementations decide, at each call,
+// which modeled thread runs next; calls arrive from the modeled threads
+// themselves, one at a time.
+class SchedulerHook {
+ public:
+  virtual ~SchedulerHook() = default;
+
+  // A scheduling point: the calling thread is about to perform `op` on `obj`;
+  // `what` names the object or point (a static string). Returns when the
+  // scheduler lets the caller run again.
+  virtual void yield(SyncOp op, const void* obj, const char* what) = 0;
+
+  // A scheduling point at which the caller cannot go on until `ready()` holds.
+  // `ready` is evaluated only while no other modeled thread runs. Returns with
+  // ready() true, and no other modeled thread runs until the caller's next
+  // scheduling point, so the caller may act on what ready() saw.
+  virtual void block_until(SyncOp op, const void* obj, const char* what,
+                           const std::function<bool()>& ready) = 0;
+};
+
+namespace sync_internal {
+extern thread_local SchedulerHook* tls_scheduler_hook;
+}  // namespace sync_internal
+
+// The calling thread's hook, or nullptr in free mode.
+inline SchedulerHook* current_scheduler_hook() {
+  return sync_internal::tls_scheduler_hook;
+}
+
+// Installs `hook` (nullptr: free mode) for the calling thread.
+void set_current_scheduler_hook(SchedulerHook* hook);
+
+// A scheduling point with no blocking; a no-op in free mode.
+inline void schedule_point(SyncOp op, const void* obj, const char* what) {
+  if (SchedulerHook* h = current_scheduler_hook()) h->yield(op, obj, what);
+}
+
+}  // namespace daxbreak
+
+#endif  // DAXBREAK_SYNC_SCHEDULER_HOOK_H_

@@ -1,0 +1,68 @@
+// Named sync points, as RocksDB's SyncPoint: code marks places with
+// DAXBREAK_SYNC_POINT("name"); a test loads happens-before pairs {A, B}
+// ("B may not pass until A has") and callbacks, to force one interleaving of
+// real threads. Each point is also a scheduling point in explore mode.
+//
+// When processing is disabled (the default), a sync point costs one relaxed
+// atomic load.
+//
+// Thread-safety: thread-safe. Callbacks run on the thread that reaches the
+// point, with no internal lock held, so they may block or use other primitives.
+
+#ifndef DAXBREAK_SYNC_SYNC_POINT_H_
+#define DAXBREAK_SYNC_SYNC_POINT_H_
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "daxbreak/sync/blocking_core.h"
+
+namespace daxbreak {
+
+class SyncPoint {
+ public:
+  // The process-wide registry.
+  static SyncPoint& instance();
+
+  // Adds happens-before pairs: for each {predecessor, successor}, a thread
+  // reaching `successor` waits until some thread has passed `predecessor`.
+  void load_dependency(const std::vector<std::pair<std::string, std::string>>& pairs);
+  // Runs `callback` each time a thread reaches `point` (after its
+  // predecessors, before it is marked passed). Replaces an earlier one.
+  void set_callback(const std::string& point, std::function<void()> callback);
+  // Starts / stops acting on points (disabled points pass at once).
+  void enable_processing();
+  void disable_processing();
+  // Forgets dependencies, callbacks and passed points, and disables.
+  void reset();
+  // Whether some thread has passed `point` since the last reset().
+  bool passed(const std::string& point) const;
+
+  // What DAXBREAK_SYNC_POINT expands to.
+  static void process_point(const char* point) {
+    schedule_point(SyncOp::kSyncPoint, nullptr, point);
+    if (enabled_.load(std::memory_order_relaxed)) instance().process(point);
+  }
+
+ private:
+  SyncPoint() = default;
+  void process(const char* point);
+
+  static std::atomic<bool> enabled_;
+  BlockingCore core_;
+  // Touched only inside core_ callbacks.
+  std::map<std::string, std::vector<std::string>> predecessors_;
+  std::map<std::string, std::function<void()>> callbacks_;
+  std::set<std::string> passed_;
+};
+
+}  // namespace daxbreak
+
+#define DAXBREAK_SYNC_POINT(name) ::daxbreak::SyncPoint::process_point(name)
+
+#endif  // DAXBREAK_SYNC_SYNC_POINT_H_

@@ -1,0 +1,48 @@
+// Task: the identity of a modeled thread (the kernel's task_struct, as far as
+// daxbreak needs it): a name for reports and traces, and a pending-signal flag
+// that interruptible waits (TASK_INTERRUPTIBLE) honour with EINTR.
+//
+// Thread-safety: name() and set_name() belong to the owning thread;
+// signal_pending(), clear_signal() and send_signal() may be called from any.
+
+#ifndef DAXBREAK_SYNC_TASK_H_
+#define DAXBREAK_SYNC_TASK_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace daxbreak {
+
+class Task {
+ public:
+  // The calling thread's task, created on first use and named "thread-<id>".
+  // It lives as long as the thread; pointers to it must not outlive that.
+  static Task& current();
+
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+  // A small process-unique number, in creation order.
+  uint32_t id() const { return id_; }
+
+  // Whether a signal is pending (signal_pending()).
+  bool signal_pending() const { return sigpending_.load(std::memory_order_acquire); }
+  // Forgets a pending signal, as its delivery on return to user space does.
+  void clear_signal() { sigpending_.store(false, std::memory_order_release); }
+
+ private:
+  friend void send_signal(Task& task);
+  explicit Task(uint32_t id);
+
+  const uint32_t id_;
+  std::string name_;
+  std::atomic<bool> sigpending_{false};
+};
+
+// Marks a signal pending on `task` and wakes it if it sleeps interruptibly
+// (kernel: signal_wake_up()). Interruptible waits then return kInterrupted.
+void send_signal(Task& task);
+
+}  // namespace daxbreak
+
+#endif  // DAXBREAK_SYNC_TASK_H_

@@ -1,0 +1,92 @@
+// The collision scenario: the xfstests generic/503 shape (src/t_mmap_collision.c)
+// plus a data check. A small DAX file (the victim) is mapped shared; DIO
+// threads loop io_uring reads from the disk file into the mapping (pinning its
+// pages) while a layout thread punches holes in it and truncates it down and
+// back up; a writer thread keeps creating, stamping, verifying and unlinking
+// other files, so that every block freed from the victim is reused at once
+// (LIFO allocator) and a DMA that lands after the free shows in another file's
+// bytes. A final oracle pass reads every file.
+//
+// Thread-safety: run_* methods each run on their own thread; counters are
+// relaxed atomics.
+
+#ifndef DAXBREAK_WORKLOAD_COLLISION_H_
+#define DAXBREAK_WORKLOAD_COLLISION_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "daxbreak/base/status.h"
+#include "daxbreak/check/checker.h"
+#include "daxbreak/check/data_oracle.h"
+#include "daxbreak/fs/dax_fs.h"
+#include "daxbreak/io/dio_engine.h"
+#include "daxbreak/io/disk_file.h"
+#include "daxbreak/workload/stress_config.h"
+
+namespace daxbreak {
+
+// Operation counts of a run.
+struct CollisionCounts {
+  std::atomic<uint64_t> dio_reads{0};     // DIO reads submitted into the victim.
+  std::atomic<uint64_t> dio_refused{0};   // Reads refused at pin (SIGBUS past EOF).
+  std::atomic<uint64_t> punch_holes{0};
+  std::atomic<uint64_t> truncates{0};     // Truncate down + back up pairs.
+  std::atomic<uint64_t> files_written{0}; // Writer files created and stamped.
+  std::atomic<uint64_t> pages_written{0};
+  std::atomic<uint64_t> pages_verified{0};
+  std::atomic<uint64_t> errors{0};        // Unexpected errors (see first_error).
+};
+
+class CollisionScenario {
+ public:
+  CollisionScenario(const StressConfig& config, DaxFs* fs, DiskFile* disk, Checker* checker);
+  ~CollisionScenario();
+
+  // Fills the disk with stamped blocks, creates and maps the victim file.
+  // Errors: the fs's and the disk's.
+  Status setup();
+  // One DIO thread's loop, until `stop`: random page ranges of the victim, read
+  // from random disk blocks through `engine`; then drains it.
+  void run_dio(uint32_t id, DioEngine* engine, const std::atomic<bool>& stop);
+  // The layout thread's loop: punch hole, or truncate down and back up.
+  // Stops at `stop` or after config.max_ops operations (then sets `stop`).
+  void run_layout(std::atomic<bool>& stop);
+  // The writer thread's loop: create, stamp, verify, unlink other files.
+  void run_writer(const std::atomic<bool>& stop);
+  // The final oracle pass over every file, after all threads have stopped.
+  void final_check();
+
+  CollisionCounts& counts() { return counts_; }
+  // The first unexpected error a thread met, or OK.
+  Status first_error();
+
+ private:
+  struct WriterFile {
+    std::string name;
+    std::shared_ptr<Inode> inode;
+    uint32_t nr_pages = 0;
+  };
+  void note_error(const Status& s);
+  void verify_file(const WriterFile& file);
+  void verify_victim();
+
+  const StressConfig config_;
+  DaxFs* const fs_;
+  DiskFile* const disk_;
+  Checker* const checker_;
+  DataOracle oracle_;
+  std::shared_ptr<Inode> victim_;
+  std::unique_ptr<Vma> victim_vma_;
+  std::deque<WriterFile> writer_files_;  // Owned by the writer thread, then final_check.
+  CollisionCounts counts_;
+  Mutex error_mu_{"first_error"};
+  Status first_error_ GUARDED_BY(error_mu_);
+};
+
+}  // namespace daxbreak
+
+#endif  // DAXBREAK_WORKLOAD_COLLISION_H_

@@ -1,0 +1,49 @@
+// StressConfig: everything a `daxbreak stress` run is configured by, with its
+// validation. The CLI fills it; tests and examples may fill it directly.
+//
+// Thread-safety: a plain value.
+
+#ifndef DAXBREAK_WORKLOAD_STRESS_CONFIG_H_
+#define DAXBREAK_WORKLOAD_STRESS_CONFIG_H_
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "daxbreak/base/status.h"
+#include "daxbreak/fs/protocol.h"
+
+namespace daxbreak {
+
+struct StressConfig {
+  std::string scenario = "collision";
+  std::string device_path = "daxbreak.pmem";  // --device
+  uint64_t device_bytes = 0;                  // --size; 0: 64 MiB new, or keep.
+  bool force = false;                         // --force
+  std::string disk_path = "daxbreak.disk";    // --disk
+  uint64_t disk_bytes = 16ULL << 20;          // --disk-size
+  uint32_t threads = 2;                       // --threads: DIO threads.
+  std::chrono::nanoseconds duration = std::chrono::seconds(10);  // --duration
+  uint64_t max_ops = 0;                       // --ops: stop after this many layout ops (0: no limit).
+  uint64_t seed = 0;                          // --seed (random when not given).
+  Protocol protocol = Protocol::kFixed;       // --protocol
+  uint32_t queue_depth = 1;                   // --queue-depth: per DIO thread
+                                              // (1: generic/503's synchronous pread).
+  uint32_t victim_pages = 4;                  // --file-pages: size of the mapped file.
+  bool progress = false;                      // Live status line (TTY only).
+
+  // Checks ranges and combinations. Errors: kInvalidArgument naming the
+  // option and the bad value.
+  Status validate() const;
+  // The configuration as JSON (echoed in the report).
+  nlohmann::json to_json() const;
+};
+
+// A seed from the system's random source.
+uint64_t RandomSeed();
+
+}  // namespace daxbreak
+
+#endif  // DAXBREAK_WORKLOAD_STRESS_CONFIG_H_

@@ -1,0 +1,32 @@
+#include "daxbreak/base/violation.h"
+
+#include <array>
+#include <utility>
+
+namespace daxbreak {
+namespace {
+
+constexpr std::array<std::pair<ViolationKind, std::string_view>, 4> kNames = {{
+    {ViolationKind::kBusyPageDisassociated, "busy_page_disassociated"},
+    {ViolationKind::kPinnedBlockFreed, "pinned_block_freed"},
+    {ViolationKind::kDmaAfterFree, "dma_after_free"},
+    {ViolationKind::kDataCorruption, "data_corruption"},
+}};
+
+}  // namespace
+
+std::string_view ViolationKindName(ViolationKind kind) {
+  for (const auto& [k, name] : kNames) {
+    if (k == kind) return name;
+  }
+  return "unknown";
+}
+
+std::optional<ViolationKind> ParseViolationKind(std::string_view name) {
+  for (const auto& [k, n] : kNames) {
+    if (n == name) return k;
+  }
+  return std::nullopt;
+}
+
+}  // namespace daxbreak

@@ -1,0 +1,65 @@
+#include "daxbreak/check/checker.h"
+
+#include <fmt/format.h>
+
+namespace daxbreak {
+
+Checker::Checker(size_t cap) : cap_(cap), start_(std::chrono::steady_clock::now()) {}
+
+void Checker::report(Violation v) {
+  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::steady_clock::now() - start_)
+                             .count();
+  int64_t unset = -1;
+  first_ns_.compare_exchange_strong(unset, now_ns);
+  by_kind_[static_cast<size_t>(v.kind)].fetch_add(1, std::memory_order_relaxed);
+  MutexLock lock(&mu_);
+  total_.fetch_add(1, std::memory_order_release);
+  if (kept_.size() < cap_) kept_.push_back(std::move(v));
+}
+
+uint64_t Checker::count(ViolationKind kind) const {
+  return by_kind_[static_cast<size_t>(kind)].load(std::memory_order_relaxed);
+}
+
+std::vector<Violation> Checker::violations() const {
+  MutexLock lock(&mu_);
+  return kept_;
+}
+
+nlohmann::json Checker::to_json() const {
+  nlohmann::json j;
+  j["violation_count"] = violation_count();
+  nlohmann::json by_kind = nlohmann::json::object();
+  for (size_t k = 0; k < by_kind_.size(); ++k) {
+    by_kind[std::string(ViolationKindName(static_cast<ViolationKind>(k)))] = by_kind_[k].load();
+  }
+  j["by_kind"] = by_kind;
+  const int64_t first = first_violation_ns();
+  j["first_violation_seconds"] = first < 0 ? nlohmann::json(nullptr) : nlohmann::json(first / 1e9);
+  nlohmann::json list = nlohmann::json::array();
+  for (const Violation& v : violations()) {
+    list.push_back({{"kind", ViolationKindName(v.kind)},
+                    {"pfn", v.pfn},
+                    {"ino", v.ino},
+                    {"file_offset", v.file_offset},
+                    {"thread", v.thread},
+                    {"detail", v.detail}});
+  }
+  j["violations"] = list;
+  return j;
+}
+
+std::string Checker::to_text() const {
+  std::string out;
+  const std::vector<Violation> kept = violations();
+  for (const Violation& v : kept) {
+    out += fmt::format("  {:<24} pfn {:<7} ino {:<5} offset {:<9} thread {:<10} {}\n",
+                       ViolationKindName(v.kind), v.pfn, v.ino, v.file_offset, v.thread, v.detail);
+  }
+  const uint64_t total = violation_count();
+  if (total > kept.size()) out += fmt::format("  ... and {} more\n", total - kept.size());
+  return out;
+}
+
+}  // namespace daxbreak

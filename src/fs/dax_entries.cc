@@ -1,0 +1,112 @@
+#include "daxbreak/fs/dax_entries.h"
+
+#include <fmt/format.h>
+
+#include "daxbreak/mm/vma.h"
+#include "daxbreak/pmem/device_header.h"
+#include "daxbreak/sync/task.h"
+#include "daxbreak/sync/wait_var.h"
+
+namespace daxbreak {
+
+const void* DaxEntries::entry_key(uint64_t index) const {
+  // Distinct per (mapping, index); only ever compared and hashed.
+  return reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(this) + (index + 1) * 64);
+}
+
+DaxEntry DaxEntries::grab_mapping_entry(uint64_t index) {
+  MutexLock lock(&xa_lock_);
+  for (;;) {
+    auto it = entries_.find(index);
+    if (it == entries_.end()) {
+      DaxEntry fresh;
+      fresh.locked = true;
+      entries_[index] = fresh;
+      return fresh;
+    }
+    if (!it->second.locked) {
+      it->second.locked = true;
+      return it->second;
+    }
+    wait_entry_unlocked(xa_lock_, entry_key(index));
+  }
+}
+
+void DaxEntries::dax_unlock_entry(uint64_t index, DaxEntry entry) {
+  {
+    MutexLock lock(&xa_lock_);
+    entry.locked = false;
+    if (entry.has_pfn || entry.zero) entries_[index] = entry;
+    else entries_.erase(index);
+  }
+  wake_up_var(entry_key(index));
+}
+
+uint64_t DaxEntries::scan_busy_page(uint64_t first, uint64_t last, const PageArray& pages) {
+  MutexLock lock(&xa_lock_);
+  uint64_t index = first;
+  for (;;) {
+    auto it = entries_.lower_bound(index);
+    if (it == entries_.end() || it->first > last) return 0;
+    index = it->first;
+    if (it->second.locked) {
+      // Wait it out, then look at the same index again (xas_reset()).
+      wait_entry_unlocked(xa_lock_, entry_key(index));
+      continue;
+    }
+    if (it->second.has_pfn && !pages.page_is_idle(it->second.pfn)) return it->second.pfn;
+    ++index;
+  }
+}
+
+std::vector<RemovedEntry> DaxEntries::dax_delete_mapping_range(uint64_t first, uint64_t last,
+                                                               PageArray& pages, uint32_t ino,
+                                                               ViolationSink* sink) {
+  std::vector<RemovedEntry> removed;
+  std::vector<uint64_t> woken;
+  {
+    MutexLock lock(&xa_lock_);
+    uint64_t index = first;
+    for (;;) {
+      auto it = entries_.lower_bound(index);
+      if (it == entries_.end() || it->first > last) break;
+      index = it->first;
+      if (it->second.locked) {
+        wait_entry_unlocked(xa_lock_, entry_key(index));
+        continue;
+      }
+      const DaxEntry e = it->second;
+      entries_.erase(it);
+      woken.push_back(index);
+      if (e.has_pfn) {
+        const uint32_t count = pages.page_ref_count(e.pfn);
+        if (count != pages.idle_refcount() && sink != nullptr) {
+          sink->report(Violation{ViolationKind::kBusyPageDisassociated, e.pfn, ino, index * kPageSize,
+                                 Task::current().name(),
+                                 fmt::format("dax_disassociate_entry WARN: refcount {} (idle {})",
+                                             count, pages.idle_refcount())});
+        }
+        pages.disassociate(e.pfn);
+        removed.push_back(RemovedEntry{index, e.pfn});
+      }
+      ++index;
+    }
+  }
+  for (uint64_t index : woken) wake_up_var(entry_key(index));
+  return removed;
+}
+
+size_t DaxEntries::size() {
+  MutexLock lock(&xa_lock_);
+  return entries_.size();
+}
+
+bool DaxEntries::lookup(uint64_t index, DaxEntry* out) {
+  MutexLock lock(&xa_lock_);
+  auto it = entries_.find(index);
+  if (it == entries_.end()) return false;
+  *out = it->second;
+  return true;
+}
+
+}  // namespace daxbreak

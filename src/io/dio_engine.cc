@@ -1,0 +1,44 @@
+#include "daxbreak/io/dio_engine.h"
+
+#include <fmt/format.h>
+
+#include "daxbreak/pmem/device_header.h"
+#include "daxbreak/sync/task.h"
+
+namespace daxbreak {
+
+Status DioEngine::check_request(uint64_t disk_offset, Vma& vma, uint64_t addr, uint64_t len) const {
+  if (len == 0 || len % kPageSize != 0) {
+    return Status::InvalidArgument(fmt::format("DIO length {} is not a positive multiple of 4096", len));
+  }
+  if (disk_offset % kPageSize != 0 || disk_offset < kPageSize ||
+      disk_offset > disk_->size_bytes() || len > disk_->size_bytes() - disk_offset) {
+    return Status::InvalidArgument(fmt::format(
+        "DIO disk range [{}, +{}) is unaligned, covers the header or leaves the {}-byte disk",
+        disk_offset, len, disk_->size_bytes()));
+  }
+  if (addr % kPageSize != 0 || !vma.contains(addr, len)) {
+    return Status::InvalidArgument(fmt::format("DIO buffer {:#x} +{} is unaligned or outside the VMA", addr, len));
+  }
+  return Status::Ok();
+}
+
+void DioEngine::complete_pages(const std::vector<PinnedPage>& pinned, bool is_read,
+                               uint64_t disk_offset) {
+  for (const PinnedPage& p : pinned) {
+    const PageOwner now = pages_->owner(p.pfn);
+    if (now != p.owner_at_pin && sink_ != nullptr) {
+      sink_->report(Violation{
+          ViolationKind::kDmaAfterFree, p.pfn, p.owner_at_pin.ino,
+          static_cast<uint64_t>(p.owner_at_pin.index) * kPageSize, Task::current().name(),
+          fmt::format("DIO {} at disk offset {} completed into a page pinned as (ino {}, index {}, "
+                      "gen {}) that is now (ino {}, index {}, gen {})",
+                      is_read ? "read" : "write", disk_offset, p.owner_at_pin.ino,
+                      p.owner_at_pin.index, p.owner_at_pin.generation, now.ino, now.index,
+                      now.generation)});
+    }
+  }
+  unpin_user_pages(*pages_, pinned);
+}
+
+}  // namespace daxbreak

@@ -1,0 +1,117 @@
+#include "daxbreak/mm/vma.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "daxbreak/mm/address_space.h"
+
+namespace daxbreak {
+namespace {
+
+// Each VMA gets its own 64 GiB slice of a modeled user address space.
+constexpr uint64_t kUserBase = 0x100000000000ULL;
+constexpr uint64_t kVmaSlice = 1ULL << 36;
+std::atomic<uint64_t> g_next_vma{0};
+
+}  // namespace
+
+Vma::Vma(AddressSpace* mapping, VmOperations* vm_ops, PmemDevice* device, PageArray* pages,
+         uint64_t nr_pages, bool writable, bool fsdax, void* private_data)
+    : mapping_(mapping),
+      vm_ops_(vm_ops),
+      device_(device),
+      pages_(pages),
+      nr_pages_(std::min(nr_pages, kVmaSlice / kPageSize)),
+      writable_(writable),
+      fsdax_(fsdax),
+      private_data_(private_data),
+      vm_start_(kUserBase + g_next_vma.fetch_add(1, std::memory_order_relaxed) * kVmaSlice),
+      ptes_(new SyncAtomic<uint64_t>[nr_pages_]) {
+  mapping_->add_vma(this);
+}
+
+Vma::~Vma() { mapping_->remove_vma(this); }
+
+void Vma::install_pte(uint64_t pgoff, uint64_t pfn, bool write) {
+  WriteLock lock(&ptl_);
+  ptes_[pgoff].store(make_pte(pfn, write), "set_pte");
+}
+
+uint64_t Vma::zap_range(uint64_t first, uint64_t nr) {
+  if (first >= nr_pages_) return 0;
+  const uint64_t end = nr > nr_pages_ - first ? nr_pages_ : first + nr;
+  uint64_t cleared = 0;
+  WriteLock lock(&ptl_);
+  for (uint64_t pgoff = first; pgoff < end; ++pgoff) {
+    if (pte_present(ptes_[pgoff].exchange(0, "pte_clear"))) ++cleared;
+  }
+  return cleared;
+}
+
+Status handle_mm_fault(Vma& vma, uint64_t addr, bool write) {
+  if (!vma.contains(addr, 1)) return Status::Fault(fmt::format("no VMA at {:#x}", addr));
+  if (write && !vma.writable()) return Status::Fault(fmt::format("write to read-only VMA at {:#x}", addr));
+  return vma.vm_ops_->fault(vma, vma.pgoff_of(addr), write);
+}
+
+namespace {
+
+// Copies between user memory and `buf` one page at a time: with the PTL
+// shared, use a present PTE that allows the access; otherwise drop the PTL,
+// fault, and look again.
+template <class Copy>
+Status user_access(Vma& vma, uint64_t addr, uint64_t len, bool write, Copy&& copy) {
+  if (!vma.contains(addr, len)) {
+    return Status::Fault(fmt::format("user access [{:#x}, +{}) outside the VMA", addr, len));
+  }
+  uint64_t done = 0;
+  while (done < len) {
+    const uint64_t cur = addr + done;
+    const uint64_t pgoff = vma.pgoff_of(cur);
+    const uint64_t in_page = cur % kPageSize;
+    const uint64_t chunk = std::min(len - done, kPageSize - in_page);
+    bool copied = false;
+    {
+      ReadLock ptl(&vma.ptl());
+      const uint64_t pte = vma.pte(pgoff).load("user_access:pte");
+      if (Vma::pte_present(pte) && (!write || Vma::pte_write(pte))) {
+        const uint64_t pfn = Vma::pte_pfn(pte);
+        char* page = pfn == kZeroPfn ? nullptr : vma.device()->page_address(pfn);
+        copy(page, in_page, done, chunk);
+        copied = true;
+      }
+    }
+    if (copied) {
+      done += chunk;
+      continue;
+    }
+    Status s = handle_mm_fault(vma, cur, write);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status user_load(Vma& vma, uint64_t addr, void* buf, uint64_t len) {
+  char* out = static_cast<char*>(buf);
+  return user_access(vma, addr, len, /*write=*/false,
+                     [&](const char* page, uint64_t in_page, uint64_t done, uint64_t chunk) {
+                       if (page == nullptr) std::memset(out + done, 0, chunk);
+                       else std::memcpy(out + done, page + in_page, chunk);
+                     });
+}
+
+Status user_store(Vma& vma, uint64_t addr, const void* buf, uint64_t len) {
+  if (!vma.writable()) return Status::Fault(fmt::format("store to read-only VMA at {:#x}", addr));
+  const char* in = static_cast<const char*>(buf);
+  return user_access(vma, addr, len, /*write=*/true,
+                     [&](char* page, uint64_t in_page, uint64_t done, uint64_t chunk) {
+                       std::memcpy(page + in_page, in + done, chunk);
+                     });
+}
+
+}  // namespace daxbreak

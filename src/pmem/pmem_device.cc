@@ -1,0 +1,239 @@
+#include "daxbreak/pmem/pmem_device.h"
+
+#include <fcntl.h>
+#include <libpmem2.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "daxbreak/pmem/path_claim.h"
+
+namespace daxbreak {
+namespace {
+
+constexpr uint64_t kDefaultDeviceBytes = 64ULL << 20;
+constexpr uint64_t kMinDeviceBytes = 1ULL << 20;
+
+// libpmem2's message for the call that just failed, copied at once (it is
+// thread-local and overwritten by later calls).
+Status Pmem2Error(int rc, std::string_view what, const std::string& path) {
+  const std::string msg = pmem2_errormsg();
+  return Status::Environment(fmt::format("{} on '{}' failed ({}): {}", what, path, rc, msg));
+}
+
+Status ValidateSize(uint64_t bytes, std::string_view origin) {
+  if (bytes % kPageSize != 0) {
+    return Status::InvalidArgument(
+        fmt::format("{} {} is not a multiple of the 4096-byte page size", origin, bytes));
+  }
+  if (bytes < kMinDeviceBytes) {
+    return Status::InvalidArgument(fmt::format("{} {} is below the 1 MiB minimum", origin, bytes));
+  }
+  return Status::Ok();
+}
+
+bool ProbeMapSync(int fd) {
+  void* p = mmap(nullptr, kPageSize, PROT_READ | PROT_WRITE, MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0);
+  if (p == MAP_FAILED) return false;
+  munmap(p, kPageSize);
+  return true;
+}
+
+StoreGranularity FromPmem2(pmem2_granularity g) {
+  switch (g) {
+    case PMEM2_GRANULARITY_BYTE: return StoreGranularity::kByte;
+    case PMEM2_GRANULARITY_CACHE_LINE: return StoreGranularity::kCacheLine;
+    case PMEM2_GRANULARITY_PAGE: return StoreGranularity::kPage;
+  }
+  return StoreGranularity::kPage;
+}
+
+}  // namespace
+
+std::string_view DeviceKindName(DeviceKind kind) {
+  switch (kind) {
+    case DeviceKind::kRegularFile: return "regular-file";
+    case DeviceKind::kDaxFile: return "fs-dax-file";
+    case DeviceKind::kDeviceDax: return "device-dax";
+  }
+  return "?";
+}
+
+std::string_view StoreGranularityName(StoreGranularity g) {
+  switch (g) {
+    case StoreGranularity::kByte: return "BYTE";
+    case StoreGranularity::kCacheLine: return "CACHE_LINE";
+    case StoreGranularity::kPage: return "PAGE";
+  }
+  return "?";
+}
+
+Status PmemDevice::Open(const PmemDeviceOptions& options, std::unique_ptr<PmemDevice>* out) {
+  if (options.size_bytes != 0) {
+    Status s = ValidateSize(options.size_bytes, "--size");
+    if (!s.ok()) return s;
+  }
+  std::unique_ptr<PmemDevice> dev(new PmemDevice());
+  dev->path_ = options.path;
+  const uint64_t create_bytes = options.size_bytes != 0 ? options.size_bytes : kDefaultDeviceBytes;
+
+  struct stat st {};
+  bool fresh = false;
+  if (stat(options.path.c_str(), &st) != 0) {
+    if (errno != ENOENT) return Status::FromErrno(errno, fmt::format("stat '{}'", options.path));
+    dev->fd_ = open(options.path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (dev->fd_ < 0) return Status::FromErrno(errno, fmt::format("create '{}'", options.path));
+    fresh = true;
+  } else {
+    if (S_ISDIR(st.st_mode)) {
+      return Status::InvalidArgument(fmt::format("device '{}' is a directory", options.path));
+    }
+    if (S_ISBLK(st.st_mode)) {
+      return Status::Environment(fmt::format(
+          "device '{}' is a block device; libpmem2 maps files and device-dax only: mount it "
+          "with -o dax and pass a file on it, or create a devdax namespace",
+          options.path));
+    }
+    dev->fd_ = open(options.path.c_str(), O_RDWR | O_CLOEXEC);
+    if (dev->fd_ < 0) return Status::FromErrno(errno, fmt::format("open '{}'", options.path));
+    fresh = S_ISREG(st.st_mode) && st.st_size == 0;
+  }
+  if (fresh && ftruncate(dev->fd_, static_cast<off_t>(create_bytes)) != 0) {
+    return Status::FromErrno(errno, fmt::format("size '{}' to {} bytes", options.path, create_bytes));
+  }
+
+  // A regular file is judged by pread before it is ever mapped; a device-dax
+  // node (no read()) through a mapping that is only read.
+  DeviceHeader old{};
+  PathContents contents = PathContents::kEmpty;
+  if (!fresh && S_ISREG(st.st_mode)) {
+    char page0[kPageSize] = {};
+    const ssize_t n = pread(dev->fd_, page0, sizeof(page0), 0);
+    if (n < 0) return Status::FromErrno(errno, fmt::format("read '{}'", options.path));
+    contents = ClassifyContents(page0, static_cast<uint64_t>(n), static_cast<uint64_t>(st.st_size),
+                                HeaderRole::kDevice, &old);
+    if (contents == PathContents::kForeign && !options.force) return RefuseForeign(options.path, "device");
+  }
+  Status s = dev->map();
+  if (!s.ok()) return s;
+  if (!fresh && !S_ISREG(st.st_mode)) {
+    contents = ClassifyContents(dev->base_, dev->size_bytes_, dev->size_bytes_, HeaderRole::kDevice, &old);
+    if (contents == PathContents::kForeign && !options.force) return RefuseForeign(options.path, "device");
+  }
+  // Resize a regular file we may format, if asked for another size.
+  if (S_ISREG(st.st_mode) && !fresh && options.size_bytes != 0 &&
+      options.size_bytes != dev->size_bytes_) {
+    pmem2_map_delete(&dev->map_);
+    pmem2_source_delete(&dev->source_);
+    if (ftruncate(dev->fd_, static_cast<off_t>(options.size_bytes)) != 0) {
+      return Status::FromErrno(errno, fmt::format("resize '{}'", options.path));
+    }
+    s = dev->map();
+    if (!s.ok()) return s;
+  }
+  s = ValidateSize(dev->size_bytes_, fmt::format("device '{}' size", options.path));
+  if (!s.ok()) return s;
+  s = dev->format_header(contents == PathContents::kOurs ? old.format_count : 0);
+  if (!s.ok()) return s;
+  *out = std::move(dev);
+  return Status::Ok();
+}
+
+Status PmemDevice::map() {
+  int rc = pmem2_source_from_fd(&source_, fd_);
+  if (rc != 0) return Pmem2Error(rc, "pmem2_source_from_fd", path_);
+  struct stat st {};
+  const bool is_chr = fstat(fd_, &st) == 0 && S_ISCHR(st.st_mode);
+  kind_ = is_chr ? DeviceKind::kDeviceDax : DeviceKind::kRegularFile;
+
+  pmem2_config* cfg = nullptr;
+  rc = pmem2_config_new(&cfg);
+  if (rc != 0) return Pmem2Error(rc, "pmem2_config_new", path_);
+  // Ask for CACHE_LINE (the most we need); fall back to PAGE on a plain file.
+  rc = pmem2_config_set_required_store_granularity(cfg, PMEM2_GRANULARITY_CACHE_LINE);
+  if (rc == 0) rc = pmem2_map_new(&map_, cfg, source_);
+  if (rc == PMEM2_E_GRANULARITY_NOT_SUPPORTED) {
+    rc = pmem2_config_set_required_store_granularity(cfg, PMEM2_GRANULARITY_PAGE);
+    if (rc == 0) rc = pmem2_map_new(&map_, cfg, source_);
+  }
+  Status s = rc == 0 ? Status::Ok() : Pmem2Error(rc, "pmem2_map_new", path_);
+  pmem2_config_delete(&cfg);
+  if (!s.ok()) return s;
+
+  base_ = static_cast<char*>(pmem2_map_get_address(map_));
+  size_bytes_ = pmem2_map_get_size(map_) / kPageSize * kPageSize;
+  granularity_ = FromPmem2(pmem2_map_get_store_granularity(map_));
+  map_sync_ = ProbeMapSync(fd_);
+  if (kind_ == DeviceKind::kRegularFile && map_sync_) kind_ = DeviceKind::kDaxFile;
+  memcpy_fn_ = reinterpret_cast<void*>(pmem2_get_memcpy_fn(map_));
+  memset_fn_ = reinterpret_cast<void*>(pmem2_get_memset_fn(map_));
+  drain_fn_ = reinterpret_cast<void*>(pmem2_get_drain_fn(map_));
+  persist_fn_ = reinterpret_cast<void*>(pmem2_get_persist_fn(map_));
+  return Status::Ok();
+}
+
+Status PmemDevice::format_header(uint64_t previous_format_count) {
+  char page[kPageSize] = {};
+  DeviceHeader h;
+  BuildDeviceHeader(HeaderRole::kDevice, size_bytes_, previous_format_count + 1, &h);
+  std::memcpy(page, &h, sizeof(h));
+  memcpy_nodrain(base_, page, sizeof(page));
+  header_ = h;
+  return sync_range(base_, kPageSize);
+}
+
+Status PmemDevice::sync_range(void* addr, size_t len) const {
+  if (granularity_ == StoreGranularity::kPage) {
+    // libpmem2 would abort() on an msync failure; do it ourselves.
+    if (msync(addr, len, MS_SYNC) != 0) return Status::FromErrno(errno, fmt::format("msync '{}'", path_));
+    return Status::Ok();
+  }
+  reinterpret_cast<pmem2_persist_fn>(persist_fn_)(addr, len);
+  return Status::Ok();
+}
+
+void PmemDevice::memcpy_nodrain(void* dst, const void* src, size_t len) const {
+  const unsigned flags = granularity_ == StoreGranularity::kPage
+                             ? PMEM2_F_MEM_NOFLUSH
+                             : (PMEM2_F_MEM_NODRAIN | PMEM2_F_MEM_NONTEMPORAL);
+  reinterpret_cast<pmem2_memcpy_fn>(memcpy_fn_)(dst, src, len, flags);
+}
+
+void PmemDevice::memset_nodrain(void* dst, int c, size_t len) const {
+  const unsigned flags = granularity_ == StoreGranularity::kPage
+                             ? PMEM2_F_MEM_NOFLUSH
+                             : (PMEM2_F_MEM_NODRAIN | PMEM2_F_MEM_NONTEMPORAL);
+  reinterpret_cast<pmem2_memset_fn>(memset_fn_)(dst, c, len, flags);
+}
+
+void PmemDevice::drain() const { reinterpret_cast<pmem2_drain_fn>(drain_fn_)(); }
+
+Status PmemDevice::sync_all() const {
+  drain();
+  return sync_range(base_, size_bytes_);
+}
+
+Status PmemDevice::count_badblocks(uint64_t* count) const {
+  pmem2_badblock_context* ctx = nullptr;
+  int rc = pmem2_badblock_context_new(&ctx, source_);
+  if (rc != 0) return Pmem2Error(rc, "pmem2_badblock_context_new", path_);
+  *count = 0;
+  pmem2_badblock bb{};
+  while ((rc = pmem2_badblock_next(ctx, &bb)) == 0) ++*count;
+  pmem2_badblock_context_delete(&ctx);
+  if (rc != PMEM2_E_NO_BAD_BLOCK_FOUND) return Pmem2Error(rc, "pmem2_badblock_next", path_);
+  return Status::Ok();
+}
+
+PmemDevice::~PmemDevice() {
+  if (map_ != nullptr) pmem2_map_delete(&map_);
+  if (source_ != nullptr) pmem2_source_delete(&source_);
+  if (fd_ >= 0) close(fd_);
+}
+
+}  // namespace daxbreak

@@ -1,0 +1,180 @@
+#include "daxbreak/workload/collision.h"
+
+#include <random>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "daxbreak/check/stamp.h"
+#include "daxbreak/sync/task.h"
+
+namespace daxbreak {
+namespace {
+
+constexpr uint32_t kMaxDioPages = 4;     // Pages per DIO request.
+constexpr size_t kWriterFiles = 16;      // Writer files kept alive.
+constexpr uint32_t kMaxWriterPages = 8;  // Pages per writer file.
+
+}  // namespace
+
+CollisionScenario::CollisionScenario(const StressConfig& config, DaxFs* fs, DiskFile* disk,
+                                     Checker* checker)
+    : config_(config), fs_(fs), disk_(disk), checker_(checker), oracle_(checker) {}
+
+CollisionScenario::~CollisionScenario() { victim_vma_.reset(); }
+
+Status CollisionScenario::setup() {
+  std::vector<char> block(kPageSize);
+  for (uint64_t b = 1; b < disk_->nr_blocks(); ++b) {
+    Stamp stamp;
+    stamp.kind = static_cast<uint16_t>(StampKind::kDisk);
+    stamp.index = static_cast<uint32_t>(b);
+    stamp.generation = config_.seed;
+    FillStampedBlock(block.data(), stamp);
+    Status s = disk_->write_block(b, block.data());
+    if (!s.ok()) return s;
+  }
+  Status s = fs_->create("victim", &victim_);
+  if (!s.ok()) return s;
+  s = fs_->truncate(victim_.get(), uint64_t{config_.victim_pages} * kPageSize);
+  if (!s.ok()) return s;
+  victim_vma_ = fs_->mmap(victim_.get(), config_.victim_pages, /*writable=*/true);
+  return Status::Ok();
+}
+
+void CollisionScenario::note_error(const Status& s) {
+  counts_.errors.fetch_add(1, std::memory_order_relaxed);
+  MutexLock lock(&error_mu_);
+  if (first_error_.ok()) first_error_ = Status::IoError(fmt::format("{}: {}", Task::current().name(), s.ToString()));
+}
+
+Status CollisionScenario::first_error() {
+  MutexLock lock(&error_mu_);
+  return first_error_;
+}
+
+void CollisionScenario::run_dio(uint32_t id, DioEngine* engine, const std::atomic<bool>& stop) {
+  Task::current().set_name(fmt::format("dio-{}", id));
+  std::mt19937_64 rng(config_.seed ^ (0x1000ULL + id));
+  const uint32_t max_pages = std::min(kMaxDioPages, config_.victim_pages);
+  const uint64_t disk_blocks = disk_->nr_blocks();
+  while (!stop.load(std::memory_order_relaxed)) {
+    const uint32_t nr = 1 + static_cast<uint32_t>(rng() % max_pages);
+    const uint32_t first = static_cast<uint32_t>(rng() % (config_.victim_pages - nr + 1));
+    const uint64_t block = 1 + rng() % (disk_blocks - nr);
+    Status s = engine->dio_read(block * kPageSize, *victim_vma_, victim_vma_->address_of(first),
+                                uint64_t{nr} * kPageSize);
+    if (s.ok()) counts_.dio_reads.fetch_add(1, std::memory_order_relaxed);
+    else if (s.code() == StatusCode::kFault) counts_.dio_refused.fetch_add(1, std::memory_order_relaxed);
+    else note_error(s);
+    s = engine->reap(0);
+    if (!s.ok()) note_error(s);
+  }
+  Status s = engine->drain();
+  if (!s.ok()) note_error(s);
+}
+
+void CollisionScenario::run_layout(std::atomic<bool>& stop) {
+  Task::current().set_name("layout");
+  std::mt19937_64 rng(config_.seed ^ 0x2000ULL);
+  const uint64_t full = uint64_t{config_.victim_pages} * kPageSize;
+  uint64_t ops = 0;
+  while (!stop.load(std::memory_order_relaxed)) {
+    Status s;
+    if (rng() % 2 == 0) {
+      const uint64_t nr = 1 + rng() % (config_.victim_pages - 1);
+      const uint64_t first = rng() % (config_.victim_pages - nr + 1);
+      s = fs_->punch_hole(victim_.get(), first * kPageSize, nr * kPageSize);
+      if (s.ok()) counts_.punch_holes.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      const uint64_t keep = rng() % config_.victim_pages;
+      s = fs_->truncate(victim_.get(), keep * kPageSize);
+      if (s.ok()) s = fs_->truncate(victim_.get(), full);
+      if (s.ok()) counts_.truncates.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (!s.ok()) note_error(s);
+    if (config_.max_ops != 0 && ++ops >= config_.max_ops) stop.store(true);
+  }
+}
+
+void CollisionScenario::run_writer(const std::atomic<bool>& stop) {
+  Task::current().set_name("writer");
+  std::mt19937_64 rng(config_.seed ^ 0x3000ULL);
+  std::vector<char> block(kPageSize);
+  uint64_t generation = 0;
+  uint64_t file_no = 0;
+  while (!stop.load(std::memory_order_relaxed)) {
+    WriterFile file;
+    file.name = fmt::format("w{}", file_no++);
+    file.nr_pages = 1 + static_cast<uint32_t>(rng() % kMaxWriterPages);
+    Status s = fs_->create(file.name, &file.inode);
+    for (uint32_t page = 0; s.ok() && page < file.nr_pages; ++page) {
+      Stamp stamp;
+      stamp.kind = static_cast<uint16_t>(StampKind::kFile);
+      stamp.ino = file.inode->ino();
+      stamp.index = page;
+      stamp.generation = ++generation;
+      FillStampedBlock(block.data(), stamp);
+      s = fs_->write(file.inode.get(), uint64_t{page} * kPageSize, block.data(), kPageSize);
+      if (s.ok()) oracle_.expect(stamp.ino, page, stamp.generation);
+      if (s.ok()) counts_.pages_written.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (!s.ok()) {
+      note_error(s);
+      continue;
+    }
+    counts_.files_written.fetch_add(1, std::memory_order_relaxed);
+    writer_files_.push_back(std::move(file));
+    // Verify a random live file, then retire the oldest beyond the window.
+    verify_file(writer_files_[rng() % writer_files_.size()]);
+    if (writer_files_.size() > kWriterFiles) {
+      WriterFile old = std::move(writer_files_.front());
+      writer_files_.pop_front();
+      verify_file(old);
+      oracle_.forget(old.inode->ino());
+      s = fs_->unlink(old.name);
+      if (!s.ok()) note_error(s);
+    }
+  }
+}
+
+void CollisionScenario::verify_file(const WriterFile& file) {
+  std::vector<char> block(kPageSize);
+  for (uint32_t page = 0; page < file.nr_pages; ++page) {
+    uint64_t done = 0;
+    Status s = fs_->read(file.inode.get(), uint64_t{page} * kPageSize, block.data(), kPageSize, &done);
+    if (!s.ok()) {
+      note_error(s);
+      return;
+    }
+    uint64_t pfn = 0;
+    file.inode->lookup_block(page, &pfn);
+    oracle_.verify_file_page(file.inode->ino(), page, pfn, block.data());
+    counts_.pages_verified.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void CollisionScenario::verify_victim() {
+  std::vector<char> block(kPageSize);
+  const uint64_t pages = victim_->size() / kPageSize;
+  for (uint64_t page = 0; page < pages; ++page) {
+    uint64_t done = 0;
+    Status s = fs_->read(victim_.get(), page * kPageSize, block.data(), kPageSize, &done);
+    if (!s.ok()) {
+      note_error(s);
+      return;
+    }
+    uint64_t pfn = 0;
+    victim_->lookup_block(page, &pfn);
+    oracle_.verify_dma_target_page(victim_->ino(), static_cast<uint32_t>(page), pfn, block.data());
+    counts_.pages_verified.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void CollisionScenario::final_check() {
+  Task::current().set_name("final-check");
+  for (const WriterFile& file : writer_files_) verify_file(file);
+  verify_victim();
+}
+
+}  // namespace daxbreak

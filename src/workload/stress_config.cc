@@ -1,0 +1,54 @@
+#include "daxbreak/workload/stress_config.h"
+
+#include <random>
+
+#include <fmt/format.h>
+
+namespace daxbreak {
+
+Status StressConfig::validate() const {
+  if (scenario != "collision") {
+    return Status::InvalidArgument(fmt::format("--scenario: unknown scenario '{}' (choose from collision)", scenario));
+  }
+  if (threads < 1 || threads > 64) {
+    return Status::InvalidArgument(fmt::format("--threads: {} is not in 1..64", threads));
+  }
+  if (queue_depth < 1 || queue_depth > 256) {
+    return Status::InvalidArgument(fmt::format("--queue-depth: {} is not in 1..256", queue_depth));
+  }
+  if (victim_pages < 2 || victim_pages > 1024) {
+    return Status::InvalidArgument(fmt::format("--file-pages: {} is not in 2..1024", victim_pages));
+  }
+  if (duration.count() <= 0 && max_ops == 0) {
+    return Status::InvalidArgument("--duration: must be positive unless --ops is given");
+  }
+  if (device_path.empty()) return Status::InvalidArgument("--device: empty path");
+  if (disk_path.empty()) return Status::InvalidArgument("--disk: empty path");
+  if (disk_path == device_path) {
+    return Status::InvalidArgument(fmt::format("--disk '{}' is the same path as --device", disk_path));
+  }
+  return Status::Ok();
+}
+
+nlohmann::json StressConfig::to_json() const {
+  return {{"scenario", scenario},
+          {"device", device_path},
+          {"size", device_bytes},
+          {"force", force},
+          {"disk", disk_path},
+          {"disk_size", disk_bytes},
+          {"threads", threads},
+          {"duration_seconds", std::chrono::duration<double>(duration).count()},
+          {"ops", max_ops},
+          {"seed", seed},
+          {"protocol", ProtocolName(protocol)},
+          {"queue_depth", queue_depth},
+          {"file_pages", victim_pages}};
+}
+
+uint64_t RandomSeed() {
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
+}
+
+}  // namespace daxbreak

@@ -1,0 +1,58 @@
+#include <fmt/format.h>
+
+#include "daxbreak/workload/stress_runner.h"
+
+namespace daxbreak {
+
+nlohmann::json StressReport::to_json() const {
+  nlohmann::json j;
+  j["version"] = DAXBREAK_VERSION;
+  j["command"] = "stress";
+  j["seed"] = config.seed;
+  j["config"] = config.to_json();
+  j["device"] = device;
+  j["seconds"] = seconds;
+  j["counts"] = counts;
+  j["internals"] = internals;
+  j["violation_count"] = violation_count;
+  j["violations_by_kind"] = violations.value("by_kind", nlohmann::json::object());
+  j["first_violation_seconds"] = violations.value("first_violation_seconds", nlohmann::json(nullptr));
+  j["violations"] = violations.value("violations", nlohmann::json::array());
+  return j;
+}
+
+std::string StressReport::to_text() const {
+  std::string out;
+  out += fmt::format("daxbreak {} stress: scenario {}, protocol {}, seed {}\n", DAXBREAK_VERSION,
+                     config.scenario, ProtocolName(config.protocol), config.seed);
+  out += fmt::format("device  {} ({}, granularity {}, MAP_SYNC {}, {} bytes)\n",
+                     device.value("path", ""), device.value("kind", ""), device.value("granularity", ""),
+                     device.value("map_sync", false) ? "yes" : "no", device.value("size", uint64_t{0}));
+  out += fmt::format("config  threads {} (DIO) + layout + writer, queue depth {}, file pages {}, disk {}\n",
+                     config.threads, config.queue_depth, config.victim_pages, config.disk_path);
+  out += fmt::format("ran     {:.2f} s\n", seconds);
+  out += "ops    ";
+  for (const auto& [name, value] : counts.items()) {
+    out += fmt::format(" {} {} ({:.0f}/s)", name, value.get<uint64_t>(),
+                       seconds > 0 ? value.get<uint64_t>() / seconds : 0.0);
+  }
+  out += "\ninternal";
+  for (const auto& [name, value] : internals.items()) out += fmt::format(" {} {}", name, value.get<uint64_t>());
+  out += fmt::format("\nviolations {}", violation_count);
+  if (violation_count > 0) {
+    out += " (";
+    bool first = true;
+    for (const auto& [kind, n] : violations["by_kind"].items()) {
+      if (n.get<uint64_t>() == 0) continue;
+      out += fmt::format("{}{} {}", first ? "" : ", ", kind, n.get<uint64_t>());
+      first = false;
+    }
+    out += fmt::format("; first after {:.3f} s)\n", violations["first_violation_seconds"].get<double>());
+    out += violations_text;
+  } else {
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace daxbreak

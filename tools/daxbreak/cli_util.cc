@@ -1,0 +1,31 @@
+#include "cli_util.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+
+#include <fmt/format.h>
+
+namespace daxbreak::cli {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "daxbreak: %s\n", message.c_str());
+  return kExitUsage;
+}
+
+int Fail(const Status& status) { return Fail(status.message()); }
+
+Status WriteOutput(const std::string& path, const std::string& text) {
+  if (path.empty()) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return Status::Ok();
+  }
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return Status::IoError(fmt::format("--output: cannot write '{}'", path));
+  return Status::Ok();
+}
+
+}  // namespace daxbreak::cli

@@ -1,0 +1,28 @@
+// Helpers shared by the daxbreak subcommands: exit codes, error printing and
+// report output.
+
+#ifndef DAXBREAK_TOOLS_DAXBREAK_CLI_UTIL_H_
+#define DAXBREAK_TOOLS_DAXBREAK_CLI_UTIL_H_
+
+#include <string>
+
+#include "daxbreak/base/status.h"
+
+namespace daxbreak::cli {
+
+// Exit codes of DESIGN.md: clean, violations found, usage or environment.
+inline constexpr int kExitClean = 0;
+inline constexpr int kExitViolations = 1;
+inline constexpr int kExitUsage = 2;
+
+// Prints "daxbreak: <message>" to stderr and returns kExitUsage.
+int Fail(const Status& status);
+int Fail(const std::string& message);
+
+// Writes `text` to `path`, or to stdout when `path` is empty. Errors:
+// kIoError naming the path.
+Status WriteOutput(const std::string& path, const std::string& text);
+
+}  // namespace daxbreak::cli
+
+#endif  // DAXBREAK_TOOLS_DAXBREAK_CLI_UTIL_H_

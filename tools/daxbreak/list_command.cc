@@ -1,0 +1,48 @@
+// `daxbreak list`: the scenarios and protocols, one line each.
+
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "daxbreak/fs/protocol.h"
+
+namespace daxbreak::cli {
+
+CommandRunner AddListCommand(CLI::App& app) {
+  auto* sub = app.add_subcommand("list", "List scenarios and protocol variants");
+  auto format = std::make_shared<std::string>("text");
+  sub->add_option("--output-format", *format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  return [format]() {
+    nlohmann::json j;
+    j["scenarios"] = nlohmann::json::array(
+        {{{"name", "collision"},
+          {"summary", "xfstests generic/503 shape: DIO into a mapped DAX file vs punch hole and "
+                      "truncate, with a reallocating writer and a data oracle"}}});
+    j["protocols"] = nlohmann::json::array();
+    for (const ProtocolInfo& p : AllProtocols()) {
+      j["protocols"].push_back({{"name", p.name}, {"summary", p.summary}, {"fixed_by", p.fixed_by}});
+    }
+    std::string out;
+    if (*format == "json") {
+      out = j.dump(2) + "\n";
+    } else {
+      out = "scenarios:\n";
+      for (const auto& s : j["scenarios"]) {
+        out += fmt::format("  {:<14} {}\n", s["name"].get<std::string>(), s["summary"].get<std::string>());
+      }
+      out += "protocols:\n";
+      for (const auto& p : j["protocols"]) {
+        out += fmt::format("  {:<14} {}\n", p["name"].get<std::string>(), p["summary"].get<std::string>());
+      }
+    }
+    Status s = WriteOutput("", out);
+    return s.ok() ? kExitClean : Fail(s);
+  };
+}
+
+}  // namespace daxbreak::cli

@@ -1,0 +1,26 @@
+// daxbreak: a testbed for the Linux fs-dax layout-breaking protocol.
+// Exit codes: 0 clean, 1 violations found, 2 usage or environment error.
+
+#include <CLI/CLI.hpp>
+
+#include "cli_util.h"
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"daxbreak: reproduce and check the fs-dax layout-breaking protocol"};
+  app.set_version_flag("--version", DAXBREAK_VERSION);
+  app.require_subcommand(1);
+  std::vector<std::pair<std::string, daxbreak::cli::CommandRunner>> runners;
+  runners.emplace_back("stress", daxbreak::cli::AddStressCommand(app));
+  runners.emplace_back("list", daxbreak::cli::AddListCommand(app));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : daxbreak::cli::kExitUsage;
+  }
+  for (auto& [name, run] : runners) {
+    if (app.got_subcommand(name)) return run();
+  }
+  return daxbreak::cli::kExitUsage;
+}

@@ -1,0 +1,102 @@
+// `daxbreak stress`: the free-mode stress run (StressRunner) from the command
+// line, with the conventions of fio and stress-ng: --duration with suffixes,
+// a seed that is always printed, text or JSON output, a status line on a TTY.
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "daxbreak/base/size_parse.h"
+#include "daxbreak/workload/stress_runner.h"
+
+namespace daxbreak::cli {
+namespace {
+
+// Option values as typed, converted after parsing so that errors name them.
+struct StressArgs {
+  StressConfig config;
+  std::string size_text;
+  std::string disk_size_text = "16M";
+  std::string duration_text = "10s";
+  std::string protocol_text = "fixed";
+  std::string format = "text";
+  std::string output;
+  CLI::Option* seed_option = nullptr;
+};
+
+Status Convert(StressArgs& a) {
+  if (!a.size_text.empty()) {
+    Status s = ParseSize(a.size_text, &a.config.device_bytes);
+    if (!s.ok()) return Status::InvalidArgument("--size: " + s.message());
+    if (a.config.device_bytes == 0) return Status::InvalidArgument("--size: 0 is not a device size");
+  }
+  Status s = ParseSize(a.disk_size_text, &a.config.disk_bytes);
+  if (!s.ok()) return Status::InvalidArgument("--disk-size: " + s.message());
+  s = ParseDuration(a.duration_text, &a.config.duration);
+  if (!s.ok()) return Status::InvalidArgument("--duration: " + s.message());
+  const auto protocol = ParseProtocol(a.protocol_text);
+  if (!protocol) {
+    return Status::InvalidArgument(fmt::format("--protocol: unknown protocol '{}' (choose from {})",
+                                               a.protocol_text, ProtocolNameList()));
+  }
+  a.config.protocol = *protocol;
+  if (a.seed_option->count() == 0) a.config.seed = RandomSeed();
+  a.config.progress = isatty(STDERR_FILENO) != 0;
+  return a.config.validate();
+}
+
+int Run(StressArgs& a) {
+  Status s = Convert(a);
+  if (!s.ok()) return Fail(s);
+  std::fprintf(stderr, "daxbreak stress: protocol %s, seed %llu\n",
+               std::string(ProtocolName(a.config.protocol)).c_str(),
+               static_cast<unsigned long long>(a.config.seed));
+  StressReport report;
+  s = RunStress(a.config, &report);
+  if (!s.ok()) return Fail(s);
+  const std::string out = a.format == "json" ? report.to_json().dump(2) + "\n" : report.to_text();
+  s = WriteOutput(a.output, out);
+  if (!s.ok()) return Fail(s);
+  return report.exit_code();
+}
+
+}  // namespace
+
+CommandRunner AddStressCommand(CLI::App& app) {
+  auto args = std::make_shared<StressArgs>();
+  StressConfig& c = args->config;
+  auto* sub = app.add_subcommand("stress", "Run a scenario on real threads with real io_uring DIO");
+  sub->add_option("--scenario", c.scenario, "Scenario (see `daxbreak list`)")->capture_default_str();
+  sub->add_option("--device", c.device_path, "Backing pmem path: a file (created if absent), a file on an fs-dax mount, or /dev/daxN.M")
+      ->capture_default_str();
+  sub->add_option("--size", args->size_text, "Device size for a new or empty file, e.g. 64M (default 64M)");
+  sub->add_flag("--force", c.force, "Format --device/--disk even if they hold data daxbreak did not write");
+  sub->add_option("--disk", c.disk_path, "The O_DIRECT backing disk file (non-DAX file system)")->capture_default_str();
+  sub->add_option("--disk-size", args->disk_size_text, "Size of the disk file")->capture_default_str();
+  sub->add_option("--threads", c.threads, "DIO threads (plus one layout and one writer thread)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  sub->add_option("--duration", args->duration_text, "How long to run: 500ms, 60s, 2m, 1h")->capture_default_str();
+  sub->add_option("--ops", c.max_ops, "Stop after this many layout operations (0: no limit)")->capture_default_str();
+  args->seed_option = sub->add_option("--seed", c.seed, "Random seed (random by default; always printed)");
+  sub->add_option("--protocol", args->protocol_text, "Protocol variant: " + ProtocolNameList())->capture_default_str();
+  sub->add_option("--queue-depth", c.queue_depth, "io_uring requests in flight per DIO thread")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  sub->add_option("--file-pages", c.victim_pages, "Pages of the mapped victim file")
+      ->check(CLI::Range(2, 1024))
+      ->capture_default_str();
+  sub->add_option("--output-format", args->format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  sub->add_option("--output", args->output, "Write the report to FILE instead of stdout");
+  return [args]() { return Run(*args); };
+}
+
+}  // namespace daxbreak::cli
