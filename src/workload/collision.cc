@@ -19,7 +19,7 @@ constexpr uint32_t kMaxWriterPages = 8;  // Pages per writer file.
 
 CollisionScenario::CollisionScenario(const StressConfig& config, DaxFs* fs, DiskFile* disk,
                                      Checker* checker)
-    : config_(config), fs_(fs), disk_(disk), checker_(checker), oracle_(checker) {}
+    : config_(config), fs_(fs), disk_(disk), oracle_(checker) {}
 
 CollisionScenario::~CollisionScenario() { victim_vma_.reset(); }
 

@@ -43,7 +43,8 @@ nlohmann::json StressConfig::to_json() const {
           {"seed", seed},
           {"protocol", ProtocolName(protocol)},
           {"queue_depth", queue_depth},
-          {"file_pages", victim_pages}};
+          {"file_pages", victim_pages},
+          {"stop_on_violation", stop_on_violation}};
 }
 
 uint64_t RandomSeed() {

@@ -133,7 +133,10 @@ Status RunStress(const StressConfig& config, StressReport* report) {
   std::thread status;
   if (config.progress) status = std::thread([&] { StatusLine(rig, scenario.counts(), status_done, start); });
   const Clock::time_point deadline = start + config.duration;
-  while (!stop.load() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  while (!stop.load() && Clock::now() < deadline &&
+         !(config.stop_on_violation && rig.checker->violation_count() > 0)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   stop.store(true);
   for (std::thread& t : threads) t.join();
   report->seconds = std::chrono::duration<double>(Clock::now() - start).count();

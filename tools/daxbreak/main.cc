@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
   CLI::App app{"daxbreak: reproduce and check the fs-dax layout-breaking protocol"};
   app.set_version_flag("--version", DAXBREAK_VERSION);
   app.require_subcommand(1);
+  // A repeated option takes its last value, as in fio and most tools.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::vector<std::pair<std::string, daxbreak::cli::CommandRunner>> runners;
   runners.emplace_back("stress", daxbreak::cli::AddStressCommand(app));
   runners.emplace_back("list", daxbreak::cli::AddListCommand(app));

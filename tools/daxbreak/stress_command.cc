@@ -84,6 +84,7 @@ CommandRunner AddStressCommand(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--duration", args->duration_text, "How long to run: 500ms, 60s, 2m, 1h")->capture_default_str();
   sub->add_option("--ops", c.max_ops, "Stop after this many layout operations (0: no limit)")->capture_default_str();
+  sub->add_flag("--stop-on-violation", c.stop_on_violation, "End the run at the first violation (time to detection)");
   args->seed_option = sub->add_option("--seed", c.seed, "Random seed (random by default; always printed)");
   sub->add_option("--protocol", args->protocol_text, "Protocol variant: " + ProtocolNameList())->capture_default_str();
   sub->add_option("--queue-depth", c.queue_depth, "io_uring requests in flight per DIO thread")

@@ -77,7 +77,6 @@ class CollisionScenario {
   const StressConfig config_;
   DaxFs* const fs_;
   DiskFile* const disk_;
-  Checker* const checker_;
   DataOracle oracle_;
   std::shared_ptr<Inode> victim_;
   std::unique_ptr<Vma> victim_vma_;

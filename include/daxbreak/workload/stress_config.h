@@ -32,6 +32,7 @@ struct StressConfig {
   uint32_t queue_depth = 1;                   // --queue-depth: per DIO thread
                                               // (1: generic/503's synchronous pread).
   uint32_t victim_pages = 4;                  // --file-pages: size of the mapped file.
+  bool stop_on_violation = false;             // --stop-on-violation: end at the first one.
   bool progress = false;                      // Live status line (TTY only).
 
   // Checks ranges and combinations. Errors: kInvalidArgument naming the

@@ -1,0 +1,93 @@
+// Google Benchmark suite for the hot paths of the model: a GUP-fast pin and
+// unpin, a clean break_layouts (unmap + scan), a fault, and the stamp fill and
+// check of the data oracle.
+
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <unistd.h>
+
+#include "daxbreak/check/checker.h"
+#include "daxbreak/check/stamp.h"
+#include "daxbreak/fs/break_layouts.h"
+#include "daxbreak/fs/dax_fs.h"
+#include "daxbreak/mm/gup.h"
+
+namespace daxbreak {
+namespace {
+
+// A device in /dev/shm (or /tmp) with one mapped 4-page file.
+struct BenchRig {
+  BenchRig() {
+    const std::string dir = std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp";
+    path = dir + "/daxbreak-bench-" + std::to_string(getpid()) + ".pmem";
+    Status s = PmemDevice::Open({path, 8 << 20, false}, &device);
+    if (!s.ok()) std::abort();
+    pages = std::make_unique<PageArray>(device->nr_pages(), 1);
+    fs = std::make_unique<DaxFs>(device.get(), pages.get(), &checker, DaxFsOptions{});
+    (void)fs->create("f", &file);
+    const std::string data(4 * kPageSize, 'b');
+    (void)fs->write(file.get(), 0, data.data(), data.size());
+    vma = fs->mmap(file.get(), 4, true);
+  }
+  ~BenchRig() {
+    vma.reset();
+    std::filesystem::remove(path);
+  }
+  std::string path;
+  std::unique_ptr<PmemDevice> device;
+  std::unique_ptr<PageArray> pages;
+  Checker checker;
+  std::unique_ptr<DaxFs> fs;
+  std::shared_ptr<Inode> file;
+  std::unique_ptr<Vma> vma;
+};
+
+void BM_PinUnpinFast(benchmark::State& state) {
+  BenchRig rig;
+  std::vector<PinnedPage> pinned;
+  (void)pin_user_pages(*rig.vma, rig.vma->address_of(0), 4, FOLL_PIN | FOLL_WRITE, &pinned);
+  unpin_user_pages(*rig.pages, pinned);
+  for (auto _ : state) {
+    pinned.clear();
+    (void)pin_user_pages(*rig.vma, rig.vma->address_of(0), 4, FOLL_PIN | FOLL_WRITE, &pinned);
+    unpin_user_pages(*rig.pages, pinned);
+  }
+  state.SetItemsProcessed(state.iterations() * 4);
+}
+BENCHMARK(BM_PinUnpinFast);
+
+void BM_CleanBreakLayouts(benchmark::State& state) {
+  BenchRig rig;
+  for (auto _ : state) {
+    WriteLock lock(&rig.file->invalidate_lock_);
+    benchmark::DoNotOptimize(break_layouts(*rig.fs, rig.file.get(), 0, kMaxPageIndex));
+  }
+}
+BENCHMARK(BM_CleanBreakLayouts);
+
+void BM_FaultAfterUnmap(benchmark::State& state) {
+  BenchRig rig;
+  char c;
+  for (auto _ : state) {
+    rig.file->i_mapping_.unmap_mapping_pages(0, 1);
+    benchmark::DoNotOptimize(user_load(*rig.vma, rig.vma->address_of(0), &c, 1));
+  }
+}
+BENCHMARK(BM_FaultAfterUnmap);
+
+void BM_StampFillAndCheck(benchmark::State& state) {
+  alignas(64) char block[kPageSize];
+  Stamp s;
+  s.kind = static_cast<uint16_t>(StampKind::kFile);
+  for (auto _ : state) {
+    ++s.generation;
+    FillStampedBlock(block, s);
+    benchmark::DoNotOptimize(ReadStampedBlock(block));
+  }
+  state.SetBytesProcessed(state.iterations() * kPageSize);
+}
+BENCHMARK(BM_StampFillAndCheck);
+
+}  // namespace
+}  // namespace daxbreak

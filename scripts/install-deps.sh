@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages daxbreak builds and tests with, if any is
+# missing. Run as root. Pass extra package names to install them too (CI adds
+# clang for the thread-safety build).
+set -euo pipefail
+packages=(build-essential cmake ninja-build pkg-config python3
+          libpmem2-dev liburing-dev libcli11-dev libgtest-dev libgmock-dev
+          libbenchmark-dev nlohmann-json3-dev libfmt-dev libxxhash-dev "$@")
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

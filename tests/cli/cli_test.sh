@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Exit codes and messages of the daxbreak CLI for bad input, and the promise
+# that a path holding foreign data is left byte-for-byte unchanged.
+set -u
+bin="$1"
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail=0
+
+# expect CODE PATTERN ARGS...: run daxbreak, check exit code and that stderr
+# matches PATTERN.
+expect() {
+  local want="$1" pattern="$2"
+  shift 2
+  "$bin" "$@" >"$dir/out" 2>"$dir/err"
+  local got=$?
+  if [ "$got" != "$want" ] || ! grep -qE -- "$pattern" "$dir/err"; then
+    echo "FAIL: daxbreak $* -> exit $got (want $want), stderr:"; cat "$dir/err"
+    fail=1
+  else
+    echo "ok: daxbreak $* -> $got"
+  fi
+}
+
+common=(--device "$dir/dev.pmem" --disk "$dir/disk" --disk-size 1M --size 8M --duration 1s)
+expect 2 "threads.*0" stress "${common[@]}" --threads 0
+expect 2 "'-1M'" stress --device "$dir/dev.pmem" --disk "$dir/disk" --size=-1M
+expect 2 "'bogus'" stress "${common[@]}" --protocol bogus
+expect 2 "'5x'" stress "${common[@]}" --duration 5x
+expect 2 "nope" stress "${common[@]}" --nope
+expect 2 "text|json" stress "${common[@]}" --output-format yaml
+
+# Foreign data is refused, exit 2, and not changed.
+head -c 3000000 /dev/urandom >"$dir/precious"
+cp "$dir/precious" "$dir/precious.orig"
+expect 2 "precious.*--force" stress --device "$dir/precious" --disk "$dir/disk" --duration 1s
+if ! cmp -s "$dir/precious" "$dir/precious.orig"; then echo "FAIL: foreign device was modified"; fail=1; fi
+head -c 100000 /dev/urandom >"$dir/disk2"
+cp "$dir/disk2" "$dir/disk2.orig"
+expect 2 "disk2.*--force" stress --device "$dir/dev2.pmem" --size 8M --disk "$dir/disk2" --duration 1s
+if ! cmp -s "$dir/disk2" "$dir/disk2.orig"; then echo "FAIL: foreign disk was modified"; fail=1; fi
+
+# A clean short run: exit 0, seed printed, JSON parses with the fields.
+"$bin" stress "${common[@]}" --seed 7 --output-format json --output "$dir/r.json" 2>"$dir/err"
+rc=$?
+if [ $rc != 0 ] || ! grep -q "seed 7" "$dir/err" ||
+   ! python3 -c "import json,sys; d=json.load(open('$dir/r.json')); assert d['seed']==7 and d['violation_count']==0 and 'violations' in d and d['config']['protocol']=='fixed'"; then
+  echo "FAIL: clean run rc=$rc"; cat "$dir/err"; fail=1
+else
+  echo "ok: clean json run"
+fi
+# The buggy no-break protocol is caught: exit 1.
+"$bin" stress "${common[@]}" --duration 30s --protocol no-break --stop-on-violation >"$dir/out" 2>&1
+rc=$?
+if [ $rc != 1 ] || ! grep -q "pinned_block_freed\|dma_after_free\|busy_page_disassociated" "$dir/out"; then
+  echo "FAIL: no-break run rc=$rc"; cat "$dir/out"; fail=1
+else
+  echo "ok: no-break caught"
+fi
+"$bin" list --output-format json | python3 -c "import json,sys; d=json.load(sys.stdin); assert {p['name'] for p in d['protocols']} >= {'fixed','retry-flag','no-break'}" || { echo "FAIL: list json"; fail=1; }
+
+if [ $fail = 0 ]; then echo "cli tests: 1 passed, 0 failed"; else echo "cli tests: 0 passed, 1 failed"; fi
+exit $fail

@@ -1,0 +1,63 @@
+#include "daxbreak/mm/page_array.h"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "daxbreak/sync/wait_var.h"
+
+namespace daxbreak {
+namespace {
+
+TEST(PageArrayTest, IdleValueIsAParameter) {
+  PageArray old_model(8, 1), new_model(8, 0);
+  EXPECT_TRUE(old_model.page_is_idle(3));
+  EXPECT_EQ(old_model.page_ref_count(3), 1u);
+  EXPECT_TRUE(new_model.page_is_idle(3));
+  EXPECT_EQ(new_model.page_ref_count(3), 0u);
+  old_model.get_page(3);
+  EXPECT_FALSE(old_model.page_is_idle(3));
+  old_model.put_page(3);
+  EXPECT_TRUE(old_model.page_is_idle(3));
+}
+
+TEST(PageArrayTest, AtMostSixteenBytesPerPage) {
+  PageArray pages(1000, 1);
+  EXPECT_LE(pages.memory_bytes(), 16u * 1000);
+}
+
+TEST(PageArrayTest, AssociationChangesTheOwner) {
+  PageArray pages(8, 1);
+  EXPECT_EQ(pages.owner(2).ino, 0u);
+  pages.associate(2, 7, 3);
+  const PageOwner first = pages.owner(2);
+  EXPECT_EQ(first.ino, 7u);
+  EXPECT_EQ(first.index, 3u);
+  pages.disassociate(2);
+  pages.associate(2, 7, 3);
+  EXPECT_NE(pages.owner(2), first) << "re-association must read as a new owner";
+}
+
+TEST(PageArrayTest, WakesOnlyOnTransitionToIdle) {
+  PageArray pages(4, 1);
+  pages.get_page(1);
+  pages.get_page(1);  // Count 3.
+  std::atomic<bool> woke{false};
+  std::thread waiter([&] {
+    // Satisfied already at count 2; only a wake makes the waiter look again.
+    (void)wait_var_event(pages.refcount_key(1), [&] { return pages.page_ref_count(1) <= 2; }, false);
+    woke = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  pages.put_page(1);  // 3 -> 2: not idle, no wake.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(woke.load()) << "put_page woke waiters before the page was idle";
+  pages.put_page(1);  // 2 -> 1: idle, wake.
+  waiter.join();
+  EXPECT_TRUE(woke.load());
+}
+
+}  // namespace
+}  // namespace daxbreak
