@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<PmemDevice> device;
   Status s = PmemDevice::Open({dir + "/example-" + tag + ".pmem", 4 << 20, false}, &device);
   if (!s.ok()) return Die(s);
-  PageArray pages(device->nr_pages(), /*idle_refcount=*/1);
+  PageArray pages(device->nr_pages(), IdleRefcount(*protocol));
   Checker checker;
   DaxFs fs(device.get(), &pages, &checker, DaxFsOptions{*protocol});
 

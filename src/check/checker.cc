@@ -4,12 +4,22 @@
 
 namespace daxbreak {
 
-Checker::Checker(size_t cap) : cap_(cap), start_(std::chrono::steady_clock::now()) {}
+namespace {
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Checker::Checker(size_t cap) : cap_(cap) { restart_clock(); }
+
+void Checker::restart_clock() { start_ns_.store(NowNs(), std::memory_order_release); }
 
 void Checker::report(Violation v) {
-  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             std::chrono::steady_clock::now() - start_)
-                             .count();
+  const int64_t now_ns = NowNs() - start_ns_.load(std::memory_order_acquire);
   int64_t unset = -1;
   first_ns_.compare_exchange_strong(unset, now_ns);
   by_kind_[static_cast<size_t>(v.kind)].fetch_add(1, std::memory_order_relaxed);

@@ -21,14 +21,29 @@ void ext4_wait_dax_page(Inode* inode, const WaitSleeper& sleeper, bool* retry)
   inode->invalidate_lock_.down_write();
 }
 
+// How the scan of `protocol` treats locked entries.
+LockedEntryScan locked_entry_scan(Protocol protocol) {
+  switch (protocol) {
+    case Protocol::kSkipLocked: return LockedEntryScan::kSkip;
+    case Protocol::kPauseSkip: return LockedEntryScan::kWaitAndPause;
+    default: return LockedEntryScan::kWaitAndReset;
+  }
+}
+
 }  // namespace
 
 uint64_t dax_layout_busy_page_range(DaxFs& fs, Inode* inode, uint64_t first, uint64_t last) {
+  // mapped-only: before "fs/dax: Return unmapped busy pages from
+  // dax_layout_busy_page_range()" (6.15) the function returned at once when
+  // no VMA mapped the file, missing pins taken while it was still mapped.
+  if (fs.protocol() == Protocol::kMappedOnly && !inode->i_mapping_.mapping_mapped()) return 0;
   // Unmap first: a racing GUP-fast either already holds its reference (the
   // scan below sees it) or re-reads a zapped PTE and falls back to the fault
-  // path, which blocks on invalidate_lock.
-  inode->i_mapping_.unmap_mapping_pages(first, last - first + 1);
-  const uint64_t pfn = inode->i_pages_.scan_busy_page(first, last, *fs.pages());
+  // path, which blocks on invalidate_lock. no-unmap: the scan without it, as
+  // before dax_layout_busy_page() learned to unmap (5fac7408d828).
+  if (fs.protocol() != Protocol::kNoUnmap) inode->i_mapping_.unmap_mapping_pages(first, last - first + 1);
+  const uint64_t pfn =
+      inode->i_pages_.scan_busy_page(first, last, *fs.pages(), locked_entry_scan(fs.protocol()));
   DAXBREAK_SYNC_POINT("dax_layout_busy_page_range:return");
   return pfn;
 }
@@ -63,6 +78,9 @@ Status break_layouts(DaxFs& fs, Inode* inode, uint64_t first, uint64_t last) {
 }
 
 void dax_break_layout_final(DaxFs& fs, Inode* inode) {
+  // no-final-break: before dax_break_layout_final() (6.15) eviction freed the
+  // blocks with no wait at all.
+  if (fs.protocol() == Protocol::kNoFinalBreak) return;
   PageArray* pages = fs.pages();
   for (;;) {
     const uint64_t pfn = dax_layout_busy_page_range(fs, inode, 0, kMaxPageIndex);

@@ -42,7 +42,8 @@ void DaxEntries::dax_unlock_entry(uint64_t index, DaxEntry entry) {
   wake_up_var(entry_key(index));
 }
 
-uint64_t DaxEntries::scan_busy_page(uint64_t first, uint64_t last, const PageArray& pages) {
+uint64_t DaxEntries::scan_busy_page(uint64_t first, uint64_t last, const PageArray& pages,
+                                    LockedEntryScan locked_mode) {
   MutexLock lock(&xa_lock_);
   uint64_t index = first;
   for (;;) {
@@ -50,8 +51,17 @@ uint64_t DaxEntries::scan_busy_page(uint64_t first, uint64_t last, const PageArr
     if (it == entries_.end() || it->first > last) return 0;
     index = it->first;
     if (it->second.locked) {
-      // Wait it out, then look at the same index again (xas_reset()).
+      // skip-locked: before 6be3e21d25ca ("fs/dax: Don't skip locked entries
+      // when scanning entries") the scan went on past a locked entry.
+      if (locked_mode == LockedEntryScan::kSkip) {
+        ++index;
+        continue;
+      }
       wait_entry_unlocked(xa_lock_, entry_key(index));
+      // pause-skip: the first fix resumed with xas_pause(), i.e. at the next
+      // index, so the entry it had waited for was never looked at; the May
+      // 2025 fix resets the iterator (xas_reset()) to the same index.
+      if (locked_mode == LockedEntryScan::kWaitAndPause) ++index;
       continue;
     }
     if (it->second.has_pfn && !pages.page_is_idle(it->second.pfn)) return it->second.pfn;

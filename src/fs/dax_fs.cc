@@ -20,7 +20,11 @@ DaxFs::DaxFs(PmemDevice* device, PageArray* pages, ViolationSink* sink, DaxFsOpt
       sink_(sink),
       options_(options),
       allocator_(pages, device->first_data_pfn(), device->nr_pages() - device->first_data_pfn(),
-                 sink) {}
+                 sink) {
+  // wake-key: in the 6.15 series the waiter slept on one address while the
+  // page-free path woke another; put_page() then wakes a neighbouring key.
+  if (options_.protocol == Protocol::kWakeKey) pages_->set_wake_key_skew(sizeof(uint32_t));
+}
 
 DaxFs::~DaxFs() = default;
 
@@ -179,9 +183,23 @@ Status DaxFs::truncate(Inode* inode, uint64_t new_size) {
     return Status::Ok();
   }
   WriteLock mm(&inode->invalidate_lock_);
+  const uint64_t old_size = inode->size();
   const uint64_t first = pages_for(new_size);
-  Status s = break_layouts(*this, inode, new_size / kPageSize, kMaxPageIndex);
-  if (!s.ok()) return s;
+  // The break covers everything from the new last page to the largest index.
+  // short-range: a ranged break that stops at the old EOF rounded down to a
+  // page misses a pinned partial page past the new EOF (Dave Chinner's
+  // review of ranged breaks, 2019).
+  const uint64_t break_first = new_size / kPageSize;
+  const uint64_t break_last = options_.protocol == Protocol::kShortRange
+                                  ? old_size / kPageSize
+                                  : kMaxPageIndex + 1;
+  // eintr-partial: the new size was applied before the break, so an
+  // interrupted break left the truncate half done (fixed by b9c1c26739ec).
+  if (options_.protocol == Protocol::kEintrPartial) inode->i_size_.store(new_size, "i_size_write");
+  if (break_last > break_first) {
+    Status s = break_layouts(*this, inode, break_first, break_last - 1);
+    if (!s.ok()) return s;
+  }
   inode->i_size_.store(new_size, "i_size_write");
   if (new_size % kPageSize != 0) zero_partial_page(inode, new_size, first * kPageSize);
   remove_dax_range(inode, first, kMaxPageIndex);
@@ -212,8 +230,9 @@ Status DaxFs::punch_hole(Inode* inode, uint64_t offset, uint64_t len) {
 }
 
 std::unique_ptr<Vma> DaxFs::mmap(Inode* inode, uint64_t nr_pages, bool writable) {
+  // From 6.15 (idle refcount 0) a mapped page holds a reference per PTE.
   return std::make_unique<Vma>(&inode->i_mapping_, this, device_, pages_, nr_pages, writable,
-                               /*fsdax=*/true, inode);
+                               /*fsdax=*/true, inode, /*pte_holds_ref=*/pages_->idle_refcount() == 0);
 }
 
 void DaxFs::evict(Inode* inode) {

@@ -19,7 +19,7 @@ std::atomic<uint64_t> g_next_vma{0};
 }  // namespace
 
 Vma::Vma(AddressSpace* mapping, VmOperations* vm_ops, PmemDevice* device, PageArray* pages,
-         uint64_t nr_pages, bool writable, bool fsdax, void* private_data)
+         uint64_t nr_pages, bool writable, bool fsdax, void* private_data, bool pte_holds_ref)
     : mapping_(mapping),
       vm_ops_(vm_ops),
       device_(device),
@@ -28,16 +28,23 @@ Vma::Vma(AddressSpace* mapping, VmOperations* vm_ops, PmemDevice* device, PageAr
       writable_(writable),
       fsdax_(fsdax),
       private_data_(private_data),
+      pte_holds_ref_(pte_holds_ref),
       vm_start_(kUserBase + g_next_vma.fetch_add(1, std::memory_order_relaxed) * kVmaSlice),
       ptes_(new SyncAtomic<uint64_t>[nr_pages_]) {
   mapping_->add_vma(this);
 }
 
-Vma::~Vma() { mapping_->remove_vma(this); }
+Vma::~Vma() {
+  zap_range(0, nr_pages_);
+  mapping_->remove_vma(this);
+}
 
 void Vma::install_pte(uint64_t pgoff, uint64_t pfn, bool write) {
   WriteLock lock(&ptl_);
-  ptes_[pgoff].store(make_pte(pfn, write), "set_pte");
+  const uint64_t old = ptes_[pgoff].exchange(make_pte(pfn, write), "set_pte");
+  if (!pte_holds_ref_) return;
+  if (pfn != kZeroPfn && !(pte_present(old) && pte_pfn(old) == pfn)) pages_->get_page(pfn);
+  if (pte_present(old) && pte_pfn(old) != pfn && pte_pfn(old) != kZeroPfn) pages_->put_page(pte_pfn(old));
 }
 
 uint64_t Vma::zap_range(uint64_t first, uint64_t nr) {
@@ -46,7 +53,10 @@ uint64_t Vma::zap_range(uint64_t first, uint64_t nr) {
   uint64_t cleared = 0;
   WriteLock lock(&ptl_);
   for (uint64_t pgoff = first; pgoff < end; ++pgoff) {
-    if (pte_present(ptes_[pgoff].exchange(0, "pte_clear"))) ++cleared;
+    const uint64_t old = ptes_[pgoff].exchange(0, "pte_clear");
+    if (!pte_present(old)) continue;
+    ++cleared;
+    if (pte_holds_ref_ && pte_pfn(old) != kZeroPfn) pages_->put_page(pte_pfn(old));
   }
   return cleared;
 }

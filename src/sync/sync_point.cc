@@ -1,8 +1,31 @@
 #include "daxbreak/sync/sync_point.h"
 
+#include <chrono>
+
 namespace daxbreak {
 
 std::atomic<bool> SyncPoint::enabled_{false};
+std::atomic<uint32_t> SyncPoint::noise_per_million_{0};
+std::atomic<uint32_t> SyncPoint::noise_max_delay_ns_{0};
+
+void SyncPoint::set_noise(uint32_t per_million, uint32_t max_delay_ns) {
+  noise_max_delay_ns_.store(max_delay_ns, std::memory_order_relaxed);
+  noise_per_million_.store(per_million, std::memory_order_relaxed);
+}
+
+void SyncPoint::inject_noise() {
+  // xorshift64* with one stream per thread; the sequence does not matter.
+  thread_local uint64_t state = 0x9E3779B97F4A7C15ULL ^ reinterpret_cast<uintptr_t>(&state);
+  state ^= state >> 12;
+  state ^= state << 25;
+  state ^= state >> 27;
+  const uint64_t r = state * 0x2545F4914F6CDD1DULL;
+  const uint32_t max_ns = noise_max_delay_ns_.load(std::memory_order_relaxed);
+  if (max_ns == 0 || r % 1000000 >= noise_per_million_.load(std::memory_order_relaxed)) return;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds((r >> 24) % max_ns);
+  while (std::chrono::steady_clock::now() < until) {
+  }
+}
 SyncPoint& SyncPoint::instance() {
   static SyncPoint* registry = new SyncPoint();  // Never destroyed: points may fire at exit.
   return *registry;

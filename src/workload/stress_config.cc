@@ -22,6 +22,9 @@ Status StressConfig::validate() const {
   if (duration.count() <= 0 && max_ops == 0) {
     return Status::InvalidArgument("--duration: must be positive unless --ops is given");
   }
+  if (noise_per_million > 1000000) {
+    return Status::InvalidArgument(fmt::format("--noise: {} is above 1000000 per million", noise_per_million));
+  }
   if (device_path.empty()) return Status::InvalidArgument("--device: empty path");
   if (disk_path.empty()) return Status::InvalidArgument("--disk: empty path");
   if (disk_path == device_path) {
@@ -44,6 +47,8 @@ nlohmann::json StressConfig::to_json() const {
           {"protocol", ProtocolName(protocol)},
           {"queue_depth", queue_depth},
           {"file_pages", victim_pages},
+          {"noise_per_million", noise_per_million},
+          {"noise_max_ns", noise_max_ns},
           {"stop_on_violation", stop_on_violation}};
 }
 

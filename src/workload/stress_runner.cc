@@ -15,6 +15,7 @@
 #include "daxbreak/io/uring_dio_engine.h"
 #include "daxbreak/mm/page_array.h"
 #include "daxbreak/pmem/pmem_device.h"
+#include "daxbreak/sync/sync_point.h"
 #include "daxbreak/workload/collision.h"
 
 namespace daxbreak {
@@ -39,7 +40,7 @@ Status BuildRig(const StressConfig& config, Rig* rig) {
   DiskFileOptions kopts{config.disk_path, config.disk_bytes, config.force};
   s = DiskFile::Open(kopts, &rig->disk);
   if (!s.ok()) return s;
-  rig->pages = std::make_unique<PageArray>(rig->device->nr_pages(), /*idle_refcount=*/1);
+  rig->pages = std::make_unique<PageArray>(rig->device->nr_pages(), IdleRefcount(config.protocol));
   rig->checker = std::make_unique<Checker>();
   rig->fs = std::make_unique<DaxFs>(rig->device.get(), rig->pages.get(), rig->checker.get(),
                                     DaxFsOptions{config.protocol});
@@ -121,6 +122,8 @@ Status RunStress(const StressConfig& config, StressReport* report) {
   s = scenario.setup();
   if (!s.ok()) return s;
 
+  SyncPoint::set_noise(config.noise_per_million, config.noise_max_ns);
+  rig.checker->restart_clock();
   std::atomic<bool> stop{false};
   std::atomic<bool> status_done{false};
   const Clock::time_point start = Clock::now();
@@ -139,6 +142,7 @@ Status RunStress(const StressConfig& config, StressReport* report) {
   }
   stop.store(true);
   for (std::thread& t : threads) t.join();
+  SyncPoint::set_noise(0, 0);
   report->seconds = std::chrono::duration<double>(Clock::now() - start).count();
   status_done.store(true);
   if (status.joinable()) status.join();

@@ -43,7 +43,7 @@ struct TestRig {
     PmemDeviceOptions opts{dir.file("dev.pmem"), mib << 20, false};
     Status s = PmemDevice::Open(opts, &device);
     EXPECT_TRUE(s.ok()) << s.ToString();
-    pages = std::make_unique<PageArray>(device->nr_pages(), 1);
+    pages = std::make_unique<PageArray>(device->nr_pages(), IdleRefcount(protocol));
     fs = std::make_unique<DaxFs>(device.get(), pages.get(), &checker, DaxFsOptions{protocol});
   }
   ~TestRig() { SyncPoint::instance().reset(); }

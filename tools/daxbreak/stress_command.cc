@@ -84,6 +84,14 @@ CommandRunner AddStressCommand(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--duration", args->duration_text, "How long to run: 500ms, 60s, 2m, 1h")->capture_default_str();
   sub->add_option("--ops", c.max_ops, "Stop after this many layout operations (0: no limit)")->capture_default_str();
+  sub->add_option("--noise", c.noise_per_million,
+                  "Noise injection: sync points (per million) at which a thread spins a random time, "
+                  "widening race windows (0: off)")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  sub->add_option("--noise-max", c.noise_max_ns, "Longest noise spin in ns")
+      ->check(CLI::Range(1, 10000000))
+      ->capture_default_str();
   sub->add_flag("--stop-on-violation", c.stop_on_violation, "End the run at the first violation (time to detection)");
   args->seed_option = sub->add_option("--seed", c.seed, "Random seed (random by default; always printed)");
   sub->add_option("--protocol", args->protocol_text, "Protocol variant: " + ProtocolNameList())->capture_default_str();

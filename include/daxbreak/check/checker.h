@@ -33,7 +33,10 @@ class Checker : public ViolationSink {
   // Violations in all, and of one kind.
   uint64_t violation_count() const { return total_.load(std::memory_order_acquire); }
   uint64_t count(ViolationKind kind) const;
-  // Nanoseconds from construction to the first violation; -1 if none.
+  // Restarts the clock of first_violation_ns() (call when the run starts).
+  void restart_clock();
+  // Nanoseconds from construction (or restart_clock()) to the first
+  // violation; -1 if none.
   int64_t first_violation_ns() const { return first_ns_.load(std::memory_order_acquire); }
   // The kept violations, in report order.
   std::vector<Violation> violations() const EXCLUDES(mu_);
@@ -46,7 +49,7 @@ class Checker : public ViolationSink {
 
  private:
   const size_t cap_;
-  const std::chrono::steady_clock::time_point start_;
+  std::atomic<int64_t> start_ns_{0};  // steady_clock since epoch.
   std::atomic<uint64_t> total_{0};
   std::array<std::atomic<uint64_t>, 4> by_kind_{};
   std::atomic<int64_t> first_ns_{-1};

@@ -20,6 +20,13 @@
 
 namespace daxbreak {
 
+// How the busy-page scan treats an entry that is locked when it gets there.
+enum class LockedEntryScan {
+  kWaitAndReset,  // Wait it out, then look at the same index again (fixed).
+  kSkip,          // Move past it (the `skip-locked` bug).
+  kWaitAndPause,  // Wait it out, then resume at the next index (`pause-skip`).
+};
+
 struct DaxEntry {
   uint64_t pfn = 0;     // The device page, if has_pfn.
   bool has_pfn = false; // False: an empty (placeholder) or zero-page entry.
@@ -49,10 +56,12 @@ class DaxEntries {
   void dax_unlock_entry(uint64_t index, DaxEntry entry) EXCLUDES(xa_lock_);
 
   // The scan of dax_layout_busy_page_range(): the pfn of the first entry in
-  // [first, last] (indices, inclusive) whose page is above idle, or 0. A locked
-  // entry is waited for and then looked at again from the same index (never
-  // skipped). The map's lock is dropped only while waiting.
-  uint64_t scan_busy_page(uint64_t first, uint64_t last, const PageArray& pages) EXCLUDES(xa_lock_);
+  // [first, last] (indices, inclusive) whose page is above idle, or 0. With
+  // kWaitAndReset a locked entry is waited for and then looked at again from
+  // the same index (never skipped); the other modes are the known bugs. The
+  // map's lock is dropped only while waiting.
+  uint64_t scan_busy_page(uint64_t first, uint64_t last, const PageArray& pages,
+                          LockedEntryScan locked_mode) EXCLUDES(xa_lock_);
 
   // dax_delete_mapping_range() (truncate_inode_pages_range for DAX): removes
   // the entries in [first, last], waiting for locked ones, and disassociates

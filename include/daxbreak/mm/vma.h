@@ -49,10 +49,12 @@ class Vma {
   // faults go to `vm_ops`. `fsdax`: an fs-dax VMA (vma_is_fsdax()), where
   // FOLL_LONGTERM pins are refused. `private_data` is the file system's
   // (vm_private_data; daxbreak's fs keeps its inode there). Registers itself in
-  // mapping's i_mmap.
+  // mapping's i_mmap. `pte_holds_ref`: each present PTE holds a page
+  // reference (the 6.15 model), taken at install and dropped at zap.
   Vma(AddressSpace* mapping, VmOperations* vm_ops, PmemDevice* device, PageArray* pages,
-      uint64_t nr_pages, bool writable, bool fsdax, void* private_data);
-  // Unregisters from i_mmap (munmap). The caller has dropped every pin.
+      uint64_t nr_pages, bool writable, bool fsdax, void* private_data, bool pte_holds_ref = false);
+  // Zaps every PTE and unregisters from i_mmap (munmap). Pins taken through
+  // the VMA stay: they hold pages, not the mapping.
   ~Vma();
   Vma(const Vma&) = delete;
   Vma& operator=(const Vma&) = delete;
@@ -100,6 +102,7 @@ class Vma {
   const bool writable_;
   const bool fsdax_;
   void* const private_data_;
+  const bool pte_holds_ref_;
   const uint64_t vm_start_;
   RwSem ptl_{"ptl"};
   std::unique_ptr<SyncAtomic<uint64_t>[]> ptes_;

@@ -43,17 +43,32 @@ class SyncPoint {
   // Whether some thread has passed `point` since the last reset().
   bool passed(const std::string& point) const;
 
+  // Noise injection for free-mode stress runs, as ConTest-style noise makers
+  // do: at every sync point, with probability `per_million` / 1e6, the thread
+  // spins for a random time below `max_delay_ns`, widening whatever race
+  // window follows the point. It changes timing only, never logic, so a
+  // correct protocol stays clean. 0 (the default) turns it off. Explore mode
+  // ignores it: its scheduler already chooses every interleaving.
+  static void set_noise(uint32_t per_million, uint32_t max_delay_ns);
+
   // What DAXBREAK_SYNC_POINT expands to.
   static void process_point(const char* point) {
-    schedule_point(SyncOp::kSyncPoint, nullptr, point);
+    if (SchedulerHook* h = current_scheduler_hook()) {
+      h->yield(SyncOp::kSyncPoint, nullptr, point);
+    } else if (noise_per_million_.load(std::memory_order_relaxed) != 0) {
+      inject_noise();
+    }
     if (enabled_.load(std::memory_order_relaxed)) instance().process(point);
   }
 
  private:
   SyncPoint() = default;
   void process(const char* point);
+  static void inject_noise();
 
   static std::atomic<bool> enabled_;
+  static std::atomic<uint32_t> noise_per_million_;
+  static std::atomic<uint32_t> noise_max_delay_ns_;
   BlockingCore core_;
   // Touched only inside core_ callbacks.
   std::map<std::string, std::vector<std::string>> predecessors_;

@@ -32,6 +32,8 @@ struct StressConfig {
   uint32_t queue_depth = 1;                   // --queue-depth: per DIO thread
                                               // (1: generic/503's synchronous pread).
   uint32_t victim_pages = 4;                  // --file-pages: size of the mapped file.
+  uint32_t noise_per_million = 100000;        // --noise: sync points that spin (per 1e6).
+  uint32_t noise_max_ns = 20000;              // --noise-max: longest spin (ns).
   bool stop_on_violation = false;             // --stop-on-violation: end at the first one.
   bool progress = false;                      // Live status line (TTY only).
 
