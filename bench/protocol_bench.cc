@@ -12,6 +12,7 @@
 #include "daxbreak/fs/break_layouts.h"
 #include "daxbreak/fs/dax_fs.h"
 #include "daxbreak/mm/gup.h"
+#include "daxbreak/workload/explorer.h"
 
 namespace daxbreak {
 namespace {
@@ -88,6 +89,32 @@ void BM_StampFillAndCheck(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * kPageSize);
 }
 BENCHMARK(BM_StampFillAndCheck);
+
+}  // namespace
+}  // namespace daxbreak
+
+namespace daxbreak {
+namespace {
+
+// Schedules per second of the explorer on the 2018 race scenario (race2018,
+// protocol fixed, random strategy): one model build, one controlled run with
+// its thread hand-offs, one check per iteration.
+void BM_ExploreRace2018Schedules(benchmark::State& state) {
+  ExploreOptions o;
+  o.scenario = "race2018";
+  o.protocol = Protocol::kFixed;
+  o.strategy = Strategy::kRandom;
+  o.schedules = 50;
+  uint64_t schedules = 0;
+  for (auto _ : state) {
+    ExploreResult r;
+    if (!Explore(o, &r).ok()) state.SkipWithError("explore failed");
+    schedules += r.schedules;
+    ++o.seed;
+  }
+  state.counters["schedules_per_s"] = benchmark::Counter(static_cast<double>(schedules), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ExploreRace2018Schedules)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace daxbreak

@@ -6,11 +6,12 @@
 namespace daxbreak {
 namespace {
 
-constexpr std::array<std::pair<ViolationKind, std::string_view>, 4> kNames = {{
+constexpr std::array<std::pair<ViolationKind, std::string_view>, kViolationKinds> kNames = {{
     {ViolationKind::kBusyPageDisassociated, "busy_page_disassociated"},
     {ViolationKind::kPinnedBlockFreed, "pinned_block_freed"},
     {ViolationKind::kDmaAfterFree, "dma_after_free"},
     {ViolationKind::kDataCorruption, "data_corruption"},
+    {ViolationKind::kPartialChangeOnEintr, "partial_change_on_eintr"},
 }};
 
 }  // namespace

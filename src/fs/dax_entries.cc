@@ -32,6 +32,29 @@ DaxEntry DaxEntries::grab_mapping_entry(uint64_t index) {
   }
 }
 
+bool DaxEntries::lock_existing_entry(uint64_t index, DaxEntry* out) {
+  MutexLock lock(&xa_lock_);
+  for (;;) {
+    auto it = entries_.find(index);
+    if (it == entries_.end()) return false;
+    if (!it->second.locked) {
+      it->second.locked = true;
+      *out = it->second;
+      return true;
+    }
+    wait_entry_unlocked(xa_lock_, entry_key(index));
+  }
+}
+
+std::vector<uint64_t> DaxEntries::indices(uint64_t first, uint64_t last) {
+  MutexLock lock(&xa_lock_);
+  std::vector<uint64_t> out;
+  for (auto it = entries_.lower_bound(first); it != entries_.end() && it->first <= last; ++it) {
+    out.push_back(it->first);
+  }
+  return out;
+}
+
 void DaxEntries::dax_unlock_entry(uint64_t index, DaxEntry entry) {
   {
     MutexLock lock(&xa_lock_);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "daxbreak/fs/break_layouts.h"
+#include "daxbreak/sync/sync_point.h"
 
 namespace daxbreak {
 namespace {
@@ -226,6 +227,18 @@ Status DaxFs::punch_hole(Inode* inode, uint64_t offset, uint64_t len) {
     if (first_full < end_full) remove_dax_range(inode, first_full, end_full - 1);
   }
   stats_.punch_holes.fetch_add(1, std::memory_order_relaxed);
+  return Status::Ok();
+}
+
+Status DaxFs::fsync(Inode* inode) {
+  for (uint64_t index : inode->i_pages_.indices(0, kMaxPageIndex)) {
+    DaxEntry entry;
+    if (!inode->i_pages_.lock_existing_entry(index, &entry)) continue;
+    DAXBREAK_SYNC_POINT("dax_writeback_one:locked");
+    Status s = entry.has_pfn ? device_->persist(device_->page_address(entry.pfn), kPageSize) : Status::Ok();
+    inode->i_pages_.dax_unlock_entry(index, entry);
+    if (!s.ok()) return s;
+  }
   return Status::Ok();
 }
 

@@ -12,10 +12,10 @@ Status DioEngine::check_request(uint64_t disk_offset, Vma& vma, uint64_t addr, u
     return Status::InvalidArgument(fmt::format("DIO length {} is not a positive multiple of 4096", len));
   }
   if (disk_offset % kPageSize != 0 || disk_offset < kPageSize ||
-      disk_offset > disk_->size_bytes() || len > disk_->size_bytes() - disk_offset) {
+      disk_offset > disk_bytes_ || len > disk_bytes_ - disk_offset) {
     return Status::InvalidArgument(fmt::format(
         "DIO disk range [{}, +{}) is unaligned, covers the header or leaves the {}-byte disk",
-        disk_offset, len, disk_->size_bytes()));
+        disk_offset, len, disk_bytes_));
   }
   if (addr % kPageSize != 0 || !vma.contains(addr, len)) {
     return Status::InvalidArgument(fmt::format("DIO buffer {:#x} +{} is unaligned or outside the VMA", addr, len));

@@ -27,7 +27,7 @@ class UringDioEngine final : public DioEngine {
  public:
   UringDioEngine(DiskFile* disk, PmemDevice* device, PageArray* pages, ViolationSink* sink,
                  uint32_t queue_depth)
-      : DioEngine(disk, pages, sink), device_(device), slots_(queue_depth) {
+      : DioEngine(disk->size_bytes(), pages, sink), disk_(disk), device_(device), slots_(queue_depth) {
     for (uint32_t i = queue_depth; i > 0; --i) free_slots_.push_back(i - 1);
   }
   ~UringDioEngine() override {
@@ -65,6 +65,7 @@ class UringDioEngine final : public DioEngine {
   Status submit(uint32_t slot);
   void finish(uint32_t slot, int res);
 
+  DiskFile* const disk_;
   PmemDevice* const device_;
   io_uring ring_{};
   bool ready_ = false;

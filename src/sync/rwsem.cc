@@ -32,7 +32,8 @@ void RwSem::down_write() {
       [&] {
         leave_queue(ticket);
         writer_ = true;
-      });
+      },
+      [&] { leave_queue(ticket); });
 }
 
 void RwSem::up_write() {
@@ -51,7 +52,8 @@ void RwSem::down_read() {
       [&] {
         leave_queue(ticket);
         ++readers_;
-      });
+      },
+      [&] { leave_queue(ticket); });
 }
 
 void RwSem::up_read() {

@@ -32,7 +32,8 @@ TEST(CheckerTest, CountsAllKeepsCap) {
 
 TEST(CheckerTest, KindNamesRoundTrip) {
   for (auto k : {ViolationKind::kBusyPageDisassociated, ViolationKind::kPinnedBlockFreed,
-                 ViolationKind::kDmaAfterFree, ViolationKind::kDataCorruption}) {
+                 ViolationKind::kDmaAfterFree, ViolationKind::kDataCorruption,
+                 ViolationKind::kPartialChangeOnEintr}) {
     EXPECT_EQ(ParseViolationKind(ViolationKindName(k)), k);
   }
   EXPECT_FALSE(ParseViolationKind("nope").has_value());

@@ -59,5 +59,27 @@ else
 fi
 "$bin" list --output-format json | python3 -c "import json,sys; d=json.load(sys.stdin); assert {p['name'] for p in d['protocols']} >= {'fixed','retry-flag','no-break'}" || { echo "FAIL: list json"; fail=1; }
 
+# explore / replay: a buggy protocol is found (exit 1) and its replay command
+# reproduces it; a correct one is clean (exit 0); bad names give exit 2.
+expect 2 "'nope'" explore --scenario nope --protocol fixed
+expect 2 "'bogus'" explore --scenario race2018 --protocol bogus
+expect 2 "'zigzag'" explore --scenario race2018 --strategy zigzag
+expect 2 "schedule" replay --scenario race2018 --protocol fixed --schedule "1*x"
+"$bin" explore --scenario race2018 --protocol retry-flag --output-format json >"$dir/e.json" 2>"$dir/err"
+rc=$?
+replay=$(python3 -c "import json; d=json.load(open('$dir/e.json')); assert d['found'] and d['confirmed'] and d['schedules']>0 and d['kind']; print(d['replay'])")
+if [ $rc != 1 ] || [ -z "$replay" ]; then echo "FAIL: explore retry-flag rc=$rc"; cat "$dir/e.json" "$dir/err"; fail=1; else echo "ok: explore found: $replay"; fi
+"$bin" ${replay#daxbreak } --trace --trace-json "$dir/t.json" >"$dir/out" 2>&1
+rc=$?
+if [ $rc != 1 ] || ! grep -q "truncate" "$dir/out" || ! python3 -c "import json; json.load(open('$dir/t.json'))['traceEvents']"; then
+  echo "FAIL: replay rc=$rc"; cat "$dir/out"; fail=1
+else
+  echo "ok: replay reproduces with a trace"
+fi
+"$bin" explore --scenario race2018 --protocol fixed --strategy dfs --preemptions 1 >"$dir/out" 2>&1
+rc=$?
+if [ $rc != 0 ] || ! grep -q "clean" "$dir/out"; then echo "FAIL: explore fixed rc=$rc"; cat "$dir/out"; fail=1; else echo "ok: explore fixed clean"; fi
+"$bin" list --output-format json | python3 -c "import json,sys; d=json.load(sys.stdin); assert {'race2018','lost-wake','signal'} <= {s['name'] for s in d['scenarios']}; assert all(p['summary'] for p in d['protocols'])" || { echo "FAIL: list scenarios"; fail=1; }
+
 if [ $fail = 0 ]; then echo "cli tests: 1 passed, 0 failed"; else echo "cli tests: 0 passed, 1 failed"; fi
 exit $fail

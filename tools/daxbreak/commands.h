@@ -15,6 +15,8 @@ using CommandRunner = std::function<int()>;
 
 CommandRunner AddStressCommand(CLI::App& app);
 CommandRunner AddListCommand(CLI::App& app);
+CommandRunner AddExploreCommand(CLI::App& app);
+CommandRunner AddReplayCommand(CLI::App& app);
 
 }  // namespace daxbreak::cli
 

@@ -8,6 +8,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "daxbreak/fs/protocol.h"
+#include "daxbreak/workload/explore_scenario.h"
 
 namespace daxbreak::cli {
 
@@ -21,8 +22,11 @@ CommandRunner AddListCommand(CLI::App& app) {
     nlohmann::json j;
     j["scenarios"] = nlohmann::json::array(
         {{{"name", "collision"},
-          {"summary", "xfstests generic/503 shape: DIO into a mapped DAX file vs punch hole and "
-                      "truncate, with a reallocating writer and a data oracle"}}});
+          {"summary", "stress: xfstests generic/503 shape: DIO into a mapped DAX file vs punch hole "
+                      "and truncate, with a reallocating writer and a data oracle"}}});
+    for (const ExploreScenarioInfo& s : ExploreScenarios()) {
+      j["scenarios"].push_back({{"name", s.name}, {"summary", "explore: " + std::string(s.summary)}});
+    }
     j["protocols"] = nlohmann::json::array();
     for (const ProtocolInfo& p : AllProtocols()) {
       j["protocols"].push_back({{"name", p.name}, {"summary", p.summary}, {"fixed_by", p.fixed_by}});

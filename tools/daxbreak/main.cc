@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::vector<std::pair<std::string, daxbreak::cli::CommandRunner>> runners;
   runners.emplace_back("stress", daxbreak::cli::AddStressCommand(app));
+  runners.emplace_back("explore", daxbreak::cli::AddExploreCommand(app));
+  runners.emplace_back("replay", daxbreak::cli::AddReplayCommand(app));
   runners.emplace_back("list", daxbreak::cli::AddListCommand(app));
   try {
     app.parse(argc, argv);

@@ -8,6 +8,7 @@
 #ifndef DAXBREAK_BASE_VIOLATION_H_
 #define DAXBREAK_BASE_VIOLATION_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,7 +28,13 @@ enum class ViolationKind {
   kDmaAfterFree,
   // The data oracle found, in a file block, a stamp that does not belong there.
   kDataCorruption,
+  // A layout change returned EINTR but had already changed the file (size or
+  // blocks): the half-done truncate of the eintr-partial bug.
+  kPartialChangeOnEintr,
 };
+
+// How many kinds there are.
+inline constexpr size_t kViolationKinds = 5;
 
 // The stable snake_case name of `kind` ("pinned_block_freed", ...).
 std::string_view ViolationKindName(ViolationKind kind);

@@ -51,7 +51,7 @@ class Checker : public ViolationSink {
   const size_t cap_;
   std::atomic<int64_t> start_ns_{0};  // steady_clock since epoch.
   std::atomic<uint64_t> total_{0};
-  std::array<std::atomic<uint64_t>, 4> by_kind_{};
+  std::array<std::atomic<uint64_t>, kViolationKinds> by_kind_{};
   std::atomic<int64_t> first_ns_{-1};
   mutable Mutex mu_{"checker"};
   std::vector<Violation> kept_ GUARDED_BY(mu_);

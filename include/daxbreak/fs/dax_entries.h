@@ -50,6 +50,11 @@ class DaxEntries {
   // first waiting for another holder to unlock it; creates an empty locked
   // entry if there is none.
   DaxEntry grab_mapping_entry(uint64_t index) EXCLUDES(xa_lock_);
+  // Locks the entry at `index` if there is one (waiting for another holder),
+  // as dax_writeback_one() does; returns false if there is none.
+  bool lock_existing_entry(uint64_t index, DaxEntry* out) EXCLUDES(xa_lock_);
+  // The indices of the entries in [first, last], ascending (a snapshot).
+  std::vector<uint64_t> indices(uint64_t first, uint64_t last) EXCLUDES(xa_lock_);
   // dax_insert_entry() + dax_unlock_entry(): stores `entry`'s contents at
   // `index`, clears the lock bit and wakes waiters. An entry left with no pfn
   // and not zero is removed (put_unlocked_entry of an empty entry).

@@ -83,6 +83,12 @@ class DaxFs : public VmOperations {
   // freed. Errors: kInterrupted (nothing changed), kInvalidArgument.
   Status punch_hole(Inode* inode, uint64_t offset, uint64_t len);
 
+  // fsync() / msync() of a DAX file: dax_writeback_mapping_range(). Each DAX
+  // entry is locked in turn while its page is flushed to persistence
+  // (dax_writeback_one()), so a scan running meanwhile meets locked entries.
+  // Errors: kIoError from the device.
+  Status fsync(Inode* inode);
+
   // mmap(MAP_SHARED) of the first `nr_pages` pages of `inode`.
   std::unique_ptr<Vma> mmap(Inode* inode, uint64_t nr_pages, bool writable);
 

@@ -18,7 +18,6 @@
 
 #include "daxbreak/base/status.h"
 #include "daxbreak/base/violation.h"
-#include "daxbreak/io/disk_file.h"
 #include "daxbreak/mm/gup.h"
 #include "daxbreak/mm/vma.h"
 
@@ -61,8 +60,9 @@ class DioEngine {
   GupStats& gup_stats() { return gup_stats_; }
 
  protected:
-  DioEngine(DiskFile* disk, PageArray* pages, ViolationSink* sink)
-      : disk_(disk), pages_(pages), sink_(sink) {}
+  // `disk_bytes`: size of the disk the engine reads and writes.
+  DioEngine(uint64_t disk_bytes, PageArray* pages, ViolationSink* sink)
+      : disk_bytes_(disk_bytes), pages_(pages), sink_(sink) {}
 
   // Checks the arguments common to both directions.
   Status check_request(uint64_t disk_offset, Vma& vma, uint64_t addr, uint64_t len) const;
@@ -70,7 +70,7 @@ class DioEngine {
   // since it was pinned (dma_after_free), then unpins every page.
   void complete_pages(const std::vector<PinnedPage>& pinned, bool is_read, uint64_t disk_offset);
 
-  DiskFile* const disk_;
+  const uint64_t disk_bytes_;
   PageArray* const pages_;
   ViolationSink* const sink_;
   DioStats stats_;

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "daxbreak/io/dio_engine.h"
+#include "daxbreak/io/disk_file.h"
 #include "daxbreak/pmem/pmem_device.h"
 
 namespace daxbreak {

@@ -80,6 +80,9 @@ class PmemDevice {
   void memset_nodrain(void* dst, int c, size_t len) const;
   // Waits for earlier flushes (libpmem2's drain).
   void drain() const;
+  // Makes [addr, addr + len) durable (libpmem2's persist; msync at PAGE
+  // granularity, where libpmem2 would abort on an error). Errors: kIoError.
+  Status persist(void* addr, size_t len) const { return sync_range(addr, len); }
   // Makes the whole device durable. At PAGE granularity it calls msync itself
   // (libpmem2 would abort on an msync error). Errors: kIoError.
   Status sync_all() const;

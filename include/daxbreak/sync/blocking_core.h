@@ -43,14 +43,20 @@ class BlockingCore {
   }
 
   // Runs `enqueue()`, then waits as wait() does, all under one exclusion: a
-  // waiter that must register (join a queue) before it waits.
-  template <class Enqueue, class Ready, class Then>
+  // waiter that must register (join a queue) before it waits. If the
+  // scheduler abandons the wait (it unwinds the thread), `dequeue()` undoes
+  // the registration before the exception goes on.
+  template <class Enqueue, class Ready, class Then, class Dequeue>
   void enqueue_and_wait(SyncOp op, const void* obj, const char* what, Enqueue&& enqueue,
-                        Ready&& ready, Then&& then) {
+                        Ready&& ready, Then&& then, Dequeue&& dequeue) {
     if (SchedulerHook* h = current_scheduler_hook()) {
-      h->yield(op, obj, what);
       enqueue();
-      h->block_until(op, obj, what, std::function<bool()>(ready));
+      try {
+        h->block_until(op, obj, what, std::function<bool()>(ready));
+      } catch (...) {
+        dequeue();
+        throw;
+      }
       then();
       return;
     }

@@ -1,0 +1,95 @@
+#include "daxbreak/io/sync_dio_engine.h"
+
+#include <cstring>
+
+#include "daxbreak/sync/wait_var.h"
+
+namespace daxbreak {
+
+SyncDioEngine::SyncDioEngine(PmemDevice* device, PageArray* pages, ViolationSink* sink, uint64_t disk_bytes)
+    : DioEngine(disk_bytes, pages, sink), device_(device), disk_(disk_bytes) {}
+
+Status SyncDioEngine::dio_read(uint64_t disk_offset, Vma& vma, uint64_t addr, uint64_t len) {
+  return start(true, disk_offset, vma, addr, len);
+}
+
+Status SyncDioEngine::dio_write(uint64_t disk_offset, Vma& vma, uint64_t addr, uint64_t len) {
+  return start(false, disk_offset, vma, addr, len);
+}
+
+Status SyncDioEngine::start(bool is_read, uint64_t disk_offset, Vma& vma, uint64_t addr, uint64_t len) {
+  Status s = check_request(disk_offset, vma, addr, len);
+  if (!s.ok()) return s;
+  std::vector<PinnedPage> pinned;
+  s = pin_user_pages(vma, addr, len / kPageSize, FOLL_PIN | (is_read ? FOLL_WRITE : 0u), &pinned, &gup_stats_);
+  if (!s.ok()) {
+    stats_.pin_failures.fetch_add(1, std::memory_order_relaxed);
+    return s;
+  }
+  (is_read ? stats_.reads : stats_.writes).fetch_add(1, std::memory_order_relaxed);
+  submit_pinned(is_read, disk_offset, std::move(pinned));
+  return Status::Ok();
+}
+
+void SyncDioEngine::submit_pinned(bool is_read, uint64_t disk_offset, std::vector<PinnedPage> pinned) {
+  stats_.pages_pinned.fetch_add(pinned.size(), std::memory_order_relaxed);
+  {
+    MutexLock lock(&mu_);
+    queue_.push_back(Request{is_read, disk_offset, std::move(pinned)});
+  }
+  outstanding_.fetch_add(1, "dio_submit");
+  queued_.fetch_add(1, "dio_submit");
+  wake_up_var(&queued_);
+}
+
+bool SyncDioEngine::take(Request* out) {
+  MutexLock lock(&mu_);
+  if (queue_.empty()) return false;
+  *out = std::move(queue_.front());
+  queue_.pop_front();
+  return true;
+}
+
+void SyncDioEngine::complete(Request& req) {
+  queued_.fetch_sub(1, "dio_take");
+  uint64_t off = req.disk_offset;
+  for (const PinnedPage& p : req.pinned) {
+    char* page = device_->page_address(p.pfn);
+    if (req.is_read) std::memcpy(page, disk_.data() + off, kPageSize);
+    else std::memcpy(disk_.data() + off, page, kPageSize);
+    off += kPageSize;
+  }
+  stats_.bytes.fetch_add(req.pinned.size() * kPageSize, std::memory_order_relaxed);
+  stats_.completions.fetch_add(1, std::memory_order_relaxed);
+  complete_pages(req.pinned, req.is_read, req.disk_offset);
+  outstanding_.fetch_sub(1, "dio_complete");
+}
+
+Status SyncDioEngine::reap(uint32_t /*min_complete*/) {
+  // Every queued request can complete now, so reaping all of them satisfies
+  // any minimum.
+  Request req;
+  while (take(&req)) complete(req);
+  return Status::Ok();
+}
+
+uint32_t SyncDioEngine::in_flight() const { return outstanding_.peek(); }
+
+void SyncDioEngine::run_completions() {
+  for (;;) {
+    (void)wait_var_event(&queued_, [&] { return queued_.load() > 0 || closed_.load() != 0; }, false);
+    Request req;
+    if (take(&req)) {
+      complete(req);
+    } else if (closed_.load() != 0) {
+      return;
+    }
+  }
+}
+
+void SyncDioEngine::close() {
+  closed_.store(1, "dio_close");
+  wake_up_var(&queued_);
+}
+
+}  // namespace daxbreak

@@ -1,0 +1,227 @@
+// The explore scenarios. Each is a class deriving from ModelBase; the table
+// at the end names them.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "daxbreak/fs/dax_fs.h"
+#include "daxbreak/io/sync_dio_engine.h"
+#include "daxbreak/mm/gup.h"
+#include "daxbreak/sync/task.h"
+#include "daxbreak/workload/explore_scenario.h"
+
+namespace daxbreak {
+namespace {
+
+constexpr uint64_t kDiskBytes = 16 * kPageSize;
+
+// What every model has: page records, the file system, one file, a DIO
+// engine whose completions run on a modeled thread.
+class ModelBase : public ExploreModel {
+ protected:
+  explicit ModelBase(const ModelEnv& env)
+      : env_(env),
+        pages_(env.device->nr_pages(), IdleRefcount(env.protocol)),
+        fs_(env.device, &pages_, env.checker, DaxFsOptions{env.protocol}),
+        dio_(env.device, &pages_, env.checker, kDiskBytes) {}
+
+  // A file of `bytes` (rounded up to pages, all allocated), mapped over
+  // `map_pages` pages with every page faulted in for write.
+  void make_file(uint64_t bytes, uint64_t map_pages) {
+    (void)fs_.create("file", &file_);
+    const std::string data((bytes + kPageSize - 1) / kPageSize * kPageSize, 'f');
+    (void)fs_.write(file_.get(), 0, data.data(), data.size());
+    if (bytes % kPageSize != 0) (void)fs_.truncate(file_.get(), bytes);
+    vma_ = fs_.mmap(file_.get(), map_pages, /*writable=*/true);
+    for (uint64_t p = 0; p < map_pages && p * kPageSize < bytes; ++p) {
+      (void)user_store(*vma_, vma_->address_of(p), "m", 1);
+    }
+  }
+  // A DIO read into pages [first, first + nr) that was already in flight
+  // when the model starts: its pages are pinned, its completion queued.
+  void dio_in_flight(uint64_t first, uint64_t nr) {
+    std::vector<PinnedPage> pinned;
+    (void)pin_user_pages(*vma_, vma_->address_of(first), nr, FOLL_PIN | FOLL_WRITE, &pinned);
+    dio_.submit_pinned(/*is_read=*/true, kPageSize, std::move(pinned));
+  }
+  // The device's completion thread for requests queued so far and, when
+  // `more` is false, none later.
+  void add_completion_thread(ControlledScheduler& s, bool more = false) {
+    if (!more) dio_.close();
+    s.add_thread("dio-complete", [this] { dio_.run_completions(); });
+  }
+  void add_truncate_thread(ControlledScheduler& s, uint64_t size) {
+    s.add_thread("truncate", [this, size] { truncate_status_ = fs_.truncate(file_.get(), size); });
+  }
+
+  ModelEnv env_;
+  PageArray pages_;
+  DaxFs fs_;
+  SyncDioEngine dio_;
+  std::shared_ptr<Inode> file_;
+  std::unique_ptr<Vma> vma_;
+  Status truncate_status_;
+};
+
+// The 2018 report: one DIO pins pages X and Y; truncate races its completion.
+class Race2018 final : public ModelBase {
+ public:
+  explicit Race2018(const ModelEnv& env) : ModelBase(env) {
+    make_file(2 * kPageSize, 2);
+    dio_in_flight(0, 2);
+  }
+  void add_threads(ControlledScheduler& s) override {
+    add_truncate_thread(s, 0);
+    add_completion_thread(s);
+  }
+};
+
+// GUP-fast racing the busy-page scan: a DIO pins a mapped page while a
+// truncate unmaps and scans.
+class GupFastScan final : public ModelBase {
+ public:
+  explicit GupFastScan(const ModelEnv& env) : ModelBase(env) { make_file(kPageSize, 1); }
+  void add_threads(ControlledScheduler& s) override {
+    add_truncate_thread(s, 0);
+    s.add_thread("dio", [this] {
+      (void)dio_.dio_read(kPageSize, *vma_, vma_->address_of(0), kPageSize);
+      dio_.close();
+    });
+    add_completion_thread(s, /*more=*/true);
+  }
+};
+
+// The scan meets a locked entry: fsync locks each DAX entry in turn while a
+// DIO pins page 0 and truncate scans.
+class LockedEntry final : public ModelBase {
+ public:
+  explicit LockedEntry(const ModelEnv& env) : ModelBase(env) {
+    make_file(2 * kPageSize, 2);
+    dio_in_flight(0, 1);
+  }
+  void add_threads(ControlledScheduler& s) override {
+    s.add_thread("fsync", [this] { (void)fs_.fsync(file_.get()); });
+    add_truncate_thread(s, 0);
+    add_completion_thread(s);
+  }
+};
+
+// Eviction (unlink of an unmapped file, as at unmount) while a DIO holds a pin.
+class EvictPinned final : public ModelBase {
+ public:
+  explicit EvictPinned(const ModelEnv& env) : ModelBase(env) {
+    make_file(kPageSize, 1);
+    dio_in_flight(0, 1);
+    vma_.reset();  // munmap: the pin outlives the mapping.
+  }
+  void add_threads(ControlledScheduler& s) override {
+    s.add_thread("unlink", [this] { (void)fs_.unlink("file"); });
+    add_completion_thread(s);
+  }
+};
+
+// A wait whose wake may be lost: truncate sleeps on a pinned page while the
+// completion unpins it.
+class LostWake final : public ModelBase {
+ public:
+  explicit LostWake(const ModelEnv& env) : ModelBase(env) {
+    make_file(kPageSize, 1);
+    dio_in_flight(0, 1);
+  }
+  void add_threads(ControlledScheduler& s) override {
+    add_truncate_thread(s, 0);
+    add_completion_thread(s);
+  }
+};
+
+// Truncate down across a pinned page past the new EOF: a 1.5-page file whose
+// partial last page is under DIO is truncated to 0.
+class BeyondEof final : public ModelBase {
+ public:
+  explicit BeyondEof(const ModelEnv& env) : ModelBase(env) {
+    make_file(kPageSize + kPageSize / 2, 2);
+    dio_in_flight(1, 1);
+  }
+  void add_threads(ControlledScheduler& s) override {
+    add_truncate_thread(s, 0);
+    add_completion_thread(s);
+  }
+};
+
+// A break interrupted by a signal: a truncate waits for a pinned page while
+// another thread signals it. An EINTR must leave the file as it was.
+class SignalDuringBreak final : public ModelBase {
+ public:
+  explicit SignalDuringBreak(const ModelEnv& env) : ModelBase(env) {
+    make_file(2 * kPageSize, 2);
+    dio_in_flight(1, 1);
+  }
+  void add_threads(ControlledScheduler& s) override {
+    s.add_thread("truncate", [this] {
+      truncate_task_.store(&Task::current(), "publish_task");
+      truncate_status_ = fs_.truncate(file_.get(), kPageSize);
+    });
+    s.add_thread("signal", [this] {
+      if (Task* t = truncate_task_.load("read_task")) send_signal(*t);
+    });
+    add_completion_thread(s);
+  }
+  void check() override {
+    if (truncate_status_.code() != StatusCode::kInterrupted) return;
+    if (file_->size() != 2 * kPageSize || file_->nr_blocks() != 2) {
+      env_.checker->report(Violation{
+          ViolationKind::kPartialChangeOnEintr, 0, file_->ino(), file_->size(), "truncate",
+          fmt::format("truncate returned EINTR but left size {} and {} blocks (was {} and 2)",
+                      file_->size(), file_->nr_blocks(), 2 * kPageSize)});
+    }
+  }
+
+ private:
+  SyncAtomic<Task*> truncate_task_{nullptr};
+};
+
+// A pin taken through a mapping that is gone by the time truncate runs.
+class UnmappedPin final : public ModelBase {
+ public:
+  explicit UnmappedPin(const ModelEnv& env) : ModelBase(env) {
+    make_file(kPageSize, 1);
+    dio_in_flight(0, 1);
+    vma_.reset();
+  }
+  void add_threads(ControlledScheduler& s) override {
+    add_truncate_thread(s, 0);
+    add_completion_thread(s);
+  }
+};
+
+template <class Model>
+std::unique_ptr<ExploreModel> Build(const ModelEnv& env) {
+  return std::make_unique<Model>(env);
+}
+
+const ExploreScenarioInfo kScenarios[] = {
+    {"race2018", "one DIO pins two pages; truncate races its completion (the 2018 report)", Build<Race2018>},
+    {"gup-fast", "a DIO's GUP-fast pin races truncate's unmap and busy-page scan", Build<GupFastScan>},
+    {"locked-entry", "fsync holds DAX entry locks while truncate scans past a pinned page", Build<LockedEntry>},
+    {"evict-pinned", "an unmapped file is unlinked and evicted while a DIO pins its page", Build<EvictPinned>},
+    {"lost-wake", "truncate sleeps on a pinned page; the completion's wake must reach it", Build<LostWake>},
+    {"beyond-eof", "truncate to 0 of a 1.5-page file whose partial last page is pinned", Build<BeyondEof>},
+    {"signal", "a signal interrupts truncate's wait for a pinned page", Build<SignalDuringBreak>},
+    {"unmapped-pin", "truncate of a file whose pinned page is no longer mapped", Build<UnmappedPin>},
+};
+
+}  // namespace
+
+std::span<const ExploreScenarioInfo> ExploreScenarios() { return kScenarios; }
+
+const ExploreScenarioInfo* FindExploreScenario(std::string_view name) {
+  for (const ExploreScenarioInfo& s : kScenarios) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+}  // namespace daxbreak
