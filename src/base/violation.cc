@@ -1,6 +1,8 @@
 #include "daxbreak/base/violation.h"
 
 #include <array>
+
+#include <fmt/format.h>
 #include <utility>
 
 namespace daxbreak {
@@ -21,6 +23,11 @@ std::string_view ViolationKindName(ViolationKind kind) {
     if (k == kind) return name;
   }
   return "unknown";
+}
+
+std::string DescribeViolation(const Violation& v) {
+  return fmt::format("{} pfn {} ino {} offset {} by {}: {}", ViolationKindName(v.kind), v.pfn, v.ino,
+                     v.file_offset, v.thread, v.detail);
 }
 
 std::optional<ViolationKind> ParseViolationKind(std::string_view name) {

@@ -1,5 +1,6 @@
 #include "daxbreak/workload/collision.h"
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -48,13 +49,29 @@ void CollisionScenario::note_error(const Status& s) {
   if (first_error_.ok()) first_error_ = Status::IoError(fmt::format("{}: {}", Task::current().name(), s.ToString()));
 }
 
+void CollisionScenario::enter_worker(const std::string& name) {
+  Task::current().set_name(name);
+  MutexLock lock(&error_mu_);
+  workers_.push_back(&Task::current());
+}
+
+void CollisionScenario::leave_worker() {
+  MutexLock lock(&error_mu_);
+  workers_.erase(std::find(workers_.begin(), workers_.end(), &Task::current()));
+}
+
+void CollisionScenario::interrupt_workers() {
+  MutexLock lock(&error_mu_);
+  for (Task* t : workers_) send_signal(*t);
+}
+
 Status CollisionScenario::first_error() {
   MutexLock lock(&error_mu_);
   return first_error_;
 }
 
 void CollisionScenario::run_dio(uint32_t id, DioEngine* engine, const std::atomic<bool>& stop) {
-  Task::current().set_name(fmt::format("dio-{}", id));
+  enter_worker(fmt::format("dio-{}", id));
   std::mt19937_64 rng(config_.seed ^ (0x1000ULL + id));
   const uint32_t max_pages = std::min(kMaxDioPages, config_.victim_pages);
   const uint64_t disk_blocks = disk_->nr_blocks();
@@ -72,10 +89,11 @@ void CollisionScenario::run_dio(uint32_t id, DioEngine* engine, const std::atomi
   }
   Status s = engine->drain();
   if (!s.ok()) note_error(s);
+  leave_worker();
 }
 
 void CollisionScenario::run_layout(std::atomic<bool>& stop) {
-  Task::current().set_name("layout");
+  enter_worker("layout");
   std::mt19937_64 rng(config_.seed ^ 0x2000ULL);
   const uint64_t full = uint64_t{config_.victim_pages} * kPageSize;
   uint64_t ops = 0;
@@ -92,13 +110,18 @@ void CollisionScenario::run_layout(std::atomic<bool>& stop) {
       if (s.ok()) s = fs_->truncate(victim_.get(), full);
       if (s.ok()) counts_.truncates.fetch_add(1, std::memory_order_relaxed);
     }
-    if (!s.ok()) note_error(s);
+    if (s.code() == StatusCode::kInterrupted && stop.load()) {
+      counts_.interrupted.fetch_add(1, std::memory_order_relaxed);
+    } else if (!s.ok()) {
+      note_error(s);
+    }
     if (config_.max_ops != 0 && ++ops >= config_.max_ops) stop.store(true);
   }
+  leave_worker();
 }
 
 void CollisionScenario::run_writer(const std::atomic<bool>& stop) {
-  Task::current().set_name("writer");
+  enter_worker("writer");
   std::mt19937_64 rng(config_.seed ^ 0x3000ULL);
   std::vector<char> block(kPageSize);
   uint64_t generation = 0;
@@ -136,6 +159,7 @@ void CollisionScenario::run_writer(const std::atomic<bool>& stop) {
       if (!s.ok()) note_error(s);
     }
   }
+  leave_worker();
 }
 
 void CollisionScenario::verify_file(const WriterFile& file) {

@@ -61,8 +61,7 @@ std::string RenderTraceDiagram(const RunResult& run) {
   }
   out += "=> " + OutcomeLine(run) + "\n";
   for (const Violation& v : run.violations) {
-    out += fmt::format("   {} pfn {} ino {} offset {} by {}: {}\n", ViolationKindName(v.kind), v.pfn, v.ino,
-                       v.file_offset, v.thread, v.detail);
+    out += "   " + DescribeViolation(v) + "\n";
   }
   return out;
 }
@@ -119,8 +118,7 @@ std::string ExploreResult::to_text(const ExploreOptions& o) const {
   out += fmt::format("FOUND {} after {} schedule(s), {:.2f} s\n", kind, schedules, seconds);
   out += "   " + OutcomeLine(run) + "\n";
   for (const Violation& v : run.violations) {
-    out += fmt::format("   {} pfn {} ino {} offset {} by {}: {}\n", ViolationKindName(v.kind), v.pfn, v.ino,
-                       v.file_offset, v.thread, v.detail);
+    out += "   " + DescribeViolation(v) + "\n";
   }
   out += fmt::format("schedule: {}\nreplay:   {}\nconfirmed by replay: {}\n", schedule, replay_command,
                      confirmed ? "yes" : "NO");

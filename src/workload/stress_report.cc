@@ -38,6 +38,10 @@ std::string StressReport::to_text() const {
   }
   out += "\ninternal";
   for (const auto& [name, value] : internals.items()) out += fmt::format(" {} {}", name, value.get<uint64_t>());
+  if (counts.value("layout_interrupted_at_stop", uint64_t{0}) > 0) {
+    out += "\nnote    a layout change was still waiting for a busy page when the run ended; the "
+           "stop signal interrupted it (a lost or missing wake-up shows this way)";
+  }
   out += fmt::format("\nviolations {}", violation_count);
   if (violation_count > 0) {
     out += " (";

@@ -66,7 +66,8 @@ nlohmann::json CountsJson(CollisionCounts& c) {
   return {{"dio_read", c.dio_reads.load()},         {"dio_refused_sigbus", c.dio_refused.load()},
           {"punch_hole", c.punch_holes.load()},     {"truncate", c.truncates.load()},
           {"files_written", c.files_written.load()}, {"pages_written", c.pages_written.load()},
-          {"pages_verified", c.pages_verified.load()}};
+          {"pages_verified", c.pages_verified.load()},
+          {"layout_interrupted_at_stop", c.interrupted.load()}};
 }
 
 nlohmann::json InternalsJson(Rig& rig) {
@@ -141,6 +142,7 @@ Status RunStress(const StressConfig& config, StressReport* report) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   stop.store(true);
+  scenario.interrupt_workers();
   for (std::thread& t : threads) t.join();
   SyncPoint::set_noise(0, 0);
   report->seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -52,21 +52,20 @@ TEST(StressRunnerTest, FixedIsClean) {
   EXPECT_EQ(j["violation_count"], 0u);
 }
 
-TEST(StressRunnerTest, NoBreakIsCaught) {
+class BuggyStressTest : public ::testing::TestWithParam<Protocol> {};
+
+TEST_P(BuggyStressTest, IsCaught) {
   TempDir dir;
   StressReport report;
-  RUN_OR_SKIP(ShortConfig(dir, Protocol::kNoBreak, 60), &report);
+  RUN_OR_SKIP(ShortConfig(dir, GetParam(), 120), &report);
   EXPECT_GT(report.violation_count, 0u);
   EXPECT_EQ(report.exit_code(), 1);
 }
 
-TEST(StressRunnerTest, RetryFlagIsCaught) {
-  TempDir dir;
-  StressReport report;
-  RUN_OR_SKIP(ShortConfig(dir, Protocol::kRetryFlag, 120), &report);
-  EXPECT_GT(report.violation_count, 0u);
-  EXPECT_EQ(report.exit_code(), 1);
-}
+INSTANTIATE_TEST_SUITE_P(Stress, BuggyStressTest, ::testing::Values(Protocol::kNoBreak, Protocol::kRetryFlag),
+                         [](const ::testing::TestParamInfo<Protocol>& info) {
+                           return info.param == Protocol::kNoBreak ? "no_break" : "retry_flag";
+                         });
 
 TEST(StressRunnerTest, RefusesAForeignDevice) {
   TempDir dir;

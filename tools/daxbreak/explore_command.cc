@@ -75,8 +75,7 @@ int RunReplay(ExploreArgs& a) {
   } else {
     out += run.found() ? fmt::format("FOUND {}\n", run.kind()) : "clean\n";
     for (const Violation& v : run.violations) {
-      out += fmt::format("   {} pfn {} ino {} offset {} by {}: {}\n", ViolationKindName(v.kind), v.pfn, v.ino,
-                         v.file_offset, v.thread, v.detail);
+      out += "   " + DescribeViolation(v) + "\n";
     }
     if (!run.deadlock.empty()) out += "   deadlock: " + run.deadlock + "\n";
   }

@@ -50,6 +50,9 @@ struct Violation {
   std::string detail;        // Free text: what was expected, what was found.
 };
 
+// One line: "<kind> pfn P ino I offset O by THREAD: DETAIL".
+std::string DescribeViolation(const Violation& v);
+
 // Where violations go. Implementations must be thread-safe: report() is called
 // concurrently from every modeled thread.
 class ViolationSink {

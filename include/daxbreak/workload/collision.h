@@ -18,6 +18,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "daxbreak/base/status.h"
 #include "daxbreak/check/checker.h"
@@ -25,6 +26,7 @@
 #include "daxbreak/fs/dax_fs.h"
 #include "daxbreak/io/dio_engine.h"
 #include "daxbreak/io/disk_file.h"
+#include "daxbreak/sync/task.h"
 #include "daxbreak/workload/stress_config.h"
 
 namespace daxbreak {
@@ -38,6 +40,7 @@ struct CollisionCounts {
   std::atomic<uint64_t> files_written{0}; // Writer files created and stamped.
   std::atomic<uint64_t> pages_written{0};
   std::atomic<uint64_t> pages_verified{0};
+  std::atomic<uint64_t> interrupted{0};   // Layout ops interrupted by the stop signal.
   std::atomic<uint64_t> errors{0};        // Unexpected errors (see first_error).
 };
 
@@ -59,6 +62,11 @@ class CollisionScenario {
   void run_writer(const std::atomic<bool>& stop);
   // The final oracle pass over every file, after all threads have stopped.
   void final_check();
+  // Signals every running worker (after `stop` is set), so that a layout
+  // change still waiting for a busy page returns EINTR instead of keeping the
+  // run from ending (a wait that is never woken is how a lost wake-up or a
+  // pin that never drops shows in free mode).
+  void interrupt_workers() EXCLUDES(error_mu_);
 
   CollisionCounts& counts() { return counts_; }
   // The first unexpected error a thread met, or OK.
@@ -71,6 +79,9 @@ class CollisionScenario {
     uint32_t nr_pages = 0;
   };
   void note_error(const Status& s);
+  // Registers / unregisters the calling worker for interrupt_workers().
+  void enter_worker(const std::string& name) EXCLUDES(error_mu_);
+  void leave_worker() EXCLUDES(error_mu_);
   void verify_file(const WriterFile& file);
   void verify_victim();
 
@@ -84,6 +95,7 @@ class CollisionScenario {
   CollisionCounts counts_;
   Mutex error_mu_{"first_error"};
   Status first_error_ GUARDED_BY(error_mu_);
+  std::vector<Task*> workers_ GUARDED_BY(error_mu_);
 };
 
 }  // namespace daxbreak
