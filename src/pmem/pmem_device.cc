@@ -80,68 +80,81 @@ Status PmemDevice::Open(const PmemDeviceOptions& options, std::unique_ptr<PmemDe
   }
   std::unique_ptr<PmemDevice> dev(new PmemDevice());
   dev->path_ = options.path;
-  const uint64_t create_bytes = options.size_bytes != 0 ? options.size_bytes : kDefaultDeviceBytes;
-
   struct stat st {};
-  bool fresh = false;
-  if (stat(options.path.c_str(), &st) != 0) {
-    if (errno != ENOENT) return Status::FromErrno(errno, fmt::format("stat '{}'", options.path));
-    dev->fd_ = open(options.path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (dev->fd_ < 0) return Status::FromErrno(errno, fmt::format("create '{}'", options.path));
-    fresh = true;
+  bool created = false;
+  Status s = dev->open_backing(options, &st, &created);
+  if (s.ok()) s = dev->claim_and_format(options, st, /*fresh=*/created || (S_ISREG(st.st_mode) && st.st_size == 0));
+  if (!s.ok()) {
+    // A file this call created must not stay behind: headerless, it would be
+    // refused as foreign next time.
+    if (created) unlink(options.path.c_str());
+    return s;
+  }
+  *out = std::move(dev);
+  return Status::Ok();
+}
+
+Status PmemDevice::open_backing(const PmemDeviceOptions& options, struct stat* st, bool* created) {
+  const std::string& path = options.path;
+  const uint64_t create_bytes = options.size_bytes != 0 ? options.size_bytes : kDefaultDeviceBytes;
+  if (stat(path.c_str(), st) != 0) {
+    if (errno != ENOENT) return Status::FromErrno(errno, fmt::format("stat '{}'", path));
+    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd_ < 0) return Status::FromErrno(errno, fmt::format("create '{}'", path));
+    *created = true;
   } else {
-    if (S_ISDIR(st.st_mode)) {
-      return Status::InvalidArgument(fmt::format("device '{}' is a directory", options.path));
-    }
-    if (S_ISBLK(st.st_mode)) {
+    if (S_ISDIR(st->st_mode)) return Status::InvalidArgument(fmt::format("device '{}' is a directory", path));
+    if (S_ISBLK(st->st_mode)) {
       return Status::Environment(fmt::format(
           "device '{}' is a block device; libpmem2 maps files and device-dax only: mount it "
           "with -o dax and pass a file on it, or create a devdax namespace",
-          options.path));
+          path));
     }
-    dev->fd_ = open(options.path.c_str(), O_RDWR | O_CLOEXEC);
-    if (dev->fd_ < 0) return Status::FromErrno(errno, fmt::format("open '{}'", options.path));
-    fresh = S_ISREG(st.st_mode) && st.st_size == 0;
+    fd_ = open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd_ < 0) return Status::FromErrno(errno, fmt::format("open '{}'", path));
   }
-  if (fresh && ftruncate(dev->fd_, static_cast<off_t>(create_bytes)) != 0) {
-    return Status::FromErrno(errno, fmt::format("size '{}' to {} bytes", options.path, create_bytes));
+  const bool empty = *created || (S_ISREG(st->st_mode) && st->st_size == 0);
+  if (empty && ftruncate(fd_, static_cast<off_t>(create_bytes)) != 0) {
+    return Status::FromErrno(errno, fmt::format("size '{}' to {} bytes", path, create_bytes));
   }
+  return Status::Ok();
+}
 
+Status PmemDevice::claim_and_format(const PmemDeviceOptions& options, const struct stat& st, bool fresh) {
+  // A just-created file has a zeroed `st`; it is fresh, so `regular` only
+  // matters for paths that existed.
+  const bool regular = S_ISREG(st.st_mode);
   // A regular file is judged by pread before it is ever mapped; a device-dax
   // node (no read()) through a mapping that is only read.
   DeviceHeader old{};
   PathContents contents = PathContents::kEmpty;
-  if (!fresh && S_ISREG(st.st_mode)) {
+  if (!fresh && regular) {
     char page0[kPageSize] = {};
-    const ssize_t n = pread(dev->fd_, page0, sizeof(page0), 0);
-    if (n < 0) return Status::FromErrno(errno, fmt::format("read '{}'", options.path));
+    const ssize_t n = pread(fd_, page0, sizeof(page0), 0);
+    if (n < 0) return Status::FromErrno(errno, fmt::format("read '{}'", path_));
     contents = ClassifyContents(page0, static_cast<uint64_t>(n), static_cast<uint64_t>(st.st_size),
                                 HeaderRole::kDevice, &old);
-    if (contents == PathContents::kForeign && !options.force) return RefuseForeign(options.path, "device");
+    if (contents == PathContents::kForeign && !options.force) return RefuseForeign(path_, "device");
   }
-  Status s = dev->map();
+  Status s = map();
   if (!s.ok()) return s;
-  if (!fresh && !S_ISREG(st.st_mode)) {
-    contents = ClassifyContents(dev->base_, dev->size_bytes_, dev->size_bytes_, HeaderRole::kDevice, &old);
-    if (contents == PathContents::kForeign && !options.force) return RefuseForeign(options.path, "device");
+  if (!fresh && !regular) {
+    contents = ClassifyContents(base_, size_bytes_, size_bytes_, HeaderRole::kDevice, &old);
+    if (contents == PathContents::kForeign && !options.force) return RefuseForeign(path_, "device");
   }
   // Resize a regular file we may format, if asked for another size.
-  if (S_ISREG(st.st_mode) && !fresh && options.size_bytes != 0 &&
-      options.size_bytes != dev->size_bytes_) {
-    pmem2_map_delete(&dev->map_);
-    pmem2_source_delete(&dev->source_);
-    if (ftruncate(dev->fd_, static_cast<off_t>(options.size_bytes)) != 0) {
-      return Status::FromErrno(errno, fmt::format("resize '{}'", options.path));
+  if (regular && !fresh && options.size_bytes != 0 && options.size_bytes != size_bytes_) {
+    pmem2_map_delete(&map_);
+    pmem2_source_delete(&source_);
+    if (ftruncate(fd_, static_cast<off_t>(options.size_bytes)) != 0) {
+      return Status::FromErrno(errno, fmt::format("resize '{}'", path_));
     }
-    s = dev->map();
+    s = map();
     if (!s.ok()) return s;
   }
-  s = ValidateSize(dev->size_bytes_, fmt::format("device '{}' size", options.path));
+  s = ValidateSize(size_bytes_, fmt::format("device '{}' size", path_));
   if (!s.ok()) return s;
-  s = dev->format_header(contents == PathContents::kOurs ? old.format_count : 0);
-  if (!s.ok()) return s;
-  *out = std::move(dev);
-  return Status::Ok();
+  return format_header(contents == PathContents::kOurs ? old.format_count : 0);
 }
 
 Status PmemDevice::map() {

@@ -6,8 +6,9 @@
 // association with the file, so the engine checks at completion whether the
 // page changed owner while it was pinned (dma_after_free).
 //
-// Thread-safety: an engine belongs to one thread (its io_uring ring must be
-// owned by one thread); use one engine per DIO thread.
+// Thread-safety: depends on the engine: a UringDioEngine belongs to one
+// thread (its ring must be owned by one thread), a SyncDioEngine may be used
+// from any.
 
 #ifndef DAXBREAK_IO_DIO_ENGINE_H_
 #define DAXBREAK_IO_DIO_ENGINE_H_

@@ -21,6 +21,7 @@
 
 struct pmem2_map;
 struct pmem2_source;
+struct stat;
 
 namespace daxbreak {
 
@@ -93,6 +94,11 @@ class PmemDevice {
 
  private:
   PmemDevice() = default;
+  // Opens (or creates and sizes) the path; fills `st` for a path that existed.
+  Status open_backing(const PmemDeviceOptions& options, struct ::stat* st, bool* created);
+  // Refuses foreign data, maps, resizes a file of ours if asked, writes the
+  // header. `fresh`: the path was created or empty.
+  Status claim_and_format(const PmemDeviceOptions& options, const struct ::stat& st, bool fresh);
   Status map();
   Status format_header(uint64_t previous_format_count);
   Status sync_range(void* addr, size_t len) const;
