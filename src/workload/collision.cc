@@ -1,6 +1,7 @@
 #include "daxbreak/workload/collision.h"
 
 #include <algorithm>
+#include <chrono>
 #include <random>
 #include <vector>
 
@@ -98,6 +99,7 @@ void CollisionScenario::run_layout(std::atomic<bool>& stop) {
   const uint64_t full = uint64_t{config_.victim_pages} * kPageSize;
   uint64_t ops = 0;
   while (!stop.load(std::memory_order_relaxed)) {
+    const auto op_start = std::chrono::steady_clock::now();
     Status s;
     if (rng() % 2 == 0) {
       const uint64_t nr = 1 + rng() % (config_.victim_pages - 1);
@@ -110,6 +112,10 @@ void CollisionScenario::run_layout(std::atomic<bool>& stop) {
       if (s.ok()) s = fs_->truncate(victim_.get(), full);
       if (s.ok()) counts_.truncates.fetch_add(1, std::memory_order_relaxed);
     }
+    const int64_t op_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::steady_clock::now() - op_start)
+                              .count();
+    if (op_ns > counts_.longest_layout_ns.load()) counts_.longest_layout_ns.store(op_ns);
     if (s.code() == StatusCode::kInterrupted && stop.load()) {
       counts_.interrupted.fetch_add(1, std::memory_order_relaxed);
     } else if (!s.ok()) {

@@ -14,6 +14,7 @@ nlohmann::json StressReport::to_json() const {
   j["seconds"] = seconds;
   j["counts"] = counts;
   j["internals"] = internals;
+  j["latency"] = latency;
   j["violation_count"] = violation_count;
   j["violations_by_kind"] = violations.value("by_kind", nlohmann::json::object());
   j["first_violation_seconds"] = violations.value("first_violation_seconds", nlohmann::json(nullptr));
@@ -38,9 +39,11 @@ std::string StressReport::to_text() const {
   }
   out += "\ninternal";
   for (const auto& [name, value] : internals.items()) out += fmt::format(" {} {}", name, value.get<uint64_t>());
-  if (counts.value("layout_interrupted_at_stop", uint64_t{0}) > 0) {
-    out += "\nnote    a layout change was still waiting for a busy page when the run ended; the "
-           "stop signal interrupted it (a lost or missing wake-up shows this way)";
+  const double longest = latency.value("longest_layout_op_seconds", 0.0);
+  out += fmt::format("\nlatency longest layout op {:.3f} s", longest);
+  if (longest > 1.0) {
+    out += "\nnote    a layout change waited over a second for busy pages; a lost or missing "
+           "wake-up shows this way (the stop signal ends such a wait with EINTR)";
   }
   out += fmt::format("\nviolations {}", violation_count);
   if (violation_count > 0) {

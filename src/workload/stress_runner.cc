@@ -70,6 +70,10 @@ nlohmann::json CountsJson(CollisionCounts& c) {
           {"layout_interrupted_at_stop", c.interrupted.load()}};
 }
 
+nlohmann::json LatencyJson(CollisionCounts& c) {
+  return {{"longest_layout_op_seconds", static_cast<double>(c.longest_layout_ns.load()) / 1e9}};
+}
+
 nlohmann::json InternalsJson(Rig& rig) {
   FsStats& f = rig.fs->stats();
   uint64_t fast = 0, backoff = 0, slow = 0, completions = 0, io_errors = 0;
@@ -160,6 +164,7 @@ Status RunStress(const StressConfig& config, StressReport* report) {
   report->device = DeviceJson(*rig.device);
   report->counts = CountsJson(scenario.counts());
   report->internals = InternalsJson(rig);
+  report->latency = LatencyJson(scenario.counts());
   report->violations = rig.checker->to_json();
   report->violation_count = rig.checker->violation_count();
   report->violations_text = rig.checker->to_text();

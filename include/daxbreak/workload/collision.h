@@ -41,6 +41,7 @@ struct CollisionCounts {
   std::atomic<uint64_t> pages_written{0};
   std::atomic<uint64_t> pages_verified{0};
   std::atomic<uint64_t> interrupted{0};   // Layout ops interrupted by the stop signal.
+  std::atomic<int64_t> longest_layout_ns{0};  // Longest single layout op (a stall shows here).
   std::atomic<uint64_t> errors{0};        // Unexpected errors (see first_error).
 };
 

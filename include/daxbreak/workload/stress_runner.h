@@ -25,6 +25,7 @@ struct StressReport {
   double seconds = 0;         // Wall time of the threaded phase.
   nlohmann::json counts;      // Operation counts.
   nlohmann::json internals;   // fs, GUP and DIO counters.
+  nlohmann::json latency;     // {"longest_layout_op_seconds"}: a stalled layout change shows here.
   nlohmann::json violations;  // Checker::to_json().
   uint64_t violation_count = 0;
   std::string violations_text;  // Checker::to_text().
