@@ -13,10 +13,12 @@
 namespace daxbreak {
 namespace {
 
-struct BugCase {
+// A protocol and the scenario it is run in.
+struct Case {
   Protocol protocol;
   const char* scenario;
 };
+using BugCase = Case;
 
 class BuggyVariantTest : public ::testing::TestWithParam<BugCase> {};
 
@@ -50,10 +52,7 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
-struct CleanCase {
-  Protocol protocol;
-  const char* scenario;
-};
+using CleanCase = Case;
 
 class CorrectProtocolTest : public ::testing::TestWithParam<CleanCase> {};
 

@@ -12,6 +12,7 @@
 #define DAXBREAK_WORKLOAD_EXPLORER_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
