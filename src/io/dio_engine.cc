@@ -23,6 +23,19 @@ Status DioEngine::check_request(uint64_t disk_offset, Vma& vma, uint64_t addr, u
   return Status::Ok();
 }
 
+Status DioEngine::pin_request(bool is_read, Vma& vma, uint64_t addr, uint64_t len,
+                              std::vector<PinnedPage>* pinned) {
+  Status s = pin_user_pages(vma, addr, len / kPageSize, FOLL_PIN | (is_read ? FOLL_WRITE : 0u), pinned,
+                            &gup_stats_);
+  if (!s.ok()) {
+    stats_.pin_failures.fetch_add(1, std::memory_order_relaxed);
+    return s;
+  }
+  stats_.pages_pinned.fetch_add(pinned->size(), std::memory_order_relaxed);
+  (is_read ? stats_.reads : stats_.writes).fetch_add(1, std::memory_order_relaxed);
+  return Status::Ok();
+}
+
 void DioEngine::complete_pages(const std::vector<PinnedPage>& pinned, bool is_read,
                                uint64_t disk_offset) {
   for (const PinnedPage& p : pinned) {

@@ -21,18 +21,19 @@ Status SyncDioEngine::start(bool is_read, uint64_t disk_offset, Vma& vma, uint64
   Status s = check_request(disk_offset, vma, addr, len);
   if (!s.ok()) return s;
   std::vector<PinnedPage> pinned;
-  s = pin_user_pages(vma, addr, len / kPageSize, FOLL_PIN | (is_read ? FOLL_WRITE : 0u), &pinned, &gup_stats_);
-  if (!s.ok()) {
-    stats_.pin_failures.fetch_add(1, std::memory_order_relaxed);
-    return s;
-  }
-  (is_read ? stats_.reads : stats_.writes).fetch_add(1, std::memory_order_relaxed);
-  submit_pinned(is_read, disk_offset, std::move(pinned));
+  s = pin_request(is_read, vma, addr, len, &pinned);
+  if (!s.ok()) return s;
+  enqueue(is_read, disk_offset, std::move(pinned));
   return Status::Ok();
 }
 
 void SyncDioEngine::submit_pinned(bool is_read, uint64_t disk_offset, std::vector<PinnedPage> pinned) {
   stats_.pages_pinned.fetch_add(pinned.size(), std::memory_order_relaxed);
+  (is_read ? stats_.reads : stats_.writes).fetch_add(1, std::memory_order_relaxed);
+  enqueue(is_read, disk_offset, std::move(pinned));
+}
+
+void SyncDioEngine::enqueue(bool is_read, uint64_t disk_offset, std::vector<PinnedPage> pinned) {
   {
     MutexLock lock(&mu_);
     queue_.push_back(Request{is_read, disk_offset, std::move(pinned)});

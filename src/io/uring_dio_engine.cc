@@ -87,16 +87,10 @@ Status UringDioEngine::start(bool is_read, uint64_t disk_offset, Vma& vma, uint6
   req.is_read = is_read;
   req.disk_offset = req.first_offset = disk_offset;
   req.remaining = len;
-  s = pin_user_pages(vma, addr, len / kPageSize, FOLL_PIN | (is_read ? FOLL_WRITE : 0u),
-                     &req.pinned, &gup_stats_);
-  if (!s.ok()) {
-    stats_.pin_failures.fetch_add(1, std::memory_order_relaxed);
-    return s;
-  }
-  stats_.pages_pinned.fetch_add(req.pinned.size(), std::memory_order_relaxed);
+  s = pin_request(is_read, vma, addr, len, &req.pinned);
+  if (!s.ok()) return s;
   for (const PinnedPage& p : req.pinned) req.iov.push_back(iovec{device_->page_address(p.pfn), kPageSize});
   free_slots_.pop_back();
-  (is_read ? stats_.reads : stats_.writes).fetch_add(1, std::memory_order_relaxed);
   s = submit(slot);
   if (!s.ok()) finish(slot, -EIO);
   return s;

@@ -126,25 +126,24 @@ void ControlledScheduler::hand_off_finished(uint32_t self) {
   std::lock_guard<std::mutex> lock(mu_);
   threads_[self]->finished = true;
   threads_[self]->ready = nullptr;
-  if (aborting_) {
-    // Unwind the others one at a time.
+  if (!aborting_) {
+    const int next = pick_locked(self);
+    if (next >= 0) {
+      threads_[static_cast<uint32_t>(next)]->go.release();
+      return;
+    }
+    // Nobody can run: if anyone is unfinished, that is a deadlock.
     for (auto& t : threads_) {
       if (!t->finished) {
-        t->go.release();
-        return;
+        begin_abort_locked(Outcome::kDeadlock);
+        break;
       }
     }
-    done_.release();
-    return;
   }
-  const int next = pick_locked(self);
-  if (next >= 0) {
-    threads_[static_cast<uint32_t>(next)]->go.release();
-    return;
-  }
+  // Aborting: unwind the unfinished threads one at a time; the last one out
+  // ends the run.
   for (auto& t : threads_) {
     if (!t->finished) {
-      begin_abort_locked(Outcome::kDeadlock);
       t->go.release();
       return;
     }

@@ -15,6 +15,16 @@ int Fail(const std::string& message) {
 
 int Fail(const Status& status) { return Fail(status.message()); }
 
+Status ParseProtocolOption(const std::string& text, Protocol* out) {
+  const auto protocol = ParseProtocol(text);
+  if (!protocol) {
+    return Status::InvalidArgument(
+        fmt::format("--protocol: unknown protocol '{}' (choose from {})", text, ProtocolNameList()));
+  }
+  *out = *protocol;
+  return Status::Ok();
+}
+
 Status WriteOutput(const std::string& path, const std::string& text) {
   if (path.empty()) {
     std::fwrite(text.data(), 1, text.size(), stdout);

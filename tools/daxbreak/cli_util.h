@@ -7,6 +7,7 @@
 #include <string>
 
 #include "daxbreak/base/status.h"
+#include "daxbreak/fs/protocol.h"
 
 namespace daxbreak::cli {
 
@@ -18,6 +19,10 @@ inline constexpr int kExitUsage = 2;
 // Prints "daxbreak: <message>" to stderr and returns kExitUsage.
 int Fail(const Status& status);
 int Fail(const std::string& message);
+
+// Parses the value of --protocol. Errors: kInvalidArgument naming `text` and
+// listing the protocols.
+Status ParseProtocolOption(const std::string& text, Protocol* out);
 
 // Writes `text` to `path`, or to stdout when `path` is empty. Errors:
 // kIoError naming the path.

@@ -9,7 +9,6 @@
 
 #include "cli_util.h"
 #include "commands.h"
-#include "daxbreak/workload/explore_scenario.h"
 #include "daxbreak/workload/explorer.h"
 
 namespace daxbreak::cli {
@@ -27,24 +26,9 @@ struct ExploreArgs {
   CLI::Option* schedules_option = nullptr;
 };
 
-Status ParseCommon(ExploreArgs& a) {
-  const auto protocol = ParseProtocol(a.protocol);
-  if (!protocol) {
-    return Status::InvalidArgument(
-        fmt::format("--protocol: unknown protocol '{}' (choose from {})", a.protocol, ProtocolNameList()));
-  }
-  a.options.protocol = *protocol;
-  if (FindExploreScenario(a.options.scenario) == nullptr) {
-    std::string names;
-    for (const auto& s : ExploreScenarios()) names += (names.empty() ? "" : ", ") + std::string(s.name);
-    return Status::InvalidArgument(
-        fmt::format("--scenario: unknown scenario '{}' (choose from {})", a.options.scenario, names));
-  }
-  return Status::Ok();
-}
-
+// An unknown --scenario is reported by Explore() and Replay() themselves.
 int RunExplore(ExploreArgs& a) {
-  Status s = ParseCommon(a);
+  Status s = ParseProtocolOption(a.protocol, &a.options.protocol);
   if (!s.ok()) return Fail(s);
   const auto strategy = ParseStrategy(a.strategy);
   if (!strategy) return Fail(fmt::format("--strategy: unknown strategy '{}' (choose from random, pct, dfs)", a.strategy));
@@ -61,7 +45,7 @@ int RunExplore(ExploreArgs& a) {
 }
 
 int RunReplay(ExploreArgs& a) {
-  Status s = ParseCommon(a);
+  Status s = ParseProtocolOption(a.protocol, &a.options.protocol);
   if (!s.ok()) return Fail(s);
   RunResult run;
   const bool trace = a.trace || !a.trace_json.empty();

@@ -40,12 +40,8 @@ Status Convert(StressArgs& a) {
   if (!s.ok()) return Status::InvalidArgument("--disk-size: " + s.message());
   s = ParseDuration(a.duration_text, &a.config.duration);
   if (!s.ok()) return Status::InvalidArgument("--duration: " + s.message());
-  const auto protocol = ParseProtocol(a.protocol_text);
-  if (!protocol) {
-    return Status::InvalidArgument(fmt::format("--protocol: unknown protocol '{}' (choose from {})",
-                                               a.protocol_text, ProtocolNameList()));
-  }
-  a.config.protocol = *protocol;
+  s = ParseProtocolOption(a.protocol_text, &a.config.protocol);
+  if (!s.ok()) return s;
   if (a.seed_option->count() == 0) a.config.seed = RandomSeed();
   a.config.progress = isatty(STDERR_FILENO) != 0;
   return a.config.validate();

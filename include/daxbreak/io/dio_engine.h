@@ -67,6 +67,11 @@ class DioEngine {
 
   // Checks the arguments common to both directions.
   Status check_request(uint64_t disk_offset, Vma& vma, uint64_t addr, uint64_t len) const;
+  // The submission side of one request: pins the pages under [addr, addr +
+  // len) of `vma` (FOLL_WRITE for a read into them) into `pinned` and counts
+  // the pins or the failure. Errors: those of pin_user_pages().
+  Status pin_request(bool is_read, Vma& vma, uint64_t addr, uint64_t len,
+                     std::vector<PinnedPage>* pinned);
   // The completion side of one request: reports a page whose owner changed
   // since it was pinned (dma_after_free), then unpins every page.
   void complete_pages(const std::vector<PinnedPage>& pinned, bool is_read, uint64_t disk_offset);

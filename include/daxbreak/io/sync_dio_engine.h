@@ -48,6 +48,8 @@ class SyncDioEngine final : public DioEngine {
     std::vector<PinnedPage> pinned;
   };
   Status start(bool is_read, uint64_t disk_offset, Vma& vma, uint64_t addr, uint64_t len);
+  // Queues a pinned request and wakes the completion thread.
+  void enqueue(bool is_read, uint64_t disk_offset, std::vector<PinnedPage> pinned);
   // Takes the oldest request, or returns false.
   bool take(Request* out) EXCLUDES(mu_);
   void complete(Request& req);
