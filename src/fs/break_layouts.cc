@@ -30,6 +30,18 @@ LockedEntryScan locked_entry_scan(Protocol protocol) {
   }
 }
 
+// The condition the break sleeps on. The kernel's is dax_page_is_idle(): the
+// count back at idle. From 6.15 a mapping holds a reference, so a page faulted
+// back in while the breaker sleeps (the fault lock is dropped) never gets
+// there and no wake comes: `modern` stalls until that mapping goes, as
+// tools/kernel_probe shows on Linux 6.17. modern-mapcount-wake, daxbreak's
+// candidate fix, waits only until no pin is left (put_page() wakes then too)
+// and goes back to the scan, which unmaps the page again.
+bool break_wait_done(DaxFs& fs, uint64_t pfn) {
+  if (fs.protocol() == Protocol::kModernMapcountWake) return fs.pages()->page_is_unpinned(pfn);
+  return fs.pages()->page_is_idle(pfn);
+}
+
 }  // namespace
 
 uint64_t dax_layout_busy_page_range(DaxFs& fs, Inode* inode, uint64_t first, uint64_t last) {
@@ -62,7 +74,7 @@ Status break_layouts(DaxFs& fs, Inode* inode, uint64_t first, uint64_t last) {
     fs.stats().break_waits.fetch_add(1, std::memory_order_relaxed);
     DAXBREAK_SYNC_POINT("break_layouts:before_wait");
     Status s = wait_var_event(
-        pages->refcount_key(pfn), [&] { return pages->page_is_idle(pfn); },
+        pages->refcount_key(pfn), [&] { return break_wait_done(fs, pfn); },
         /*interruptible=*/true,
         [&](const WaitSleeper& sleeper) { ext4_wait_dax_page(inode, sleeper, &retry); });
     if (!s.ok()) {
@@ -86,7 +98,7 @@ void dax_break_layout_final(DaxFs& fs, Inode* inode) {
     const uint64_t pfn = dax_layout_busy_page_range(fs, inode, 0, kMaxPageIndex);
     if (pfn == 0) return;
     fs.stats().break_waits.fetch_add(1, std::memory_order_relaxed);
-    (void)wait_var_event(pages->refcount_key(pfn), [&] { return pages->page_is_idle(pfn); },
+    (void)wait_var_event(pages->refcount_key(pfn), [&] { return break_wait_done(fs, pfn); },
                          /*interruptible=*/false);
   }
 }

@@ -25,6 +25,8 @@ DaxFs::DaxFs(PmemDevice* device, PageArray* pages, ViolationSink* sink, DaxFsOpt
   // wake-key: in the 6.15 series the waiter slept on one address while the
   // page-free path woke another; put_page() then wakes a neighbouring key.
   if (options_.protocol == Protocol::kWakeKey) pages_->set_wake_key_skew(sizeof(uint32_t));
+  // modern-mapcount-wake: see break_wait_done() in break_layouts.cc.
+  if (options_.protocol == Protocol::kModernMapcountWake) pages_->set_wake_when_only_mapped(true);
 }
 
 DaxFs::~DaxFs() = default;

@@ -5,15 +5,21 @@
 namespace daxbreak {
 namespace {
 
-constexpr std::array<ProtocolInfo, 12> kProtocols = {{
+constexpr std::array<ProtocolInfo, 13> kProtocols = {{
     {Protocol::kFixed, "fixed",
      "ext4_break_layouts as fixed in 2018: unmap, wait for each busy page dropping only "
      "invalidate_lock, loop until a full scan finds none; final break on eviction",
      "b1f382178d15", 1, false},
     {Protocol::kModern, "modern",
      "the 6.15 form: idle refcount 0, a mapping holds a page reference while inserted, "
-     "dax_break_layout and dax_break_layout_final",
+     "dax_break_layout and dax_break_layout_final; stalls when a page is faulted back in "
+     "while the break sleeps, as Linux 6.17 does",
      "6.15 series", 0, false},
+    {Protocol::kModernMapcountWake, "modern-mapcount-wake",
+     "modern plus a candidate fix for its re-fault stall (not in the kernel): the unpin that "
+     "leaves only mapping references wakes the breaker, which waits for refcount == mapcount "
+     "and scans again",
+     "not in the kernel; proposed by daxbreak", 0, false},
     {Protocol::kNoBreak, "no-break",
      "truncate and punch hole free blocks without breaking layouts: blocks freed under DMA",
      "430657b6be89, 5fac7408d828", 1, true},

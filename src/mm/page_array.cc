@@ -11,12 +11,45 @@ PageArray::PageArray(uint64_t nr_pages, uint32_t idle_refcount)
 
 void PageArray::get_page(uint64_t pfn) { pages_[pfn].refcount.fetch_add(1, "page_ref_inc"); }
 
+void PageArray::wake_refcount_waiters(uint64_t pfn) {
+  const auto key = reinterpret_cast<uintptr_t>(refcount_key(pfn)) + wake_key_skew_;
+  wake_up_var(reinterpret_cast<const void*>(key));
+}
+
+// modern-mapcount-wake (daxbreak's candidate fix, not in the kernel): wake the
+// breaker once only mapping references are left. Both the unpin and the end
+// of a map test it: each changes one of the two counts, so whichever finishes
+// last sees them equal. (With the test in put_page() alone, an unpin that runs
+// between a map's reference and its mapcount increment loses the wake; the
+// `refault` scenario finds that in under 100 schedules.)
+void PageArray::wake_if_only_mapped(uint64_t pfn) {
+  if (!wake_when_only_mapped_) return;
+  const uint32_t mapped = pages_[pfn].mapcount.load("folio_mapcount");
+  if (pages_[pfn].refcount.load("page_ref_count") == idle_ + mapped) wake_refcount_waiters(pfn);
+}
+
 void PageArray::put_page(uint64_t pfn) {
   const uint32_t before = pages_[pfn].refcount.fetch_sub(1, "page_ref_dec");
   if (before - 1 == idle_) {
-    const auto key = reinterpret_cast<uintptr_t>(refcount_key(pfn)) + wake_key_skew_;
-    wake_up_var(reinterpret_cast<const void*>(key));
+    wake_refcount_waiters(pfn);
+  } else {
+    wake_if_only_mapped(pfn);
   }
+}
+
+void PageArray::map_page(uint64_t pfn) {
+  get_page(pfn);
+  pages_[pfn].mapcount.fetch_add(1, "mapcount_inc");
+  wake_if_only_mapped(pfn);
+}
+
+void PageArray::unmap_page(uint64_t pfn) {
+  pages_[pfn].mapcount.fetch_sub(1, "mapcount_dec");
+  put_page(pfn);
+}
+
+uint32_t PageArray::page_mapcount(uint64_t pfn) const {
+  return pages_[pfn].mapcount.load("folio_mapcount");
 }
 
 uint32_t PageArray::page_ref_count(uint64_t pfn) const {

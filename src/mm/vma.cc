@@ -43,8 +43,8 @@ void Vma::install_pte(uint64_t pgoff, uint64_t pfn, bool write) {
   WriteLock lock(&ptl_);
   const uint64_t old = ptes_[pgoff].exchange(make_pte(pfn, write), "set_pte");
   if (!pte_holds_ref_) return;
-  if (pfn != kZeroPfn && !(pte_present(old) && pte_pfn(old) == pfn)) pages_->get_page(pfn);
-  if (pte_present(old) && pte_pfn(old) != pfn && pte_pfn(old) != kZeroPfn) pages_->put_page(pte_pfn(old));
+  if (pfn != kZeroPfn && !(pte_present(old) && pte_pfn(old) == pfn)) pages_->map_page(pfn);
+  if (pte_present(old) && pte_pfn(old) != pfn && pte_pfn(old) != kZeroPfn) pages_->unmap_page(pte_pfn(old));
 }
 
 uint64_t Vma::zap_range(uint64_t first, uint64_t nr) {
@@ -56,7 +56,7 @@ uint64_t Vma::zap_range(uint64_t first, uint64_t nr) {
     const uint64_t old = ptes_[pgoff].exchange(0, "pte_clear");
     if (!pte_present(old)) continue;
     ++cleared;
-    if (pte_holds_ref_ && pte_pfn(old) != kZeroPfn) pages_->put_page(pte_pfn(old));
+    if (pte_holds_ref_ && pte_pfn(old) != kZeroPfn) pages_->unmap_page(pte_pfn(old));
   }
   return cleared;
 }

@@ -91,9 +91,9 @@ class TruncateVsCompletion final : public ModelBase {
 };
 
 // GUP-fast racing the busy-page scan: a DIO pins a mapped page while a
-// truncate unmaps and scans. (With `modern`, dfs finds a deadlock here: the
-// slow path re-faults the page while truncate sleeps, the new mapping's
-// reference keeps it above idle 0, and the unpin wakes nobody; see README.)
+// truncate unmaps and scans. (With `modern` this deadlocks: the slow path
+// re-faults the page while truncate sleeps, the new mapping's reference keeps
+// it above idle 0, and the unpin wakes nobody. See `refault` and README.)
 class GupFastScan final : public ModelBase {
  public:
   explicit GupFastScan(const ModelEnv& env) : ModelBase(env) { make_file(kPageSize, 1); }
@@ -104,6 +104,26 @@ class GupFastScan final : public ModelBase {
       dio_.close();
     });
     add_completion_thread(s, /*more=*/true);
+  }
+};
+
+// The page is faulted back in while the break sleeps on it: a DIO holds a pin
+// on mapped page 0, truncate unmaps it and waits, a user thread touches the
+// page, the DIO completes. The model of tools/kernel_probe's vmsplice run,
+// where Linux 6.17 stays asleep until munmap and 6.1 wakes at once.
+class RefaultDuringBreak final : public ModelBase {
+ public:
+  explicit RefaultDuringBreak(const ModelEnv& env) : ModelBase(env) {
+    make_file(kPageSize, 1);
+    dio_in_flight(0, 1);
+  }
+  void add_threads(ControlledScheduler& s) override {
+    add_truncate_thread(s, 0);
+    s.add_thread("touch", [this] {
+      char byte = 0;
+      (void)user_load(*vma_, vma_->address_of(0), &byte, 1);
+    });
+    add_completion_thread(s);
   }
 };
 
@@ -198,6 +218,7 @@ const ExploreScenarioInfo kScenarios[] = {
     {"beyond-eof", "truncate to 0 of a 1.5-page file whose partial last page is pinned", BuildTruncate<kBeyondEof>},
     {"signal", "a signal interrupts truncate's wait for a pinned page", Build<SignalDuringBreak>},
     {"unmapped-pin", "truncate of a file whose pinned page is no longer mapped", BuildTruncate<kUnmappedPin>},
+    {"refault", "a pinned page is faulted back in while truncate sleeps on it", Build<RefaultDuringBreak>},
 };
 
 }  // namespace

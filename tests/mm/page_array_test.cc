@@ -59,5 +59,46 @@ TEST(PageArrayTest, WakesOnlyOnTransitionToIdle) {
   EXPECT_TRUE(woke.load());
 }
 
+
+TEST(PageArrayTest, MappingHoldsAReferenceAndAMapcount) {
+  PageArray pages(4, 0);
+  pages.map_page(1);
+  EXPECT_EQ(pages.page_ref_count(1), 1u);
+  EXPECT_EQ(pages.page_mapcount(1), 1u);
+  EXPECT_FALSE(pages.page_is_idle(1));
+  EXPECT_TRUE(pages.page_is_unpinned(1));
+  pages.get_page(1);  // A pin.
+  EXPECT_FALSE(pages.page_is_unpinned(1));
+  pages.put_page(1);
+  pages.unmap_page(1);
+  EXPECT_TRUE(pages.page_is_idle(1));
+  EXPECT_EQ(pages.page_mapcount(1), 0u);
+}
+
+// A pinned, mapped page on the 6.15 model: the unpin leaves the mapping's
+// reference. Returns whether a waiter for "no pin left" heard that unpin.
+bool UnpinOfMappedPageWakes(bool wake_when_only_mapped) {
+  PageArray pages(4, 0);
+  pages.set_wake_when_only_mapped(wake_when_only_mapped);
+  pages.map_page(1);
+  pages.get_page(1);
+  std::atomic<bool> woke{false};
+  std::thread waiter([&] {
+    (void)wait_var_event(pages.refcount_key(1), [&] { return pages.page_is_unpinned(1); }, false);
+    woke = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  pages.put_page(1);  // 2 -> 1: only the mapping's reference is left.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const bool heard = woke.load();
+  pages.unmap_page(1);  // 1 -> 0: idle, which always wakes.
+  waiter.join();
+  return heard;
+}
+
+TEST(PageArrayTest, KernelRuleWakesOnlyAtIdleEvenWhileMapped) { EXPECT_FALSE(UnpinOfMappedPageWakes(false)); }
+
+TEST(PageArrayTest, CandidateFixWakesWhenOnlyMappingsAreLeft) { EXPECT_TRUE(UnpinOfMappedPageWakes(true)); }
+
 }  // namespace
 }  // namespace daxbreak

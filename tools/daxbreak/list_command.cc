@@ -1,5 +1,6 @@
 // `daxbreak list`: the scenarios and protocols, one line each.
 
+#include <algorithm>
 #include <string>
 
 #include <fmt/format.h>
@@ -35,13 +36,17 @@ CommandRunner AddListCommand(CLI::App& app) {
     if (*format == "json") {
       out = j.dump(2) + "\n";
     } else {
-      out = "scenarios:\n";
-      for (const auto& s : j["scenarios"]) {
-        out += fmt::format("  {:<14} {}\n", s["name"].get<std::string>(), s["summary"].get<std::string>());
+      // One name column for both lists, as wide as the longest name.
+      size_t width = 0;
+      for (const char* list : {"scenarios", "protocols"}) {
+        for (const auto& e : j[list]) width = std::max(width, e["name"].get<std::string>().size());
       }
-      out += "protocols:\n";
-      for (const auto& p : j["protocols"]) {
-        out += fmt::format("  {:<14} {}\n", p["name"].get<std::string>(), p["summary"].get<std::string>());
+      for (const char* list : {"scenarios", "protocols"}) {
+        out += fmt::format("{}:\n", list);
+        for (const auto& e : j[list]) {
+          out += fmt::format("  {:<{}} {}\n", e["name"].get<std::string>(), width,
+                             e["summary"].get<std::string>());
+        }
       }
     }
     Status s = WriteOutput("", out);

@@ -18,7 +18,8 @@
 //
 // It prints, after steps 4 and 5, whether the child's layout change has
 // returned. Up to 6.14 (idle refcount 1, mappings hold no reference) the child
-// returns at step 4 with or without --refault. The question is what 6.15+ does.
+// returns at step 4 with or without --refault. README.md (Kernel probe) gives
+// what Linux 6.1 and 6.17 did.
 //
 // Runs only on a file on a DAX file system (statx STATX_ATTR_DAX); exit 2
 // otherwise, or on bad options, or when the path exists and --force is absent.

@@ -19,6 +19,7 @@ namespace daxbreak {
 enum class Protocol {
   kFixed,         // ext4 since b1f382178d15 (2018): loop until one clean scan.
   kModern,        // The 6.15 form: idle refcount 0, mappings hold a reference.
+  kModernMapcountWake,  // modern plus daxbreak's candidate fix for its re-fault stall.
   kNoBreak,       // Layout changes without breaking layouts (before 430657b6be89).
   kRetryFlag,     // The loop's `retry` flag is set only in the sleep callback.
   kNoUnmap,       // The busy-page scan runs without unmapping first.
