@@ -2,25 +2,7 @@
 # Exit codes and messages of the daxbreak CLI for bad input, and the promise
 # that a path holding foreign data is left byte-for-byte unchanged.
 set -u
-bin="$1"
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail=0
-
-# expect CODE PATTERN ARGS...: run daxbreak, check exit code and that stderr
-# matches PATTERN.
-expect() {
-  local want="$1" pattern="$2"
-  shift 2
-  "$bin" "$@" >"$dir/out" 2>"$dir/err"
-  local got=$?
-  if [ "$got" != "$want" ] || ! grep -qE -- "$pattern" "$dir/err"; then
-    echo "FAIL: daxbreak $* -> exit $got (want $want), stderr:"; cat "$dir/err"
-    fail=1
-  else
-    echo "ok: daxbreak $* -> $got"
-  fi
-}
+source "$(dirname "$0")/../testing/expect.sh"
 
 common=(--device "$dir/dev.pmem" --disk "$dir/disk" --disk-size 1M --size 8M --duration 1s)
 expect 2 "threads.*0" stress "${common[@]}" --threads 0

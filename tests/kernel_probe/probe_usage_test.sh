@@ -2,23 +2,7 @@
 # wait_page_idle_probe on a machine without DAX: every refusal exits 2 with a
 # message naming the bad value, and an existing file is left unchanged.
 set -u
-bin="$1"
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail=0
-
-expect() {
-  local want="$1" pattern="$2"
-  shift 2
-  "$bin" "$@" >"$dir/out" 2>"$dir/err"
-  local got=$?
-  if [ "$got" != "$want" ] || ! grep -qE -- "$pattern" "$dir/err"; then
-    echo "FAIL: wait_page_idle_probe $* -> exit $got (want $want), stderr:"; cat "$dir/err"
-    fail=1
-  else
-    echo "ok: wait_page_idle_probe $* -> $got"
-  fi
-}
+source "$(dirname "$0")/../testing/expect.sh"
 
 expect 2 "--file" --op truncate
 expect 2 "'chop'|chop" --file "$dir/p" --op chop
