@@ -66,13 +66,13 @@ struct ProbeOptions {
 constexpr std::chrono::milliseconds kPoll{10};
 constexpr std::chrono::milliseconds kSettle{300};
 
-int Usage(const std::string& message) {
+int usage(const std::string& message) {
   std::fprintf(stderr, "wait_page_idle_probe: %s\n", message.c_str());
   return kExitUsage;
 }
 
 // Reads /proc/<pid>/wchan: the kernel function a sleeping task waits in.
-std::string Wchan(pid_t pid) {
+std::string wchan(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/wchan");
   std::string name;
   std::getline(in, name);
@@ -80,7 +80,7 @@ std::string Wchan(pid_t pid) {
 }
 
 // Reads /proc/<pid>/stack (root only): the sleeping task's kernel stack.
-std::string KernelStack(pid_t pid) {
+std::string kernel_stack(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stack");
   std::string text, line;
   while (std::getline(in, line)) text += "    " + line + "\n";
@@ -89,7 +89,7 @@ std::string KernelStack(pid_t pid) {
 
 // Polls the child for up to `limit`; returns true once it has exited, and
 // stores its exit status (the errno of the layout change, 0 on success).
-bool WaitChild(pid_t pid, std::chrono::milliseconds limit, int* code) {
+bool wait_child(pid_t pid, std::chrono::milliseconds limit, int* code) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   do {
     int status = 0;
@@ -105,7 +105,7 @@ bool WaitChild(pid_t pid, std::chrono::milliseconds limit, int* code) {
 // Creates `path` with kFilePages pages of 0xa5, written and synced; an
 // existing file is refused unless `force`. Returns the open fd, or -1 after
 // printing why.
-int CreateFile(const std::string& path, bool force) {
+int create_file(const std::string& path, bool force) {
   const int flags = O_RDWR | O_CREAT | (force ? O_TRUNC : O_EXCL);
   const int fd = open(path.c_str(), flags, 0600);
   if (fd < 0) {
@@ -124,14 +124,14 @@ int CreateFile(const std::string& path, bool force) {
   return fd;
 }
 
-bool IsDaxFile(int fd) {
+bool is_dax_file(int fd) {
   struct statx stx {};
   return statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) == 0 &&
          (stx.stx_attributes_mask & STATX_ATTR_DAX) && (stx.stx_attributes & STATX_ATTR_DAX);
 }
 
 // The child: one layout change on the whole file; exits with its errno.
-[[noreturn]] void RunLayoutChange(int fd, const std::string& op) {
+[[noreturn]] void run_layout_change(int fd, const std::string& op) {
   const int rc = op == "truncate"
                      ? ftruncate(fd, 0)
                      : fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
@@ -141,7 +141,7 @@ bool IsDaxFile(int fd) {
 
 // The child of the O_DIRECT mode: layout changes until killed, one byte to
 // `progress` after each.
-[[noreturn]] void RunLayoutLoop(int fd, const std::string& op, int progress) {
+[[noreturn]] void run_layout_loop(int fd, const std::string& op, int progress) {
   for (;;) {
     if (op == "truncate") {
       (void)!ftruncate(fd, 0);
@@ -154,7 +154,7 @@ bool IsDaxFile(int fd) {
 }
 
 // Reads what the child wrote to `progress` (non-blocking); returns the count.
-long DrainProgress(int progress) {
+long drain_progress(int progress) {
   char buf[4096];
   long total = 0;
   for (ssize_t n; (n = read(progress, buf, sizeof(buf))) > 0;) total += n;
@@ -162,10 +162,10 @@ long DrainProgress(int progress) {
 }
 
 // Prints one observation line: whether the child has returned by now.
-bool Observe(pid_t child, const char* after, std::chrono::milliseconds limit) {
+bool observe(pid_t child, const char* after, std::chrono::milliseconds limit) {
   const auto start = std::chrono::steady_clock::now();
   int code = 0;
-  if (WaitChild(child, limit, &code)) {
+  if (wait_child(child, limit, &code)) {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - start);
     std::printf("after %s: layout change returned (%s) within %lld ms\n", after,
@@ -173,27 +173,27 @@ bool Observe(pid_t child, const char* after, std::chrono::milliseconds limit) {
     return true;
   }
   std::printf("after %s: layout change still asleep after %lld ms, wchan=%s\n", after,
-              static_cast<long long>(limit.count()), Wchan(child).c_str());
+              static_cast<long long>(limit.count()), wchan(child).c_str());
   return false;
 }
 
-int RunProbe(const ProbeOptions& opt, int fd) {
+int run_vmsplice_probe(const ProbeOptions& opt, int fd) {
   auto* map = static_cast<volatile char*>(
       mmap(nullptr, kFilePages * kPageSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
-  if (map == MAP_FAILED) return Usage(std::string("mmap failed: ") + std::strerror(errno));
+  if (map == MAP_FAILED) return usage(std::string("mmap failed: ") + std::strerror(errno));
   (void)map[0];  // fault page 0 in
   int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return Usage(std::string("pipe failed: ") + std::strerror(errno));
+  if (pipe(pipe_fds) != 0) return usage(std::string("pipe failed: ") + std::strerror(errno));
   iovec iov{const_cast<char*>(map), kPageSize};
   if (vmsplice(pipe_fds[1], &iov, 1, 0) != static_cast<ssize_t>(kPageSize)) {
-    return Usage(std::string("vmsplice failed: ") + std::strerror(errno));
+    return usage(std::string("vmsplice failed: ") + std::strerror(errno));
   }
   std::printf("kernel page reference taken on page 0 (vmsplice into a pipe)\n");
 
   const pid_t child = fork();
-  if (child < 0) return Usage(std::string("fork failed: ") + std::strerror(errno));
-  if (child == 0) RunLayoutChange(fd, opt.op);
-  if (Observe(child, "start (page still referenced)", kSettle)) {
+  if (child < 0) return usage(std::string("fork failed: ") + std::strerror(errno));
+  if (child == 0) run_layout_change(fd, opt.op);
+  if (observe(child, "start (page still referenced)", kSettle)) {
     std::printf("result: the break did not wait for the referenced page\n");
     return 0;
   }
@@ -203,12 +203,12 @@ int RunProbe(const ProbeOptions& opt, int fd) {
   }
   char sink[kPageSize];
   if (read(pipe_fds[0], sink, sizeof(sink)) != static_cast<ssize_t>(sizeof(sink))) {
-    return Usage(std::string("draining the pipe failed: ") + std::strerror(errno));
+    return usage(std::string("draining the pipe failed: ") + std::strerror(errno));
   }
   const std::chrono::milliseconds limit{opt.wait_ms};
-  const bool woke = Observe(child, "the pipe's reference was dropped", limit);
+  const bool woke = observe(child, "the pipe's reference was dropped", limit);
   munmap(const_cast<char*>(map), kFilePages * kPageSize);
-  if (!woke && !Observe(child, "munmap of page 0", limit)) {
+  if (!woke && !observe(child, "munmap of page 0", limit)) {
     kill(child, SIGKILL);
     waitpid(child, nullptr, 0);
     std::printf("child killed\n");
@@ -222,15 +222,15 @@ int RunProbe(const ProbeOptions& opt, int fd) {
 // into the DAX mapping while a child loops layout changes. Reports whether the
 // child stops making progress for --wait-ms, and if so whether it resumes once
 // the O_DIRECT loop stops (no pin left) and once the mapping goes.
-int RunDioProbe(const ProbeOptions& opt, int fd, int disk_fd) {
+int run_dio_probe(const ProbeOptions& opt, int fd, int disk_fd) {
   const size_t bytes = kFilePages * kPageSize;
   void* map = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (map == MAP_FAILED) return Usage(std::string("mmap failed: ") + std::strerror(errno));
+  if (map == MAP_FAILED) return usage(std::string("mmap failed: ") + std::strerror(errno));
   int progress[2];
-  if (pipe2(progress, O_NONBLOCK) != 0) return Usage(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(progress, O_NONBLOCK) != 0) return usage(std::string("pipe: ") + std::strerror(errno));
   const pid_t child = fork();
-  if (child < 0) return Usage(std::string("fork failed: ") + std::strerror(errno));
-  if (child == 0) RunLayoutLoop(fd, opt.op, progress[1]);
+  if (child < 0) return usage(std::string("fork failed: ") + std::strerror(errno));
+  if (child == 0) run_layout_loop(fd, opt.op, progress[1]);
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   auto last_progress = start;
@@ -239,7 +239,7 @@ int RunDioProbe(const ProbeOptions& opt, int fd, int disk_fd) {
   while (Clock::now() - start < std::chrono::seconds(opt.seconds)) {
     (void)!pread(disk_fd, map, bytes, 0);
     ++reads;
-    if (const long n = DrainProgress(progress[0]); n > 0) {
+    if (const long n = drain_progress(progress[0]); n > 0) {
       changes += n;
       last_progress = Clock::now();
     }
@@ -253,13 +253,13 @@ int RunDioProbe(const ProbeOptions& opt, int fd, int disk_fd) {
               opt.op.c_str(), secs);
   if (stalled) {
     std::printf("layout change stalled: no progress for %d ms, kernel stack:\n%s", opt.wait_ms,
-                KernelStack(child).c_str());
+                kernel_stack(child).c_str());
     std::this_thread::sleep_for(std::chrono::milliseconds(opt.wait_ms));
     std::printf("after the O_DIRECT loop stopped: %ld more layout changes in %d ms, wchan=%s\n",
-                DrainProgress(progress[0]), opt.wait_ms, Wchan(child).c_str());
+                drain_progress(progress[0]), opt.wait_ms, wchan(child).c_str());
     munmap(map, bytes);
     std::this_thread::sleep_for(kSettle);
-    std::printf("after munmap: %ld more layout changes in %lld ms\n", DrainProgress(progress[0]),
+    std::printf("after munmap: %ld more layout changes in %lld ms\n", drain_progress(progress[0]),
                 static_cast<long long>(kSettle.count()));
   } else {
     munmap(map, bytes);
@@ -271,18 +271,18 @@ int RunDioProbe(const ProbeOptions& opt, int fd, int disk_fd) {
   return 0;
 }
 
-// Creates the --dio-from file and runs RunDioProbe on it.
-int RunDioMode(const ProbeOptions& opt, int fd) {
-  const int created = CreateFile(opt.dio_from, opt.force);
+// Creates the --dio-from file and runs run_dio_probe on it.
+int run_dio_mode(const ProbeOptions& opt, int fd) {
+  const int created = create_file(opt.dio_from, opt.force);
   if (created < 0) return kExitUsage;
   close(created);
   const int disk_fd = open(opt.dio_from.c_str(), O_RDONLY | O_DIRECT);
   if (disk_fd < 0) {
     unlink(opt.dio_from.c_str());
-    return Usage("cannot open " + opt.dio_from + " with O_DIRECT: " + std::strerror(errno));
+    return usage("cannot open " + opt.dio_from + " with O_DIRECT: " + std::strerror(errno));
   }
   std::printf("op=%s, O_DIRECT reads from %s\n", opt.op.c_str(), opt.dio_from.c_str());
-  const int rc = RunDioProbe(opt, fd, disk_fd);
+  const int rc = run_dio_probe(opt, fd, disk_fd);
   close(disk_fd);
   unlink(opt.dio_from.c_str());
   return rc;
@@ -309,19 +309,19 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
-  const int fd = CreateFile(opt.path, opt.force);
+  const int fd = create_file(opt.path, opt.force);
   if (fd < 0) return kExitUsage;
-  if (!IsDaxFile(fd)) {
+  if (!is_dax_file(fd)) {
     close(fd);
     unlink(opt.path.c_str());
-    return Usage(opt.path + " is not a DAX file (statx shows no STATX_ATTR_DAX)");
+    return usage(opt.path + " is not a DAX file (statx shows no STATX_ATTR_DAX)");
   }
   int rc = 0;
   if (opt.dio_from.empty()) {
     std::printf("op=%s refault=%s\n", opt.op.c_str(), opt.refault ? "yes" : "no");
-    rc = RunProbe(opt, fd);
+    rc = run_vmsplice_probe(opt, fd);
   } else {
-    rc = RunDioMode(opt, fd);
+    rc = run_dio_mode(opt, fd);
   }
   close(fd);
   unlink(opt.path.c_str());
