@@ -23,6 +23,13 @@ struct Case {
 };
 using BugCase = Case;
 
+// A GoogleTest parameter name from protocol and scenario names ('-' is not
+// allowed there).
+std::string ParamName(std::string name) {
+  for (char& c : name) c = c == '-' ? '_' : c;
+  return name;
+}
+
 class BuggyVariantTest : public ::testing::TestWithParam<BugCase> {};
 
 TEST_P(BuggyVariantTest, FoundAndReplayed) {
@@ -50,9 +57,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BugCase{Protocol::kNoFinalBreak, "evict-pinned"}, BugCase{Protocol::kWakeKey, "lost-wake"},
                       BugCase{Protocol::kShortRange, "beyond-eof"}, BugCase{Protocol::kEintrPartial, "signal"}),
     [](const ::testing::TestParamInfo<BugCase>& info) {
-      std::string name(ProtocolName(info.param.protocol));
-      for (char& c : name) c = c == '-' ? '_' : c;
-      return name;
+      return ParamName(std::string(ProtocolName(info.param.protocol)));
     });
 
 using CleanCase = Case;
@@ -89,9 +94,8 @@ std::vector<CleanCase> CleanCases() {
 
 INSTANTIATE_TEST_SUITE_P(Dfs, CorrectProtocolTest, ::testing::ValuesIn(CleanCases()),
                          [](const ::testing::TestParamInfo<CleanCase>& info) {
-                           std::string name = std::string(ProtocolName(info.param.protocol)) + "_" + info.param.scenario;
-                           for (char& c : name) c = c == '-' ? '_' : c;
-                           return name;
+                           return ParamName(std::string(ProtocolName(info.param.protocol)) + "_" +
+                                            info.param.scenario);
                          });
 
 // Both sides of the re-fault stall: `modern` deadlocks in each scenario that
@@ -119,9 +123,7 @@ TEST_P(ModernStallTest, FoundByDefaultAndByDfsAndReplayed) {
 
 INSTANTIATE_TEST_SUITE_P(Modern, ModernStallTest, ::testing::Values("gup-fast", "refault"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
-                           std::string name = info.param;
-                           for (char& c : name) c = c == '-' ? '_' : c;
-                           return name;
+                           return ParamName(info.param);
                          });
 
 TEST(ScheduleStringTest, RoundTrip) {
