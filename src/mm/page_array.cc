@@ -23,9 +23,7 @@ void PageArray::wake_refcount_waiters(uint64_t pfn) {
 // between a map's reference and its mapcount increment loses the wake; the
 // `refault` scenario finds that in under 100 schedules.)
 void PageArray::wake_if_only_mapped(uint64_t pfn) {
-  if (!wake_when_only_mapped_) return;
-  const uint32_t mapped = pages_[pfn].mapcount.load("folio_mapcount");
-  if (pages_[pfn].refcount.load("page_ref_count") == idle_ + mapped) wake_refcount_waiters(pfn);
+  if (wake_when_only_mapped_ && page_is_unpinned(pfn)) wake_refcount_waiters(pfn);
 }
 
 void PageArray::put_page(uint64_t pfn) {

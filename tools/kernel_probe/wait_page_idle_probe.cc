@@ -130,25 +130,25 @@ bool is_dax_file(int fd) {
          (stx.stx_attributes_mask & STATX_ATTR_DAX) && (stx.stx_attributes & STATX_ATTR_DAX);
 }
 
-// The child: one layout change on the whole file; exits with its errno.
-[[noreturn]] void run_layout_change(int fd, const std::string& op) {
+// One layout change on the whole file: truncate to 0, or punch every page.
+// Returns 0, or the errno of the failed call.
+int layout_change(int fd, const std::string& op) {
   const int rc = op == "truncate"
                      ? ftruncate(fd, 0)
                      : fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
                                  kFilePages * kPageSize);
-  _exit(rc == 0 ? 0 : errno);
+  return rc == 0 ? 0 : errno;
 }
 
-// The child of the O_DIRECT mode: layout changes until killed, one byte to
-// `progress` after each.
+// The child of the vmsplice mode: one layout change; exits with its errno.
+[[noreturn]] void run_layout_change(int fd, const std::string& op) { _exit(layout_change(fd, op)); }
+
+// The child of the O_DIRECT mode: layout changes until killed (a truncate is
+// followed by growing the file back), one byte to `progress` after each.
 [[noreturn]] void run_layout_loop(int fd, const std::string& op, int progress) {
   for (;;) {
-    if (op == "truncate") {
-      (void)!ftruncate(fd, 0);
-      (void)!ftruncate(fd, kFilePages * kPageSize);
-    } else {
-      (void)!fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, kFilePages * kPageSize);
-    }
+    (void)layout_change(fd, op);
+    if (op == "truncate") (void)!ftruncate(fd, kFilePages * kPageSize);
     if (write(progress, "+", 1) != 1) _exit(1);
   }
 }
