@@ -24,18 +24,19 @@ struct BenchRig {
     path = dir + "/daxbreak-bench-" + std::to_string(getpid()) + ".pmem";
     Status s = PmemDevice::Open({path, 8 << 20, false}, &device);
     if (!s.ok()) std::abort();
-    pages = std::make_unique<PageArray>(device->nr_pages(), 1);
+    pages = MakePageArray(DefaultProtocol(), device->nr_pages());
     fs = std::make_unique<DaxFs>(device.get(), pages.get(), &checker, DaxFsOptions{});
     (void)fs->create("f", &file);
     const std::string data(4 * kPageSize, 'b');
     (void)fs->write(file.get(), 0, data.data(), data.size());
-    vma = fs->mmap(file.get(), 4, true);
+    vma = fs->mmap(&mm, file.get(), 4, true);
   }
   ~BenchRig() {
     vma.reset();
     std::filesystem::remove(path);
   }
   std::string path;
+  MmStruct mm;
   std::unique_ptr<PmemDevice> device;
   std::unique_ptr<PageArray> pages;
   Checker checker;
@@ -62,7 +63,8 @@ void BM_CleanBreakLayouts(benchmark::State& state) {
   BenchRig rig;
   for (auto _ : state) {
     WriteLock lock(&rig.file->invalidate_lock_);
-    benchmark::DoNotOptimize(break_layouts(*rig.fs, rig.file.get(), 0, kMaxPageIndex));
+    benchmark::DoNotOptimize(break_layouts(BreakContext{DefaultProtocol().layout, *rig.pages, rig.fs->stats()},
+                                           rig.file.get(), 0, kMaxPageIndex));
   }
 }
 BENCHMARK(BM_CleanBreakLayouts);
@@ -102,7 +104,7 @@ namespace {
 void BM_ExploreRace2018Schedules(benchmark::State& state) {
   ExploreOptions o;
   o.scenario = "race2018";
-  o.protocol = Protocol::kFixed;
+  o.protocol = &DefaultProtocol();
   o.strategy = Strategy::kRandom;
   o.schedules = 50;
   uint64_t schedules = 0;

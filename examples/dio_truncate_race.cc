@@ -27,8 +27,8 @@ static int Die(const Status& s) {
 }
 
 int main(int argc, char** argv) {
-  const auto protocol = ParseProtocol(argc > 1 ? argv[1] : "fixed");
-  if (!protocol) {
+  const ProtocolTraits* protocol = FindProtocol(argc > 1 ? argv[1] : "fixed");
+  if (protocol == nullptr) {
     std::fprintf(stderr, "unknown protocol '%s' (choose from %s)\n", argv[1], ProtocolNameList().c_str());
     return 2;
   }
@@ -39,22 +39,23 @@ int main(int argc, char** argv) {
   std::unique_ptr<PmemDevice> device;
   Status s = PmemDevice::Open({dir + "/example-" + tag + ".pmem", 4 << 20, false}, &device);
   if (!s.ok()) return Die(s);
-  PageArray pages(device->nr_pages(), IdleRefcount(*protocol));
+  std::unique_ptr<PageArray> pages = MakePageArray(*protocol, device->nr_pages());
   Checker checker;
-  DaxFs fs(device.get(), &pages, &checker, DaxFsOptions{*protocol});
+  DaxFs fs(device.get(), pages.get(), &checker, DaxFsOptions{protocol});
+  MmStruct process;  // The process that maps the file (x86: IPI TLB flushes).
 
   // 2. A 2-page file, mapped shared.
   std::shared_ptr<Inode> file;
   if (!(s = fs.create("data", &file)).ok()) return Die(s);
   const std::string bytes(2 * kPageSize, 'd');
   if (!(s = fs.write(file.get(), 0, bytes.data(), bytes.size())).ok()) return Die(s);
-  std::unique_ptr<Vma> vma = fs.mmap(file.get(), 2, /*writable=*/true);
+  std::unique_ptr<Vma> vma = fs.mmap(&process, file.get(), 2, /*writable=*/true);
 
   // 3. A DIO read from the disk into the mapping: its pages are now pinned.
   std::unique_ptr<DiskFile> disk;
   if (!(s = DiskFile::Open({dir + "/example-" + tag + ".disk", 1 << 20, false}, &disk)).ok()) return Die(s);
   std::unique_ptr<DioEngine> dio;
-  if (!(s = CreateUringDioEngine(disk.get(), device.get(), &pages, &checker, 4, &dio)).ok()) return Die(s);
+  if (!(s = CreateUringDioEngine(disk.get(), device.get(), pages.get(), &checker, 4, &dio)).ok()) return Die(s);
   if (!(s = dio->dio_read(kPageSize, *vma, vma->address_of(0), 2 * kPageSize)).ok()) return Die(s);
 
   // 4. Truncate while the DIO is in flight. The fixed protocol blocks until
@@ -73,7 +74,7 @@ int main(int argc, char** argv) {
   truncator.join();
 
   std::printf("protocol %s: break_layouts waited for %llu busy page(s)\n",
-              std::string(ProtocolName(*protocol)).c_str(),
+              std::string(protocol->name).c_str(),
               static_cast<unsigned long long>(fs.stats().break_waits.load()));
   std::printf("violations: %llu\n%s", static_cast<unsigned long long>(checker.violation_count()),
               checker.to_text().c_str());

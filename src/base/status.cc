@@ -19,6 +19,7 @@ Status Status::FromErrno(int err, std::string_view context) {
     case EINTR: return Interrupted(std::move(msg));
     case EOPNOTSUPP: return NotSupported(std::move(msg));
     case EFAULT: return Fault(std::move(msg));
+    case EFBIG: return TooBig(std::move(msg));
     default: return IoError(std::move(msg));
   }
 }
@@ -33,6 +34,7 @@ int Status::err() const {
     case StatusCode::kInterrupted: return EINTR;
     case StatusCode::kNotSupported: return EOPNOTSUPP;
     case StatusCode::kFault: return EFAULT;
+    case StatusCode::kTooBig: return EFBIG;
     case StatusCode::kIoError: return EIO;
     case StatusCode::kRefused: return EPERM;
     case StatusCode::kEnvironment: return ENODEV;
@@ -50,6 +52,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kInterrupted: return "interrupted";
     case StatusCode::kNotSupported: return "not supported";
     case StatusCode::kFault: return "fault";
+    case StatusCode::kTooBig: return "file too big";
     case StatusCode::kIoError: return "I/O error";
     case StatusCode::kRefused: return "refused";
     case StatusCode::kEnvironment: return "environment";

@@ -45,11 +45,17 @@ nlohmann::json Checker::to_json() const {
     by_kind[std::string(ViolationKindName(static_cast<ViolationKind>(k)))] = by_kind_[k].load();
   }
   j["by_kind"] = by_kind;
+  uint64_t warn = 0, data = 0;
+  for (const ViolationKindInfo& k : ViolationKinds()) {
+    (k.severity == Severity::kWarn ? warn : data) += count(k.kind);
+  }
+  j["by_severity"] = {{"warn", warn}, {"data", data}};
   const int64_t first = first_violation_ns();
   j["first_violation_seconds"] = first < 0 ? nlohmann::json(nullptr) : nlohmann::json(first / 1e9);
   nlohmann::json list = nlohmann::json::array();
   for (const Violation& v : violations()) {
     list.push_back({{"kind", ViolationKindName(v.kind)},
+                    {"severity", SeverityName(ViolationSeverity(v.kind))},
                     {"pfn", v.pfn},
                     {"ino", v.ino},
                     {"file_offset", v.file_offset},
@@ -64,8 +70,9 @@ std::string Checker::to_text() const {
   std::string out;
   const std::vector<Violation> kept = violations();
   for (const Violation& v : kept) {
-    out += fmt::format("  {:<24} pfn {:<7} ino {:<5} offset {:<9} thread {:<10} {}\n",
-                       ViolationKindName(v.kind), v.pfn, v.ino, v.file_offset, v.thread, v.detail);
+    out += fmt::format("  {:<24} {:<4} pfn {:<7} ino {:<5} offset {:<9} thread {:<10} {}\n",
+                       ViolationKindName(v.kind), SeverityName(ViolationSeverity(v.kind)), v.pfn,
+                       v.ino, v.file_offset, v.thread, v.detail);
   }
   const uint64_t total = violation_count();
   if (total > kept.size()) out += fmt::format("  ... and {} more\n", total - kept.size());

@@ -1,5 +1,7 @@
 #include "daxbreak/check/data_oracle.h"
 
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "daxbreak/check/stamp.h"
@@ -8,9 +10,26 @@
 
 namespace daxbreak {
 
-void DataOracle::expect(uint32_t ino, uint32_t index, uint64_t generation) {
+void DataOracle::expect(uint32_t ino, uint64_t pos, uint64_t generation, uint64_t stamp_index) {
   MutexLock lock(&mu_);
-  expected_[{ino, index}] = generation;
+  expected_[{ino, pos}] = Expected{stamp_index, generation};
+}
+
+void DataOracle::expect_zero(uint32_t ino, uint64_t first, uint64_t last) {
+  MutexLock lock(&mu_);
+  expected_.erase(expected_.lower_bound({ino, first}), expected_.upper_bound({ino, last}));
+}
+
+void DataOracle::shift(uint32_t ino, uint64_t from, int64_t delta) {
+  MutexLock lock(&mu_);
+  const auto begin = expected_.lower_bound({ino, from});
+  const auto end = expected_.lower_bound({ino + 1, 0});
+  std::vector<std::pair<uint64_t, Expected>> moved;
+  for (auto it = begin; it != end; ++it) {
+    moved.emplace_back(static_cast<uint64_t>(static_cast<int64_t>(it->first.second) + delta), it->second);
+  }
+  expected_.erase(begin, end);
+  for (const auto& [pos, e] : moved) expected_[{ino, pos}] = e;
 }
 
 void DataOracle::forget(uint32_t ino) {
@@ -23,48 +42,47 @@ uint64_t DataOracle::tracked_pages() {
   return expected_.size();
 }
 
-void DataOracle::report(uint32_t ino, uint32_t index, uint64_t pfn, std::string detail) {
+void DataOracle::report(uint32_t ino, uint64_t pos, uint64_t pfn, std::string detail) {
   if (sink_ == nullptr) return;
-  sink_->report(Violation{ViolationKind::kDataCorruption, pfn, ino,
-                          static_cast<uint64_t>(index) * kPageSize, Task::current().name(),
-                          std::move(detail)});
+  sink_->report(Violation{ViolationKind::kDataCorruption, pfn, ino, pos * kPageSize,
+                          Task::current().name(), std::move(detail)});
 }
 
-bool DataOracle::verify_file_page(uint32_t ino, uint32_t index, uint64_t pfn, const void* block) {
+bool DataOracle::verify_file_page(uint32_t ino, uint64_t pos, uint64_t pfn, const void* block) {
   bool known = false;
-  uint64_t generation = 0;
+  Expected want;
   {
     MutexLock lock(&mu_);
-    auto it = expected_.find({ino, index});
+    auto it = expected_.find({ino, pos});
     if (it != expected_.end()) {
       known = true;
-      generation = it->second;
+      want = it->second;
     }
   }
   const BlockReading r = ReadStampedBlock(block);
   if (!known) {
     if (r.state == BlockState::kZero) return true;
-    report(ino, index, pfn, fmt::format("expected zeros, found {}", DescribeReading(r)));
+    report(ino, pos, pfn, fmt::format("expected zeros at file page {}, found {}", pos, DescribeReading(r)));
     return false;
   }
   const bool ok = r.state == BlockState::kStamped &&
                   r.stamp.kind == static_cast<uint16_t>(StampKind::kFile) && r.stamp.ino == ino &&
-                  r.stamp.index == index && r.stamp.generation == generation;
+                  r.stamp.index == want.stamp_index && r.stamp.generation == want.generation;
   if (!ok) {
-    report(ino, index, pfn,
-           fmt::format("expected file ino {} page {} gen {}, found {}", ino, index, generation,
-                       DescribeReading(r)));
+    report(ino, pos, pfn,
+           fmt::format("expected file ino {} page {} gen {} at file page {}, found {}", ino,
+                       want.stamp_index, want.generation, pos, DescribeReading(r)));
   }
   return ok;
 }
 
-bool DataOracle::verify_dma_target_page(uint32_t ino, uint32_t index, uint64_t pfn, const void* block) {
+bool DataOracle::verify_dma_target_page(uint32_t ino, uint64_t pos, uint64_t pfn, const void* block) {
   const BlockReading r = ReadStampedBlock(block);
   if (r.state == BlockState::kZero ||
       (r.state == BlockState::kStamped && r.stamp.kind == static_cast<uint16_t>(StampKind::kDisk))) {
     return true;
   }
-  report(ino, index, pfn, fmt::format("DMA target page holds {}", DescribeReading(r)));
+  report(ino, pos, pfn, fmt::format("DMA target page holds {}", DescribeReading(r)));
   return false;
 }
 

@@ -21,84 +21,71 @@ void ext4_wait_dax_page(Inode* inode, const WaitSleeper& sleeper, bool* retry)
   inode->invalidate_lock_.down_write();
 }
 
-// How the scan of `protocol` treats locked entries.
-LockedEntryScan locked_entry_scan(Protocol protocol) {
-  switch (protocol) {
-    case Protocol::kSkipLocked: return LockedEntryScan::kSkip;
-    case Protocol::kPauseSkip: return LockedEntryScan::kWaitAndPause;
-    default: return LockedEntryScan::kWaitAndReset;
-  }
-}
-
 // The condition the break sleeps on. The kernel's is dax_page_is_idle(): the
 // count back at idle. From 6.15 a mapping holds a reference, so a page faulted
 // back in while the breaker sleeps (the fault lock is dropped) never gets
-// there and no wake comes: `modern` stalls until that mapping goes, as
-// tools/kernel_probe shows on Linux 6.17. modern-mapcount-wake, daxbreak's
-// candidate fix, waits only until no pin is left (put_page() wakes then too)
-// and goes back to the scan, which unmaps the page again.
-bool break_wait_done(DaxFs& fs, uint64_t pfn) {
-  if (fs.protocol() == Protocol::kModernMapcountWake) return fs.pages()->page_is_unpinned(pfn);
-  return fs.pages()->page_is_idle(pfn);
+// there and no wake comes: `modern` stalls until that mapping goes, as Linux
+// 6.17 does. modern-mapcount-wake waits only until no pin is left (its wake
+// rule wakes then too) and goes back to the scan, which unmaps the page again.
+bool break_wait_done(const BreakContext& ctx, uint64_t pfn) {
+  if (ctx.traits.wait_condition == BreakWaitCondition::kUnpinned) return ctx.pages.page_is_unpinned(pfn);
+  return ctx.pages.page_is_idle(pfn);
 }
 
 }  // namespace
 
-uint64_t dax_layout_busy_page_range(DaxFs& fs, Inode* inode, uint64_t first, uint64_t last) {
-  // mapped-only: before "fs/dax: Return unmapped busy pages from
-  // dax_layout_busy_page_range()" (6.15) the function returned at once when
-  // no VMA mapped the file, missing pins taken while it was still mapped.
-  if (fs.protocol() == Protocol::kMappedOnly && !inode->i_mapping_.mapping_mapped()) return 0;
+uint64_t dax_layout_busy_page_range(const BreakContext& ctx, Inode* inode, uint64_t first,
+                                    uint64_t last) {
+  // mapped-only: before cee91fa13a8e the function returned at once when no
+  // VMA mapped the file, missing pins taken while it was still mapped.
+  if (ctx.traits.stop_when_unmapped && !inode->i_mapping_.mapping_mapped()) return 0;
   // Unmap first: a racing GUP-fast either already holds its reference (the
   // scan below sees it) or re-reads a zapped PTE and falls back to the fault
-  // path, which blocks on invalidate_lock. no-unmap: the scan without it, as
-  // before dax_layout_busy_page() learned to unmap (5fac7408d828).
-  if (fs.protocol() != Protocol::kNoUnmap) inode->i_mapping_.unmap_mapping_pages(first, last - first + 1);
+  // path, which blocks on invalidate_lock; the TLB flush of the unmap orders
+  // the two (MmStruct). no-unmap: the ablation that scans without it.
+  if (ctx.traits.unmap_first) inode->i_mapping_.unmap_mapping_pages(first, last - first + 1);
   const uint64_t pfn =
-      inode->i_pages_.scan_busy_page(first, last, *fs.pages(), locked_entry_scan(fs.protocol()));
+      inode->i_pages_.scan_busy_page(first, last, ctx.pages, ctx.traits.locked_entry_scan);
   DAXBREAK_SYNC_POINT("dax_layout_busy_page_range:return");
   return pfn;
 }
 
-Status break_layouts(DaxFs& fs, Inode* inode, uint64_t first, uint64_t last) {
-  fs.stats().breaks.fetch_add(1, std::memory_order_relaxed);
-  // no-break: ext4 before 430657b6be89 ("ext4: handle layout changes to pinned
-  // DAX pages") changed layouts without looking for busy pages at all.
-  if (fs.protocol() == Protocol::kNoBreak) return Status::Ok();
-
-  PageArray* pages = fs.pages();
+Status break_layouts(const BreakContext& ctx, Inode* inode, uint64_t first, uint64_t last) {
+  ctx.stats.breaks.fetch_add(1, std::memory_order_relaxed);
+  // no-break: ext4 before 430657b6be89 changed layouts without looking for
+  // busy pages at all.
+  if (!ctx.traits.breaks_layouts) return Status::Ok();
   for (;;) {
     bool retry = false;
-    const uint64_t pfn = dax_layout_busy_page_range(fs, inode, first, last);
+    const uint64_t pfn = dax_layout_busy_page_range(ctx, inode, first, last);
     if (pfn == 0) return Status::Ok();
-    fs.stats().break_waits.fetch_add(1, std::memory_order_relaxed);
+    ctx.stats.break_waits.fetch_add(1, std::memory_order_relaxed);
     DAXBREAK_SYNC_POINT("break_layouts:before_wait");
     Status s = wait_var_event(
-        pages->refcount_key(pfn), [&] { return break_wait_done(fs, pfn); },
+        ctx.pages.refcount_key(pfn), [&] { return break_wait_done(ctx, pfn); },
         /*interruptible=*/true,
         [&](const WaitSleeper& sleeper) { ext4_wait_dax_page(inode, sleeper, &retry); });
     if (!s.ok()) {
-      fs.stats().break_interrupted.fetch_add(1, std::memory_order_relaxed);
+      ctx.stats.break_interrupted.fetch_add(1, std::memory_order_relaxed);
       return s;
     }
-    // retry-flag: before b1f382178d15 ("ext4: close race between direct IO and
-    // ext4_break_layouts()") the loop ran again only if the sleep callback had
-    // set `retry`; ___wait_var_event() tests the condition first, so a pin that
-    // dropped between the scan and that test ended the loop after one page.
-    if (fs.protocol() == Protocol::kRetryFlag && !retry) return Status::Ok();
+    // retry-flag: before b1f382178d15 the loop ran again only if the sleep
+    // callback had set `retry`; ___wait_var_event() tests the condition first,
+    // so a pin that dropped between the scan and that test ended the loop
+    // after one page.
+    if (ctx.traits.loop_needs_sleep_callback && !retry) return Status::Ok();
   }
 }
 
-void dax_break_layout_final(DaxFs& fs, Inode* inode) {
-  // no-final-break: before dax_break_layout_final() (6.15) eviction freed the
-  // blocks with no wait at all.
-  if (fs.protocol() == Protocol::kNoFinalBreak) return;
-  PageArray* pages = fs.pages();
+void dax_break_layout_final(const BreakContext& ctx, Inode* inode) {
+  // no-final-break: before 0e2f80afcfa6 eviction freed the blocks with no
+  // wait at all.
+  if (!ctx.traits.final_break_on_evict) return;
   for (;;) {
-    const uint64_t pfn = dax_layout_busy_page_range(fs, inode, 0, kMaxPageIndex);
+    const uint64_t pfn = dax_layout_busy_page_range(ctx, inode, 0, kMaxPageIndex);
     if (pfn == 0) return;
-    fs.stats().break_waits.fetch_add(1, std::memory_order_relaxed);
-    (void)wait_var_event(pages->refcount_key(pfn), [&] { return break_wait_done(fs, pfn); },
+    ctx.stats.break_waits.fetch_add(1, std::memory_order_relaxed);
+    (void)wait_var_event(ctx.pages.refcount_key(pfn), [&] { return break_wait_done(ctx, pfn); },
                          /*interruptible=*/false);
   }
 }

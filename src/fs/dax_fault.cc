@@ -9,10 +9,11 @@
 namespace daxbreak {
 
 // Takes invalidate_lock shared (so it waits behind a layout change), checks
-// i_size (SIGBUS beyond EOF), locks the DAX entry, maps the block (allocating
-// a zeroed one on a write fault into a hole; a read fault into a hole maps the
-// zero page), associates the page with (inode, index), installs the PTE and
-// unlocks the entry.
+// i_size (SIGBUS beyond EOF), locks the DAX entry, maps the block, associates
+// the page with (inode, index), installs the PTE and unlocks the entry. A
+// read fault on a hole or an unwritten extent maps the zero page
+// (dax_load_hole()); a write fault allocates a zeroed block for a hole, and
+// zeroes and converts an unwritten one (EXT4_GET_BLOCKS_CREATE_ZERO).
 Status DaxFs::fault(Vma& vma, uint64_t pgoff, bool write) {
   Inode* inode = static_cast<Inode*>(vma.vm_private_data());
   stats_.faults.fetch_add(1, std::memory_order_relaxed);
@@ -25,10 +26,10 @@ Status DaxFs::fault(Vma& vma, uint64_t pgoff, bool write) {
   }
   DaxEntry entry = inode->i_pages_.grab_mapping_entry(pgoff);
   Status s;
+  uint64_t pfn = 0;
   if (entry.has_pfn) {
     vma.install_pte(pgoff, entry.pfn, write);
   } else if (!write) {
-    uint64_t pfn = 0;
     if (inode->lookup_block(pgoff, &pfn)) {
       pages_->associate(pfn, inode->ino(), static_cast<uint32_t>(pgoff));
       entry.pfn = pfn;
@@ -39,9 +40,8 @@ Status DaxFs::fault(Vma& vma, uint64_t pgoff, bool write) {
       vma.install_pte(pgoff, kZeroPfn, false);
     }
   } else {
-    uint64_t pfn = 0;
-    bool allocated = false;
-    s = get_block(inode, pgoff, &pfn, &allocated);
+    bool is_new = false;
+    s = get_block_for_write(inode, pgoff, &pfn, &is_new);
     if (s.ok()) {
       // A zero-page entry is replaced: every mapping of the zero page goes.
       if (entry.zero) inode->i_mapping_.unmap_mapping_pages(pgoff, 1);

@@ -1,3 +1,7 @@
+// DaxFs: the namespace, the DAX read and write paths, fsync, mmap and
+// eviction. Layout changes are in layout_change.cc, the fault in
+// dax_fault.cc.
+
 #include "daxbreak/fs/dax_fs.h"
 
 #include <algorithm>
@@ -5,15 +9,13 @@
 
 #include <fmt/format.h>
 
-#include "daxbreak/fs/break_layouts.h"
 #include "daxbreak/sync/sync_point.h"
 
 namespace daxbreak {
-namespace {
 
-uint64_t pages_for(uint64_t bytes) { return (bytes + kPageSize - 1) / kPageSize; }
-
-}  // namespace
+std::unique_ptr<PageArray> MakePageArray(const ProtocolTraits& protocol, uint64_t nr_pages) {
+  return std::make_unique<PageArray>(nr_pages, protocol.layout.idle_refcount, protocol.layout.wake_rule);
+}
 
 DaxFs::DaxFs(PmemDevice* device, PageArray* pages, ViolationSink* sink, DaxFsOptions options)
     : device_(device),
@@ -21,13 +23,7 @@ DaxFs::DaxFs(PmemDevice* device, PageArray* pages, ViolationSink* sink, DaxFsOpt
       sink_(sink),
       options_(options),
       allocator_(pages, device->first_data_pfn(), device->nr_pages() - device->first_data_pfn(),
-                 sink) {
-  // wake-key: in the 6.15 series the waiter slept on one address while the
-  // page-free path woke another; put_page() then wakes a neighbouring key.
-  if (options_.protocol == Protocol::kWakeKey) pages_->set_wake_key_skew(sizeof(uint32_t));
-  // modern-mapcount-wake: see break_wait_done() in break_layouts.cc.
-  if (options_.protocol == Protocol::kModernMapcountWake) pages_->set_wake_when_only_mapped(true);
-}
+                 sink) {}
 
 DaxFs::~DaxFs() = default;
 
@@ -83,23 +79,34 @@ std::vector<std::shared_ptr<Inode>> DaxFs::inodes() {
   return out;
 }
 
-Status DaxFs::get_block(Inode* inode, uint64_t pgoff, uint64_t* pfn, bool* allocated) {
-  *allocated = false;
-  if (inode->lookup_block(pgoff, pfn)) return Status::Ok();
-  WriteLock lock(&inode->i_data_sem_);
-  auto it = inode->extents_.find(pgoff);
-  if (it != inode->extents_.end()) {
-    *pfn = it->second;
+Status DaxFs::get_block_for_write(Inode* inode, uint64_t pgoff, uint64_t* pfn, bool* is_new) {
+  *is_new = false;
+  Extent e;
+  if (inode->lookup_extent(pgoff, &e) && !e.unwritten) {
+    *pfn = e.pfn;
     return Status::Ok();
   }
-  Status s = allocator_.alloc_block(pfn);
-  if (!s.ok()) return s;
-  // New DAX blocks are zeroed before they are exposed (EXT4_GET_BLOCKS_ZERO).
+  WriteLock lock(&inode->i_data_sem_);
+  auto it = inode->extents_.find(pgoff);
+  if (it != inode->extents_.end() && !it->second.unwritten) {
+    *pfn = it->second.pfn;
+    return Status::Ok();
+  }
+  if (it == inode->extents_.end()) {
+    Status s = allocator_.alloc_block(pfn);
+    if (!s.ok()) return s;
+    inode->extents_[pgoff] = Extent{*pfn, false};
+    stats_.blocks_allocated.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    *pfn = it->second.pfn;
+    it->second.unwritten = false;
+    stats_.unwritten_converted.fetch_add(1, std::memory_order_relaxed);
+  }
+  // New and unwritten blocks are zeroed before they are exposed
+  // (EXT4_GET_BLOCKS_CREATE_ZERO for DAX).
   device_->memset_nodrain(device_->page_address(*pfn), 0, kPageSize);
-  inode->extents_[pgoff] = *pfn;
   inode->i_es_seq_.fetch_add(1, "i_es_seq++");
-  stats_.blocks_allocated.fetch_add(1, std::memory_order_relaxed);
-  *allocated = true;
+  *is_new = true;
   return Status::Ok();
 }
 
@@ -118,7 +125,7 @@ Status DaxFs::read(Inode* inode, uint64_t offset, void* buf, uint64_t len, uint6
     if (inode->lookup_block(pos / kPageSize, &pfn)) {
       std::memcpy(out + *done, device_->page_address(pfn) + in_page, chunk);
     } else {
-      std::memset(out + *done, 0, chunk);
+      std::memset(out + *done, 0, chunk);  // A hole or an unwritten extent.
     }
     *done += chunk;
   }
@@ -126,21 +133,27 @@ Status DaxFs::read(Inode* inode, uint64_t offset, void* buf, uint64_t len, uint6
 }
 
 Status DaxFs::write(Inode* inode, uint64_t offset, const void* buf, uint64_t len) {
-  if (len > (kMaxPageIndex * kPageSize) - offset || offset > kMaxPageIndex * kPageSize) {
-    return Status::InvalidArgument(fmt::format("write of {} bytes at {} is past the largest file", len, offset));
+  if (offset > kMaxFileBytes || len > kMaxFileBytes - offset) {
+    return Status::TooBig(fmt::format("write of {} bytes at {} is past the largest file", len, offset));
   }
   WriteLock io(&inode->i_rwsem_);
   const char* in = static_cast<const char*>(buf);
   uint64_t done = 0;
   Status s;
-  while (done < len && s.ok()) {
+  while (done < len) {
     const uint64_t pos = offset + done;
+    const uint64_t pgoff = pos / kPageSize;
     const uint64_t in_page = pos % kPageSize;
     const uint64_t chunk = std::min(len - done, kPageSize - in_page);
     uint64_t pfn = 0;
-    bool allocated = false;
-    s = get_block(inode, pos / kPageSize, &pfn, &allocated);
+    bool is_new = false;
+    s = get_block_for_write(inode, pgoff, &pfn, &is_new);
     if (!s.ok()) break;
+    // IOMAP_F_NEW: a read fault may have mapped the zero page here; its entry
+    // and PTEs go, so that loads through a mapping see what is written now.
+    if (is_new && inode->i_pages_.invalidate_zero_entry(pgoff)) {
+      inode->i_mapping_.unmap_mapping_pages(pgoff, 1);
+    }
     device_->memcpy_nodrain(device_->page_address(pfn) + in_page, in + done, chunk);
     done += chunk;
   }
@@ -155,81 +168,46 @@ void DaxFs::zero_partial_page(Inode* inode, uint64_t from, uint64_t to) {
   device_->memset_nodrain(device_->page_address(pfn) + from % kPageSize, 0, to - from);
 }
 
-void DaxFs::remove_dax_range(Inode* inode, uint64_t first, uint64_t last) {
+void DaxFs::truncate_dax_entries(Inode* inode, uint64_t first, uint64_t last) {
   inode->i_mapping_.unmap_mapping_pages(first, last - first + 1);
   inode->i_pages_.dax_delete_mapping_range(first, last, *pages_, inode->ino(), sink_);
+}
+
+void DaxFs::free_blocks(Inode* inode, uint64_t first, uint64_t last) {
   std::vector<std::pair<uint64_t, uint64_t>> freed;
   {
     WriteLock lock(&inode->i_data_sem_);
     auto it = inode->extents_.lower_bound(first);
     while (it != inode->extents_.end() && it->first <= last) {
-      freed.emplace_back(it->first, it->second);
+      freed.emplace_back(it->first, it->second.pfn);
       it = inode->extents_.erase(it);
     }
     if (!freed.empty()) inode->i_es_seq_.fetch_add(1, "i_es_seq++");
   }
-  for (const auto& [pgoff, pfn] : freed) {
-    allocator_.free_block(pfn, inode->ino(), pgoff * kPageSize);
-  }
+  for (const auto& [pgoff, pfn] : freed) allocator_.free_block(pfn, inode->ino(), pgoff * kPageSize);
   stats_.blocks_freed.fetch_add(freed.size(), std::memory_order_relaxed);
 }
 
-Status DaxFs::truncate(Inode* inode, uint64_t new_size) {
-  if (new_size > kMaxPageIndex * kPageSize) {
-    return Status::InvalidArgument(fmt::format("size {} is past the largest file", new_size));
+Status DaxFs::make_unwritten(Inode* inode, uint64_t first, uint64_t last, bool convert_written) {
+  WriteLock lock(&inode->i_data_sem_);
+  Status s;
+  bool changed = false;
+  for (uint64_t pgoff = first; pgoff <= last; ++pgoff) {
+    auto it = inode->extents_.find(pgoff);
+    if (it == inode->extents_.end()) {
+      uint64_t pfn = 0;
+      s = allocator_.alloc_block(&pfn);
+      if (!s.ok()) break;
+      inode->extents_[pgoff] = Extent{pfn, true};
+      stats_.blocks_allocated.fetch_add(1, std::memory_order_relaxed);
+      changed = true;
+    } else if (convert_written && !it->second.unwritten) {
+      it->second.unwritten = true;
+      changed = true;
+    }
   }
-  WriteLock io(&inode->i_rwsem_);
-  // DAX reads and writes complete under i_rwsem, so no direct I/O to the file
-  // can be in flight here: inode_dio_wait() has nothing to wait for.
-  if (new_size >= inode->size()) {
-    inode->i_size_.store(new_size, "i_size_write");
-    return Status::Ok();
-  }
-  WriteLock mm(&inode->invalidate_lock_);
-  const uint64_t old_size = inode->size();
-  const uint64_t first = pages_for(new_size);
-  // The break covers everything from the new last page to the largest index.
-  // short-range: a ranged break that stops at the old EOF rounded down to a
-  // page misses a pinned partial page past the new EOF (Dave Chinner's
-  // review of ranged breaks, 2019).
-  const uint64_t break_first = new_size / kPageSize;
-  const uint64_t break_last = options_.protocol == Protocol::kShortRange
-                                  ? old_size / kPageSize
-                                  : kMaxPageIndex + 1;
-  // eintr-partial: the new size was applied before the break, so an
-  // interrupted break left the truncate half done (fixed by b9c1c26739ec).
-  if (options_.protocol == Protocol::kEintrPartial) inode->i_size_.store(new_size, "i_size_write");
-  if (break_last > break_first) {
-    Status s = break_layouts(*this, inode, break_first, break_last - 1);
-    if (!s.ok()) return s;
-  }
-  inode->i_size_.store(new_size, "i_size_write");
-  if (new_size % kPageSize != 0) zero_partial_page(inode, new_size, first * kPageSize);
-  remove_dax_range(inode, first, kMaxPageIndex);
-  stats_.truncates.fetch_add(1, std::memory_order_relaxed);
-  return Status::Ok();
-}
-
-Status DaxFs::punch_hole(Inode* inode, uint64_t offset, uint64_t len) {
-  if (len == 0) return Status::InvalidArgument("punch hole of 0 bytes");
-  WriteLock io(&inode->i_rwsem_);
-  const uint64_t size = inode->size();
-  if (offset >= size) return Status::Ok();
-  const uint64_t end = std::min(size, len > size - offset ? size : offset + len);
-  WriteLock mm(&inode->invalidate_lock_);
-  Status s = break_layouts(*this, inode, offset / kPageSize, (end - 1) / kPageSize);
-  if (!s.ok()) return s;
-  const uint64_t first_full = pages_for(offset);
-  const uint64_t end_full = end / kPageSize;  // Exclusive.
-  if (first_full > end_full) {               // Inside one page.
-    zero_partial_page(inode, offset, end);
-  } else {
-    zero_partial_page(inode, offset, first_full * kPageSize);
-    zero_partial_page(inode, end_full * kPageSize, end);
-    if (first_full < end_full) remove_dax_range(inode, first_full, end_full - 1);
-  }
-  stats_.punch_holes.fetch_add(1, std::memory_order_relaxed);
-  return Status::Ok();
+  if (changed) inode->i_es_seq_.fetch_add(1, "i_es_seq++");
+  return s;
 }
 
 Status DaxFs::fsync(Inode* inode) {
@@ -244,16 +222,17 @@ Status DaxFs::fsync(Inode* inode) {
   return Status::Ok();
 }
 
-std::unique_ptr<Vma> DaxFs::mmap(Inode* inode, uint64_t nr_pages, bool writable) {
+std::unique_ptr<Vma> DaxFs::mmap(MmStruct* mm, Inode* inode, uint64_t nr_pages, bool writable) {
   // From 6.15 (idle refcount 0) a mapped page holds a reference per PTE.
-  return std::make_unique<Vma>(&inode->i_mapping_, this, device_, pages_, nr_pages, writable,
+  return std::make_unique<Vma>(mm, &inode->i_mapping_, this, device_, pages_, nr_pages, writable,
                                /*fsdax=*/true, inode, /*pte_holds_ref=*/pages_->idle_refcount() == 0);
 }
 
 void DaxFs::evict(Inode* inode) {
-  dax_break_layout_final(*this, inode);
+  dax_break_layout_final(break_context(), inode);
   WriteLock mm(&inode->invalidate_lock_);
-  remove_dax_range(inode, 0, kMaxPageIndex);
+  truncate_dax_entries(inode, 0, kMaxPageIndex);
+  free_blocks(inode, 0, kMaxPageIndex);
 }
 
 }  // namespace daxbreak

@@ -1,89 +1,215 @@
 #include "daxbreak/fs/protocol.h"
 
-#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+
+#include <fmt/format.h>
 
 namespace daxbreak {
 namespace {
 
-constexpr std::array<ProtocolInfo, 13> kProtocols = {{
-    {Protocol::kFixed, "fixed",
-     "ext4_break_layouts as fixed in 2018: unmap, wait for each busy page dropping only "
-     "invalidate_lock, loop until a full scan finds none; final break on eviction",
-     "b1f382178d15", 1, false},
-    {Protocol::kModern, "modern",
-     "the 6.15 form: idle refcount 0, a mapping holds a page reference while inserted, "
-     "dax_break_layout and dax_break_layout_final; stalls when a page is faulted back in "
-     "while the break sleeps, as Linux 6.17 does",
-     "6.15 series", 0, false},
-    {Protocol::kModernMapcountWake, "modern-mapcount-wake",
-     "modern plus a candidate fix for its re-fault stall (not in the kernel): the unpin that "
-     "leaves only mapping references wakes the breaker, which waits for refcount == mapcount "
-     "and scans again",
-     "not in the kernel; proposed by daxbreak", 0, false},
-    {Protocol::kNoBreak, "no-break",
-     "truncate and punch hole free blocks without breaking layouts: blocks freed under DMA",
-     "430657b6be89, 5fac7408d828", 1, true},
-    {Protocol::kRetryFlag, "retry-flag",
-     "loop continues only if the sleep callback ran; a pin dropped between scan and wait "
-     "test ends the loop with other pages still pinned (Ross Zwisler, 2018)",
-     "b1f382178d15 (ext4), the same for xfs", 1, true},
-    {Protocol::kNoUnmap, "no-unmap",
-     "busy-page scan without unmapping first: GUP-fast takes a reference after the scan "
-     "passed the page",
-     "the unmap in dax_layout_busy_page", 1, true},
-    {Protocol::kMappedOnly, "mapped-only",
-     "scan returns early when no user mapping is left: DMA into pages already unmapped is missed",
-     "fs/dax: Return unmapped busy pages from dax_layout_busy_page_range() (6.15)", 1, true},
-    {Protocol::kSkipLocked, "skip-locked",
-     "scan moves past an entry locked at that moment: a busy page behind it is missed",
-     "6be3e21d25ca", 1, true},
-    {Protocol::kPauseSkip, "pause-skip",
-     "after waiting for a locked entry the scan resumes at the next index (xas_pause): the "
-     "waited-on entry is skipped",
-     "fs/dax: Fix \"don't skip locked entries when scanning entries\" (2025, xas_reset)", 1, true},
-    {Protocol::kNoFinalBreak, "no-final-break",
-     "eviction / unmount frees blocks without waiting for busy pages",
-     "dax_break_layout_final (6.15)", 1, true},
-    {Protocol::kWakeKey, "wake-key",
-     "waiter and waker key on different addresses: lost wake-up, truncate hangs",
-     "fixed inside the 6.15 series", 1, true},
-    {Protocol::kShortRange, "short-range",
-     "truncate down breaks only up to the old EOF page rounded down, not to the maximum "
-     "offset: a pinned page past the new EOF is missed",
-     "Dave Chinner's review of ranged breaks, 2019", 1, true},
-    {Protocol::kEintrPartial, "eintr-partial",
-     "the new size is applied before the break; a signal during the break returns EINTR with "
-     "the truncate half done",
-     "b9c1c26739ec", 1, true},
-}};
+using L = LayoutBreakTraits;
+
+// The built-in rows. Each bug row differs from `fixed` (or `modern`) in the
+// traits it names; the code each trait changes cites the row by name.
+const ProtocolTraits kBuiltin[] = {
+    {.name = "fixed",
+     .status = ProtocolStatus::kCorrect,
+     .summary = "the layout break with 1-based page refcounts (ext4 from 2018 to 6.14, plus the "
+                "scan fixes of the 6.15 series): whole-file break on every layout change; unmap, "
+                "wait for each busy page dropping only invalidate_lock, loop until a full scan "
+                "finds none; final break on eviction",
+     .cites = "430657b6be89 \"ext4: handle layout changes to pinned DAX mappings\"; 5fac7408d828 "
+              "\"mm, fs, dax: handle layout changes to pinned dax mappings\"; b1f382178d15 "
+              "\"ext4: close race between direct IO and ext4_break_layouts()\"",
+     .catches_in = "",
+     .layout = L{}},
+    {.name = "modern",
+     .status = ProtocolStatus::kReleasedBug,
+     .summary = "the 6.15+ form: idle refcount 0, a mapping holds a page reference; stalls when a "
+                "page is faulted back in while the break sleeps (seen on 6.17 and 6.18)",
+     .cites = "38607c62b34b \"fs/dax: properly refcount fs dax pages\" and d5b3afea22a5 "
+              "\"fs/dax: create a common implementation to break DAX layouts\" (6.15); no "
+              "upstream report or fix of the stall found up to 6.18",
+     .catches_in = "refault",
+     .layout = L{.idle_refcount = 0}},
+    {.name = "modern-mapcount-wake",
+     .status = ProtocolStatus::kCandidateFix,
+     .summary = "modern plus a fix for its re-fault stall: the breaker waits for refcount == "
+                "mapcount and scans again; the unpin that leaves only mapping references wakes it, "
+                "and so does the end of a map",
+     .cites = "not in the kernel; proposed by daxbreak",
+     .catches_in = "",
+     .layout = L{.idle_refcount = 0,
+                 .wake_rule = WakeRule::kAtIdleOrOnlyMapped,
+                 .wait_condition = BreakWaitCondition::kUnpinned}},
+    {.name = "no-break",
+     .status = ProtocolStatus::kReleasedBug,
+     .summary = "layout changes free blocks without breaking layouts: blocks freed under DMA",
+     .cites = "ext4 before 430657b6be89 \"ext4: handle layout changes to pinned DAX mappings\" "
+              "(4.19)",
+     .catches_in = "race2018",
+     .layout = L{.breaks_layouts = false}},
+    {.name = "retry-flag",
+     .status = ProtocolStatus::kReleasedBug,
+     .summary = "the loop goes on only if the sleep callback ran; a pin dropped between the scan "
+                "and the wait's first test ends the loop with other pages still pinned",
+     .cites = "fixed by b1f382178d15 \"ext4: close race between direct IO and "
+              "ext4_break_layouts()\" (Ross Zwisler, July 2018, seeds/004); xfs had the same loop "
+              "(Jan Kara in that thread), its fix commit not confirmed here",
+     .catches_in = "race2018",
+     .layout = L{.loop_needs_sleep_callback = true}},
+    {.name = "no-unmap",
+     .status = ProtocolStatus::kHypothetical,
+     .summary = "an ablation: the busy-page scan runs without unmapping first, so GUP-fast takes a "
+                "reference after the scan passed the page",
+     .cites = "never in a release: 5fac7408d828 introduced dax_layout_busy_page() already "
+              "unmapping first",
+     .catches_in = "gup-fast",
+     .layout = L{.unmap_first = false}},
+    {.name = "mapped-only",
+     .status = ProtocolStatus::kReleasedBug,
+     .summary = "the scan returns early when no user mapping is left: DMA into pages already "
+                "unmapped is missed",
+     .cites = "fixed by cee91fa13a8e \"fs/dax: return unmapped busy pages from "
+              "dax_layout_busy_page_range()\" (6.15; id read in a merge log)",
+     .catches_in = "unmapped-pin",
+     .layout = L{.stop_when_unmapped = true}},
+    {.name = "skip-locked",
+     .status = ProtocolStatus::kReleasedBug,
+     .summary = "the scan moves past an entry that is locked at that moment: a busy page behind it "
+                "is missed",
+     .cites = "fixed by 6be3e21d25ca \"fs/dax: don't skip locked entries when scanning entries\" "
+              "(6.15)",
+     .catches_in = "locked-entry",
+     .layout = L{.locked_entry_scan = LockedEntryScan::kSkip}},
+    {.name = "pause-skip",
+     .status = ProtocolStatus::kReleasedBug,
+     .summary = "after waiting for a locked entry the scan resumes at the next index (xas_pause): "
+                "the waited-on entry is never looked at",
+     .cites = "in 6.15 from 6be3e21d25ca; fixed by dd59137bfe70 \"fs/dax: Fix \\\"don't skip "
+              "locked entries when scanning entries\\\"\" (May 2025, xas_reset; found only "
+              "intermittently by xfstests generic/068; id read in a mainline log)",
+     .catches_in = "locked-entry",
+     .layout = L{.locked_entry_scan = LockedEntryScan::kWaitAndPause}},
+    {.name = "no-final-break",
+     .status = ProtocolStatus::kReleasedBug,
+     .summary = "eviction and unmount free blocks without waiting for busy pages",
+     .cites = "every kernel before 0e2f80afcfa6 \"fs/dax: ensure all pages are idle prior to "
+              "filesystem unmount\" (6.15; id read in a merge log)",
+     .catches_in = "evict-pinned",
+     .layout = L{.final_break_on_evict = false}},
+    {.name = "wake-key",
+     .status = ProtocolStatus::kHypothetical,
+     .summary = "the waker wakes another key than the one the waiter sleeps on: lost wake-up, the "
+                "layout change sleeps for ever",
+     .cites = "inside the 6.15 series, never in a release: from d5b3afea22a5 \"fs/dax: create a "
+              "common implementation to break DAX layouts\" the waiter sleeps on the page while "
+              "__put_devmap_managed_folio_refs() still wakes &folio->_refcount, until 38607c62b34b "
+              "\"fs/dax: properly refcount fs dax pages\" moves the wake (read in the posted "
+              "series, not bisected on a built kernel)",
+     .catches_in = "lost-wake",
+     .layout = L{.wake_rule = WakeRule::kAtIdleWrongKey}},
+    {.name = "short-range",
+     .status = ProtocolStatus::kHypothetical,
+     .summary = "a ranged break: only the pages a change touches, nothing on truncate up, and "
+                "truncate down stops at the old EOF rounded down, missing a pinned partial page",
+     .cites = "never in a release: ext4 and xfs always broke the whole file; the nearest is a 2019 "
+              "sub-range RFC that Dave Chinner reviewed (not located here)",
+     .catches_in = "beyond-eof",
+     .layout = L{.break_range = BreakRange::kAffectedRange}},
+    {.name = "eintr-partial",
+     .status = ProtocolStatus::kReleasedBug,
+     .summary = "truncate sets the new size before the break; a signal during the break returns "
+                "EINTR with the truncate half done",
+     .cites = "fixed by b9c1c26739ec \"ext4: gracefully handle ext4_break_layouts() failure "
+              "during truncate\" (Jan Kara, 2019; title confirmed, diff not read)",
+     .catches_in = "signal",
+     .layout = L{.size_before_break = true}},
+    {.name = "bio-release-no-wake",
+     .status = ProtocolStatus::kReleasedBug,
+     .summary = "a DIO completion drops its page references without the fs-dax wake: the break "
+                "sleeps on with its condition already true (a signal returns 0)",
+     .cites = "6.1-stable's backport of 38b43539d64b \"block: Fix page refcounts for unaligned "
+              "buffers in __bio_release_pages()\" (April 2024) puts with folio_put_refs(), "
+              "skipping put_devmap_managed_page_refs(); seen on Debian 12's 6.1 (PROTOCOL.md "
+              "section 6); 6.12 does not have it",
+     .catches_in = "lost-wake",
+     .layout = L{.wake_rule = WakeRule::kAtIdleExceptBioRelease}},
+};
+
+// A registered row and the strings it points into.
+struct OwnedRow {
+  std::string name, summary, cites, catches_in;
+  ProtocolTraits row;
+};
+
+std::deque<OwnedRow>& Registered() {
+  static std::deque<OwnedRow> rows;
+  return rows;
+}
 
 }  // namespace
 
-std::span<const ProtocolInfo> AllProtocols() { return kProtocols; }
-
-const ProtocolInfo& GetProtocolInfo(Protocol protocol) {
-  for (const ProtocolInfo& info : kProtocols) {
-    if (info.protocol == protocol) return info;
+std::string_view ProtocolStatusName(ProtocolStatus status) {
+  switch (status) {
+    case ProtocolStatus::kCorrect: return "correct";
+    case ProtocolStatus::kReleasedBug: return "released bug";
+    case ProtocolStatus::kHypothetical: return "hypothetical";
+    case ProtocolStatus::kCandidateFix: return "candidate fix";
   }
-  return kProtocols[0];
+  return "?";
 }
 
-std::string_view ProtocolName(Protocol protocol) { return GetProtocolInfo(protocol).name; }
+std::vector<const ProtocolTraits*> AllProtocols() {
+  std::vector<const ProtocolTraits*> out;
+  for (const ProtocolTraits& p : kBuiltin) out.push_back(&p);
+  for (const OwnedRow& r : Registered()) out.push_back(&r.row);
+  return out;
+}
 
-std::optional<Protocol> ParseProtocol(std::string_view name) {
-  for (const ProtocolInfo& info : kProtocols) {
-    if (info.name == name) return info.protocol;
+const ProtocolTraits* FindProtocol(std::string_view name) {
+  for (const ProtocolTraits* p : AllProtocols()) {
+    if (p->name == name) return p;
   }
-  return std::nullopt;
+  return nullptr;
+}
+
+const ProtocolTraits& BuiltinProtocol(std::string_view name) {
+  for (const ProtocolTraits& p : kBuiltin) {
+    if (p.name == name) return p;
+  }
+  std::fprintf(stderr, "daxbreak: no built-in protocol '%.*s'\n", static_cast<int>(name.size()),
+               name.data());
+  std::abort();
 }
 
 std::string ProtocolNameList() {
   std::string out;
-  for (const ProtocolInfo& info : kProtocols) {
+  for (const ProtocolTraits* p : AllProtocols()) {
     if (!out.empty()) out += ", ";
-    out += info.name;
+    out += p->name;
   }
   return out;
+}
+
+Status RegisterProtocol(const ProtocolTraits& row) {
+  if (row.name.empty()) return Status::InvalidArgument("a protocol needs a name");
+  if (FindProtocol(row.name) != nullptr) {
+    return Status::Exists(fmt::format("protocol '{}' exists", row.name));
+  }
+  OwnedRow& r = Registered().emplace_back();
+  r.name = row.name;
+  r.summary = row.summary;
+  r.cites = row.cites;
+  r.catches_in = row.catches_in;
+  r.row = row;
+  r.row.name = r.name;
+  r.row.summary = r.summary;
+  r.row.cites = r.cites;
+  r.row.catches_in = r.catches_in;
+  return Status::Ok();
 }
 
 }  // namespace daxbreak

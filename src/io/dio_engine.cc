@@ -39,6 +39,7 @@ Status DioEngine::pin_request(bool is_read, Vma& vma, uint64_t addr, uint64_t le
 void DioEngine::complete_pages(const std::vector<PinnedPage>& pinned, bool is_read,
                                uint64_t disk_offset) {
   for (const PinnedPage& p : pinned) {
+    if (p.pfn == kZeroPfn) continue;  // A read pin of the zero page belongs to no file.
     const PageOwner now = pages_->owner(p.pfn);
     if (now != p.owner_at_pin && sink_ != nullptr) {
       sink_->report(Violation{
@@ -51,7 +52,14 @@ void DioEngine::complete_pages(const std::vector<PinnedPage>& pinned, bool is_re
                       now.generation)});
     }
   }
-  unpin_user_pages(*pages_, pinned);
+  // iomap_dio_bio_end_io() -> bio_release_pages(): the DIO's references go
+  // on the bio release path (where `bio-release-no-wake` skips the wake).
+  unpin_user_pages(*pages_, pinned, PutPath::kBioRelease);
+}
+
+const char* DioEngine::zero_page() {
+  alignas(4096) static const char kZeros[kPageSize] = {};
+  return kZeros;
 }
 
 }  // namespace daxbreak

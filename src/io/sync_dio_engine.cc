@@ -55,9 +55,9 @@ void SyncDioEngine::complete(Request& req) {
   queued_.fetch_sub(1, "dio_take");
   uint64_t off = req.disk_offset;
   for (const PinnedPage& p : req.pinned) {
-    char* page = device_->page_address(p.pfn);
-    if (req.is_read) std::memcpy(page, disk_.data() + off, kPageSize);
-    else std::memcpy(disk_.data() + off, page, kPageSize);
+    // A read into memory always pins for write, so never the zero page.
+    if (req.is_read) std::memcpy(device_->page_address(p.pfn), disk_.data() + off, kPageSize);
+    else std::memcpy(disk_.data() + off, p.pfn == kZeroPfn ? zero_page() : device_->page_address(p.pfn), kPageSize);
     off += kPageSize;
   }
   stats_.bytes.fetch_add(req.pinned.size() * kPageSize, std::memory_order_relaxed);

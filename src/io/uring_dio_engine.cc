@@ -89,7 +89,11 @@ Status UringDioEngine::start(bool is_read, uint64_t disk_offset, Vma& vma, uint6
   req.remaining = len;
   s = pin_request(is_read, vma, addr, len, &req.pinned);
   if (!s.ok()) return s;
-  for (const PinnedPage& p : req.pinned) req.iov.push_back(iovec{device_->page_address(p.pfn), kPageSize});
+  for (const PinnedPage& p : req.pinned) {
+    // Only a DIO write (the pages are its source) can pin the zero page.
+    void* base = p.pfn == kZeroPfn ? const_cast<char*>(zero_page()) : device_->page_address(p.pfn);
+    req.iov.push_back(iovec{base, kPageSize});
+  }
   free_slots_.pop_back();
   s = submit(slot);
   if (!s.ok()) finish(slot, -EIO);

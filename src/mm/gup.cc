@@ -7,47 +7,65 @@
 namespace daxbreak {
 namespace {
 
-bool pte_allows(uint64_t pte, bool write) {
+// What GUP-fast may take: a present PTE that allows the access and is not
+// special (the zero page is mapped with a special PTE, so GUP-fast leaves it
+// to the slow path).
+bool gup_fast_pte_ok(uint64_t pte, bool write) {
   return Vma::pte_present(pte) && (!write || Vma::pte_write(pte)) && Vma::pte_pfn(pte) != kZeroPfn;
 }
 
-// gup_fast_pte_range() for one page: reference first, then re-check the PTE.
-bool gup_fast_one(Vma& vma, uint64_t pgoff, bool write, PinnedPage* out, GupStats* stats) {
-  SyncAtomic<uint64_t>& ptep = vma.pte(pgoff);
-  const uint64_t pte = ptep.load("gup_fast:pte");
-  if (!pte_allows(pte, write)) return false;
-  const uint64_t pfn = Vma::pte_pfn(pte);
-  vma.pages()->get_page(pfn);
-  DAXBREAK_SYNC_POINT("gup_fast:after_ref");
-  if (ptep.load("gup_fast:recheck") != pte) {
-    vma.pages()->put_page(pfn);
-    if (stats) stats->fast_backoffs.fetch_add(1, std::memory_order_relaxed);
-    return false;
+// gup_fast() over file pages [pgoff, pgoff + nr) of `vma`: with interrupts
+// off (so that an IPI TLB flush waits for the whole walk), for each page read
+// the PTE, take a reference unless the count is 0 (try_grab_folio_fast()),
+// re-read the PTE, and drop the reference if it changed (an unmap zapped it).
+// Stops at the first page it cannot take; returns how many it pinned.
+uint64_t gup_fast(Vma& vma, uint64_t pgoff, uint64_t nr, bool write,
+                  std::vector<PinnedPage>* pinned, GupStats* stats) {
+  PageArray* pages = vma.pages();
+  IrqsOffSection irqs_off(vma.mm());
+  uint64_t done = 0;
+  for (; done < nr; ++done) {
+    SyncAtomic<uint64_t>& ptep = vma.pte(pgoff + done);
+    const uint64_t pte = ptep.load("gup_fast:pte");
+    if (!gup_fast_pte_ok(pte, write)) break;
+    const uint64_t pfn = Vma::pte_pfn(pte);
+    if (!pages->try_get_page(pfn)) break;
+    DAXBREAK_SYNC_POINT("gup_fast:after_ref");
+    if (ptep.load("gup_fast:recheck") != pte) {
+      pages->put_page(pfn);
+      if (stats) stats->fast_backoffs.fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+    pinned->push_back(PinnedPage{pfn, pages->owner(pfn)});
+    if (stats) stats->fast_pins.fetch_add(1, std::memory_order_relaxed);
   }
-  out->pfn = pfn;
-  out->owner_at_pin = vma.pages()->owner(pfn);
-  if (stats) stats->fast_pins.fetch_add(1, std::memory_order_relaxed);
-  return true;
+  return done;
 }
 
-// __get_user_pages() for one page: fault, then reference under the PTL.
+// __get_user_pages() for one page: look under the PTL, fault if the PTE does
+// not allow the access (a write fault only for FOLL_WRITE), and look again. A
+// read pin of the zero page (a hole or an unwritten extent, mapped by a read
+// fault) takes no reference: the zero page is not pinned (is_zero_folio()
+// checks in try_grab_folio() and gup_put_folio()).
 Status gup_slow_one(Vma& vma, uint64_t pgoff, bool write, PinnedPage* out, GupStats* stats) {
   for (;;) {
     {
       ReadLock ptl(&vma.ptl());
       const uint64_t pte = vma.pte(pgoff).load("gup_slow:pte");
-      if (pte_allows(pte, write)) {
+      if (Vma::pte_present(pte) && (!write || Vma::pte_write(pte))) {
         const uint64_t pfn = Vma::pte_pfn(pte);
+        if (pfn == kZeroPfn) {
+          *out = PinnedPage{kZeroPfn, PageOwner{}};
+          if (stats) stats->zero_page_pins.fetch_add(1, std::memory_order_relaxed);
+          return Status::Ok();
+        }
         vma.pages()->get_page(pfn);
-        out->pfn = pfn;
-        out->owner_at_pin = vma.pages()->owner(pfn);
+        *out = PinnedPage{pfn, vma.pages()->owner(pfn)};
         if (stats) stats->slow_pins.fetch_add(1, std::memory_order_relaxed);
         return Status::Ok();
       }
     }
-    // A write pin needs a writable PTE; a read fault on a hole maps the zero
-    // page, which DIO cannot pin, so always fault for write here.
-    Status s = handle_mm_fault(vma, vma.address_of(pgoff), /*write=*/true);
+    Status s = handle_mm_fault(vma, vma.address_of(pgoff), write);
     if (!s.ok()) return s;
   }
 }
@@ -66,29 +84,30 @@ Status pin_user_pages(Vma& vma, uint64_t addr, uint64_t nr_pages, uint32_t gup_f
     return Status::Fault(fmt::format("pin of {} pages at {:#x} leaves the VMA", nr_pages, addr));
   }
   const bool write = (gup_flags & FOLL_WRITE) != 0;
+  const uint64_t first_pgoff = vma.pgoff_of(addr);
   const size_t first = pinned->size();
-  for (uint64_t i = 0; i < nr_pages; ++i) {
-    const uint64_t pgoff = vma.pgoff_of(addr) + i;
+  // gup_fast_fallback(): GUP-fast for as many pages as it can take, the slow
+  // path for the rest.
+  for (uint64_t i = gup_fast(vma, first_pgoff, nr_pages, write, pinned, stats); i < nr_pages; ++i) {
     PinnedPage page;
-    if (!gup_fast_one(vma, pgoff, write, &page, stats)) {
-      Status s = (gup_flags & FOLL_FAST_ONLY)
-                     ? Status::Fault("FOLL_FAST_ONLY and the PTE is not usable")
-                     : gup_slow_one(vma, pgoff, write, &page, stats);
-      if (!s.ok()) {
-        std::vector<PinnedPage> undo(pinned->begin() + static_cast<std::ptrdiff_t>(first), pinned->end());
-        pinned->resize(first);
-        unpin_user_pages(*vma.pages(), undo);
-        return s;
-      }
+    Status s = (gup_flags & FOLL_FAST_ONLY)
+                   ? Status::Fault("FOLL_FAST_ONLY and the PTE is not usable")
+                   : gup_slow_one(vma, first_pgoff + i, write, &page, stats);
+    if (!s.ok()) {
+      std::vector<PinnedPage> undo(pinned->begin() + static_cast<std::ptrdiff_t>(first), pinned->end());
+      pinned->resize(first);
+      unpin_user_pages(*vma.pages(), undo);
+      return s;
     }
     pinned->push_back(page);
   }
   return Status::Ok();
 }
 
-void unpin_user_pages(PageArray& pages, const std::vector<PinnedPage>& pinned) {
-  for (const PinnedPage& p : pinned) pages.put_page(p.pfn);
+void unpin_user_pages(PageArray& pages, const std::vector<PinnedPage>& pinned, PutPath path) {
+  for (const PinnedPage& p : pinned) {
+    if (p.pfn != kZeroPfn) pages.put_page(p.pfn, path);
+  }
 }
 
 }  // namespace daxbreak
-

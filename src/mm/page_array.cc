@@ -1,19 +1,59 @@
 #include "daxbreak/mm/page_array.h"
 
+#include <algorithm>
+
 #include "daxbreak/sync/wait_var.h"
 
 namespace daxbreak {
 
-PageArray::PageArray(uint64_t nr_pages, uint32_t idle_refcount)
-    : nr_pages_(nr_pages), idle_(idle_refcount), pages_(new PageRecord[nr_pages]) {
-  for (uint64_t pfn = 0; pfn < nr_pages_; ++pfn) pages_[pfn].refcount.store(idle_, "init");
+PageArray::PageArray(uint64_t nr_pages, uint32_t idle_refcount, WakeRule wake_rule)
+    : nr_pages_(nr_pages),
+      idle_(idle_refcount),
+      wake_rule_(wake_rule),
+      chunk_pages_(std::max<uint64_t>(1, std::min(kChunkPages, nr_pages))),
+      nr_chunks_((nr_pages + chunk_pages_ - 1) / chunk_pages_),
+      chunks_(new std::atomic<PageRecord*>[nr_chunks_]) {
+  for (uint64_t c = 0; c < nr_chunks_; ++c) chunks_[c].store(nullptr, std::memory_order_relaxed);
 }
 
-void PageArray::get_page(uint64_t pfn) { pages_[pfn].refcount.fetch_add(1, "page_ref_inc"); }
+PageArray::~PageArray() {
+  for (uint64_t c = 0; c < nr_chunks_; ++c) delete[] chunks_[c].load(std::memory_order_relaxed);
+}
+
+uint64_t PageArray::memory_bytes() const {
+  return chunks_allocated_.load(std::memory_order_relaxed) * chunk_pages_ * sizeof(PageRecord) +
+         nr_chunks_ * sizeof(std::atomic<PageRecord*>);
+}
+
+PageRecord& PageArray::record(uint64_t pfn) const {
+  std::atomic<PageRecord*>& slot = chunks_[pfn / chunk_pages_];
+  PageRecord* chunk = slot.load(std::memory_order_acquire);
+  if (chunk == nullptr) {
+    // A fresh chunk: every count at idle. The loser of a race frees its copy.
+    auto fresh = std::make_unique<PageRecord[]>(chunk_pages_);
+    for (uint64_t i = 0; i < chunk_pages_; ++i) fresh[i].refcount.init(idle_);
+    if (slot.compare_exchange_strong(chunk, fresh.get(), std::memory_order_acq_rel)) {
+      chunk = fresh.release();
+      chunks_allocated_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  return chunk[pfn % chunk_pages_];
+}
+
+void PageArray::get_page(uint64_t pfn) { record(pfn).refcount.fetch_add(1, "page_ref_inc"); }
+
+bool PageArray::try_get_page(uint64_t pfn) {
+  return record(pfn).refcount.add_unless(1, 0, "folio_try_get");
+}
 
 void PageArray::wake_refcount_waiters(uint64_t pfn) {
-  const auto key = reinterpret_cast<uintptr_t>(refcount_key(pfn)) + wake_key_skew_;
-  wake_up_var(reinterpret_cast<const void*>(key));
+  // wake-key: between d5b3afea22a5 ("fs/dax: create a common implementation
+  // to break DAX layouts"), whose waiter sleeps on the page, and 38607c62b34b
+  // ("fs/dax: properly refcount fs dax pages"), which moved the wake to
+  // free_zone_device_folio() as wake_up_var(&folio->page), the waker still
+  // woke &folio->_refcount: the two keys differ and the wake is lost.
+  const uintptr_t skew = wake_rule_ == WakeRule::kAtIdleWrongKey ? sizeof(uint32_t) : 0;
+  wake_up_var(reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(refcount_key(pfn)) + skew));
 }
 
 // modern-mapcount-wake (daxbreak's candidate fix, not in the kernel): wake the
@@ -23,11 +63,19 @@ void PageArray::wake_refcount_waiters(uint64_t pfn) {
 // between a map's reference and its mapcount increment loses the wake; the
 // `refault` scenario finds that in under 100 schedules.)
 void PageArray::wake_if_only_mapped(uint64_t pfn) {
-  if (wake_when_only_mapped_ && page_is_unpinned(pfn)) wake_refcount_waiters(pfn);
+  if (wake_rule_ == WakeRule::kAtIdleOrOnlyMapped && page_is_unpinned(pfn)) {
+    wake_refcount_waiters(pfn);
+  }
 }
 
-void PageArray::put_page(uint64_t pfn) {
-  const uint32_t before = pages_[pfn].refcount.fetch_sub(1, "page_ref_dec");
+void PageArray::put_page(uint64_t pfn, PutPath path) {
+  const uint32_t before = record(pfn).refcount.fetch_sub(1, "page_ref_dec");
+  // bio-release-no-wake: 6.1-stable's backport of 38b43539d64b ("block: Fix
+  // page refcounts for unaligned buffers in __bio_release_pages()") drops the
+  // DIO's references with folio_put_refs(), which skips the fs-dax wake of
+  // put_devmap_managed_page_refs(): the breaker sleeps on with its condition
+  // already true (PROTOCOL.md section 6).
+  if (wake_rule_ == WakeRule::kAtIdleExceptBioRelease && path == PutPath::kBioRelease) return;
   if (before - 1 == idle_) {
     wake_refcount_waiters(pfn);
   } else {
@@ -37,36 +85,35 @@ void PageArray::put_page(uint64_t pfn) {
 
 void PageArray::map_page(uint64_t pfn) {
   get_page(pfn);
-  pages_[pfn].mapcount.fetch_add(1, "mapcount_inc");
+  record(pfn).mapcount.fetch_add(1, "mapcount_inc");
   wake_if_only_mapped(pfn);
 }
 
-void PageArray::unmap_page(uint64_t pfn) {
-  pages_[pfn].mapcount.fetch_sub(1, "mapcount_dec");
-  put_page(pfn);
-}
+void PageArray::unmap_page_rmap(uint64_t pfn) { record(pfn).mapcount.fetch_sub(1, "mapcount_dec"); }
 
 uint32_t PageArray::page_mapcount(uint64_t pfn) const {
-  return pages_[pfn].mapcount.load("folio_mapcount");
+  return record(pfn).mapcount.load("folio_mapcount");
 }
 
 uint32_t PageArray::page_ref_count(uint64_t pfn) const {
-  return pages_[pfn].refcount.load("page_ref_count");
+  return record(pfn).refcount.load("page_ref_count");
 }
 
 void PageArray::associate(uint64_t pfn, uint32_t ino, uint32_t index) {
-  pages_[pfn].generation.fetch_add(1, "associate");
-  pages_[pfn].owner.store((static_cast<uint64_t>(ino) << 32) | index, "associate");
+  PageRecord& r = record(pfn);
+  r.generation.fetch_add(1, "associate");
+  r.owner.store((static_cast<uint64_t>(ino) << 32) | index, "associate");
 }
 
-void PageArray::disassociate(uint64_t pfn) { pages_[pfn].owner.store(0, "disassociate"); }
+void PageArray::disassociate(uint64_t pfn) { record(pfn).owner.store(0, "disassociate"); }
 
 PageOwner PageArray::owner(uint64_t pfn) const {
-  const uint64_t o = pages_[pfn].owner.load("page_owner");
+  const PageRecord& r = record(pfn);
+  const uint64_t o = r.owner.load("page_owner");
   PageOwner out;
   out.ino = static_cast<uint32_t>(o >> 32);
   out.index = static_cast<uint32_t>(o);
-  out.generation = pages_[pfn].generation.load("page_owner");
+  out.generation = r.generation.load("page_owner");
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -18,9 +19,11 @@ std::atomic<uint64_t> g_next_vma{0};
 
 }  // namespace
 
-Vma::Vma(AddressSpace* mapping, VmOperations* vm_ops, PmemDevice* device, PageArray* pages,
-         uint64_t nr_pages, bool writable, bool fsdax, void* private_data, bool pte_holds_ref)
-    : mapping_(mapping),
+Vma::Vma(MmStruct* mm, AddressSpace* mapping, VmOperations* vm_ops, PmemDevice* device,
+         PageArray* pages, uint64_t nr_pages, bool writable, bool fsdax, void* private_data,
+         bool pte_holds_ref)
+    : mm_(mm),
+      mapping_(mapping),
       vm_ops_(vm_ops),
       device_(device),
       pages_(pages),
@@ -42,22 +45,32 @@ Vma::~Vma() {
 void Vma::install_pte(uint64_t pgoff, uint64_t pfn, bool write) {
   WriteLock lock(&ptl_);
   const uint64_t old = ptes_[pgoff].exchange(make_pte(pfn, write), "set_pte");
-  if (!pte_holds_ref_) return;
-  if (pfn != kZeroPfn && !(pte_present(old) && pte_pfn(old) == pfn)) pages_->map_page(pfn);
-  if (pte_present(old) && pte_pfn(old) != pfn && pte_pfn(old) != kZeroPfn) pages_->unmap_page(pte_pfn(old));
+  if (!pte_holds_ref_ || pfn == kZeroPfn) return;
+  // Only an upgrade of the same page (read-only to writable) can find a
+  // present entry here: a zero-page entry is zapped before its block is
+  // mapped (DaxFs::fault()).
+  if (!(pte_present(old) && pte_pfn(old) == pfn)) pages_->map_page(pfn);
 }
 
 uint64_t Vma::zap_range(uint64_t first, uint64_t nr) {
   if (first >= nr_pages_) return 0;
   const uint64_t end = nr > nr_pages_ - first ? nr_pages_ : first + nr;
   uint64_t cleared = 0;
-  WriteLock lock(&ptl_);
-  for (uint64_t pgoff = first; pgoff < end; ++pgoff) {
-    const uint64_t old = ptes_[pgoff].exchange(0, "pte_clear");
-    if (!pte_present(old)) continue;
-    ++cleared;
-    if (pte_holds_ref_ && pte_pfn(old) != kZeroPfn) pages_->unmap_page(pte_pfn(old));
+  std::vector<uint64_t> mapping_refs;  // Dropped after the flush, as tlb_finish_mmu() does.
+  {
+    WriteLock lock(&ptl_);
+    for (uint64_t pgoff = first; pgoff < end; ++pgoff) {
+      const uint64_t old = ptes_[pgoff].exchange(0, "pte_clear");
+      if (!pte_present(old)) continue;
+      ++cleared;
+      if (pte_holds_ref_ && pte_pfn(old) != kZeroPfn) {
+        pages_->unmap_page_rmap(pte_pfn(old));
+        mapping_refs.push_back(pte_pfn(old));
+      }
+    }
   }
+  if (cleared > 0) mm_->flush_tlb();
+  for (uint64_t pfn : mapping_refs) pages_->put_page(pfn);
   return cleared;
 }
 

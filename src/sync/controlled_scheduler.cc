@@ -11,8 +11,13 @@ thread_local uint32_t tls_model_thread = 0;
 
 }  // namespace
 
-ControlledScheduler::ControlledScheduler(SchedulePolicy* policy, uint64_t max_steps, bool record_trace)
-    : policy_(policy), max_steps_(max_steps), record_trace_(record_trace) {}
+ControlledScheduler::ControlledScheduler(SchedulePolicy* policy, uint64_t max_steps,
+                                         bool record_trace, WaitTable* waits)
+    : own_waits_(waits == nullptr ? std::make_unique<WaitTable>() : nullptr),
+      waits_(waits == nullptr ? own_waits_.get() : waits),
+      policy_(policy),
+      max_steps_(max_steps),
+      record_trace_(record_trace) {}
 
 ControlledScheduler::~ControlledScheduler() {
   for (std::thread& t : os_threads_) {

@@ -1,83 +1,62 @@
 #include "daxbreak/sync/wait_var.h"
 
-#include <array>
-#include <cstdint>
-#include <unordered_map>
-
-#include "daxbreak/sync/blocking_core.h"
-
 namespace daxbreak {
-namespace {
 
-// One hashed wait queue: the kernel's wait_bit_table bucket. In free mode a
-// wake wakes the whole bucket and waiters re-test their condition. In explore
-// mode wakes are matched to the exact key, so that a run does not depend on
-// which addresses happen to share a bucket (a replayed schedule must run the
-// same way in another process).
-struct WaitQueue {
-  BlockingCore core;
-  uint64_t generation = 0;  // Wake count; touched only inside core callbacks.
-  std::unordered_map<const void*, uint64_t> key_generation;  // Explore mode only.
-};
-
-constexpr uint32_t kWaitTableBits = 8;
-constexpr uint32_t kWaitTableSize = 1u << kWaitTableBits;
-
-std::array<WaitQueue, kWaitTableSize>& wait_table() {
-  static std::array<WaitQueue, kWaitTableSize> table;
-  return table;
+WaitTable& WaitTable::global() {
+  static WaitTable* table = new WaitTable();  // Never destroyed: threads may wake at exit.
+  return *table;
 }
 
-uint32_t hash_key(const void* key) {
+WaitTable& WaitTable::current() {
+  if (SchedulerHook* h = current_scheduler_hook()) {
+    if (WaitTable* t = h->wait_table()) return *t;
+  }
+  return global();
+}
+
+uint32_t WaitTable::bucket_of(const void* key) {
   // Fibonacci hashing of the address, as hash_ptr() does.
   const uint64_t v = reinterpret_cast<uintptr_t>(key) * 0x9E3779B97F4A7C15ULL;
-  return static_cast<uint32_t>(v >> (64 - kWaitTableBits));
+  return static_cast<uint32_t>(v >> (64 - kBits));
 }
 
-}  // namespace
-
-WaitTicket prepare_to_wait_var(const void* key) {
-  WaitTicket ticket;
-  ticket.key = key;
-  ticket.bucket = hash_key(key);
-  WaitQueue& q = wait_table()[ticket.bucket];
-  // A scheduling point, then a read of the wake count.
+WaitQueueEntry::WaitQueueEntry(const void* key)
+    : table_(&WaitTable::current()), key_(key), bucket_(WaitTable::bucket_of(key)) {
   schedule_point(SyncOp::kWait, key, "prepare_to_wait");
-  if (current_scheduler_hook() != nullptr) {
-    ticket.generation = q.key_generation[key];
-  } else {
-    ticket.generation = q.core.read([&q] { return q.generation; });
-  }
-  return ticket;
+  WaitTable::Queue& q = table_->queues_[bucket_];
+  q.core.update([&] {
+    WaitTable::KeyState& k = q.keys[key_];
+    ++k.waiters;
+    wakes_at_join_ = k.wakes;
+  });
 }
 
-void schedule_wait(const WaitTicket& ticket, bool interruptible) {
-  WaitQueue& q = wait_table()[ticket.bucket];
+WaitQueueEntry::~WaitQueueEntry() {
+  WaitTable::Queue& q = table_->queues_[bucket_];
+  q.core.update([&] {
+    auto it = q.keys.find(key_);
+    if (--it->second.waiters == 0) q.keys.erase(it);
+  });
+}
+
+void WaitQueueEntry::schedule(bool interruptible) const {
+  WaitTable::Queue& q = table_->queues_[bucket_];
   Task& self = Task::current();
-  if (current_scheduler_hook() != nullptr) {
-    q.core.wait(
-        SyncOp::kWait, ticket.key, "schedule",
-        [&] {
-          return q.key_generation[ticket.key] != ticket.generation ||
-                 (interruptible && self.signal_pending());
-        },
-        [] {});
-    return;
-  }
   q.core.wait(
-      SyncOp::kWait, ticket.key, "schedule",
+      SyncOp::kWait, key_, "schedule",
       [&] {
-        return q.generation != ticket.generation || (interruptible && self.signal_pending());
+        return q.keys.find(key_)->second.wakes != wakes_at_join_ ||
+               (interruptible && self.signal_pending());
       },
       [] {});
 }
 
 void wake_up_var(const void* key) {
-  WaitQueue& q = wait_table()[hash_key(key)];
-  const bool explore = current_scheduler_hook() != nullptr;
-  q.core.change(SyncOp::kWake, key, "wake_up_var", [&q, key, explore] {
-    ++q.generation;
-    if (explore) ++q.key_generation[key];
+  WaitTable& table = WaitTable::current();
+  WaitTable::Queue& q = table.queues_[WaitTable::bucket_of(key)];
+  q.core.change(SyncOp::kWake, key, "wake_up_var", [&] {
+    auto it = q.keys.find(key);
+    if (it != q.keys.end()) ++it->second.wakes;
   });
 }
 
@@ -88,15 +67,17 @@ void wake_up_all_var_waiters() {
     schedule_point(SyncOp::kWake, nullptr, "signal_wake_up");
     return;
   }
-  for (WaitQueue& q : wait_table()) {
-    q.core.change(SyncOp::kWake, &q, "signal_wake_up", [&q] { ++q.generation; });
+  // In free mode a change wakes every sleeper of the queue to re-test its
+  // condition, which includes the signal.
+  for (WaitTable::Queue& q : WaitTable::global().queues_) {
+    q.core.change(SyncOp::kWake, &q, "signal_wake_up", [] {});
   }
 }
 
 void wait_entry_unlocked(Mutex& xa_lock, const void* key) {
-  const WaitTicket ticket = prepare_to_wait_var(key);
+  const WaitQueueEntry entry(key);
   xa_lock.unlock();
-  schedule_wait(ticket, /*interruptible=*/false);
+  entry.schedule(/*interruptible=*/false);
   xa_lock.lock();
 }
 

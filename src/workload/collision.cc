@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <random>
+#include <cstring>
 #include <vector>
 
 #include <fmt/format.h>
@@ -15,13 +15,27 @@ namespace {
 
 constexpr uint32_t kMaxDioPages = 4;     // Pages per DIO request.
 constexpr size_t kWriterFiles = 16;      // Writer files kept alive.
-constexpr uint32_t kMaxWriterPages = 8;  // Pages per writer file.
+constexpr uint32_t kMaxWriterPages = 8;  // Pages per writer file when written.
+
+// A random range of `nr` (1..max_nr) pages starting in [0, pages - nr - tail],
+// so that `tail` pages stay after it.
+struct PageRange {
+  uint64_t first, nr;
+};
+PageRange RandomRange(std::mt19937_64& rng, uint64_t pages, uint64_t max_nr, uint64_t tail) {
+  const uint64_t nr = 1 + rng() % max_nr;
+  return {rng() % (pages - nr - tail + 1), nr};
+}
 
 }  // namespace
 
 CollisionScenario::CollisionScenario(const StressConfig& config, DaxFs* fs, DiskFile* disk,
-                                     Checker* checker)
-    : config_(config), fs_(fs), disk_(disk), oracle_(checker) {}
+                                     Checker* checker, MmStruct* mm)
+    : config_(config), fs_(fs), disk_(disk), mm_(mm), oracle_(checker) {
+  for (uint32_t i = 0; i < kLayoutOps; ++i) {
+    if (config_.layout_ops & (1u << i)) ops_.push_back(static_cast<LayoutOp>(i));
+  }
+}
 
 CollisionScenario::~CollisionScenario() { victim_vma_.reset(); }
 
@@ -40,7 +54,7 @@ Status CollisionScenario::setup() {
   if (!s.ok()) return s;
   s = fs_->truncate(victim_.get(), uint64_t{config_.victim_pages} * kPageSize);
   if (!s.ok()) return s;
-  victim_vma_ = fs_->mmap(victim_.get(), config_.victim_pages, /*writable=*/true);
+  victim_vma_ = fs_->mmap(mm_, victim_.get(), config_.victim_pages, /*writable=*/true);
   return Status::Ok();
 }
 
@@ -71,6 +85,8 @@ Status CollisionScenario::first_error() {
   return first_error_;
 }
 
+LayoutOp CollisionScenario::pick_op(std::mt19937_64& rng) const { return ops_[rng() % ops_.size()]; }
+
 void CollisionScenario::run_dio(uint32_t id, DioEngine* engine, const std::atomic<bool>& stop) {
   enter_worker(fmt::format("dio-{}", id));
   std::mt19937_64 rng(config_.seed ^ (0x1000ULL + id));
@@ -93,37 +109,93 @@ void CollisionScenario::run_dio(uint32_t id, DioEngine* engine, const std::atomi
   leave_worker();
 }
 
+Status CollisionScenario::victim_layout_op(LayoutOp op, std::mt19937_64& rng) {
+  Inode* v = victim_.get();
+  const uint64_t pages = config_.victim_pages;
+  const uint64_t full = pages * kPageSize;
+  const PageRange r = RandomRange(rng, pages, pages - 1, op == LayoutOp::kCollapse ? 1 : 0);
+  Status s;
+  switch (op) {
+    case LayoutOp::kTruncate:
+      s = fs_->truncate(v, (rng() % pages) * kPageSize);
+      break;
+    case LayoutOp::kPunch:
+      return fs_->punch_hole(v, r.first * kPageSize, r.nr * kPageSize);
+    case LayoutOp::kZero:
+      return fs_->fallocate(v, kFallocZeroRange | kFallocKeepSize, r.first * kPageSize, r.nr * kPageSize);
+    case LayoutOp::kCollapse:
+      s = fs_->fallocate(v, kFallocCollapseRange, r.first * kPageSize, r.nr * kPageSize);
+      break;
+    case LayoutOp::kInsert:
+      s = fs_->fallocate(v, kFallocInsertRange, (rng() % pages) * kPageSize, r.nr * kPageSize);
+      break;
+    case LayoutOp::kPrealloc:
+      return fs_->fallocate(v, kFallocKeepSize, r.first * kPageSize, r.nr * kPageSize);
+  }
+  // Truncate, collapse and insert changed the size: back to the mapped size.
+  return s.ok() ? fs_->truncate(v, full) : s;
+}
+
 void CollisionScenario::run_layout(std::atomic<bool>& stop) {
   enter_worker("layout");
   std::mt19937_64 rng(config_.seed ^ 0x2000ULL);
-  const uint64_t full = uint64_t{config_.victim_pages} * kPageSize;
   uint64_t ops = 0;
   while (!stop.load(std::memory_order_relaxed)) {
     const auto op_start = std::chrono::steady_clock::now();
-    Status s;
-    if (rng() % 2 == 0) {
-      const uint64_t nr = 1 + rng() % (config_.victim_pages - 1);
-      const uint64_t first = rng() % (config_.victim_pages - nr + 1);
-      s = fs_->punch_hole(victim_.get(), first * kPageSize, nr * kPageSize);
-      if (s.ok()) counts_.punch_holes.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      const uint64_t keep = rng() % config_.victim_pages;
-      s = fs_->truncate(victim_.get(), keep * kPageSize);
-      if (s.ok()) s = fs_->truncate(victim_.get(), full);
-      if (s.ok()) counts_.truncates.fetch_add(1, std::memory_order_relaxed);
-    }
+    const LayoutOp op = pick_op(rng);
+    Status s = victim_layout_op(op, rng);
     const int64_t op_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                               std::chrono::steady_clock::now() - op_start)
                               .count();
     if (op_ns > counts_.longest_layout_ns.load()) counts_.longest_layout_ns.store(op_ns);
-    if (s.code() == StatusCode::kInterrupted && stop.load()) {
+    if (s.ok()) {
+      counts_.layout_ops[static_cast<uint32_t>(op)].fetch_add(1, std::memory_order_relaxed);
+    } else if (s.code() == StatusCode::kInterrupted && stop.load()) {
       counts_.interrupted.fetch_add(1, std::memory_order_relaxed);
-    } else if (!s.ok()) {
+    } else {
       note_error(s);
     }
     if (config_.max_ops != 0 && ++ops >= config_.max_ops) stop.store(true);
   }
   leave_worker();
+}
+
+Status CollisionScenario::writer_layout_op(LayoutOp op, const WriterFile& file, std::mt19937_64& rng) {
+  Inode* f = file.inode.get();
+  const uint32_t ino = f->ino();
+  const uint64_t pages = f->size() / kPageSize;
+  if (pages < 2) return Status::Ok();  // Too small to change; the next file will do.
+  const PageRange r = RandomRange(rng, pages, pages - 1, op == LayoutOp::kCollapse ? 1 : 0);
+  const uint64_t off = r.first * kPageSize, len = r.nr * kPageSize;
+  Status s;
+  switch (op) {
+    case LayoutOp::kTruncate:
+      s = fs_->truncate(f, r.first * kPageSize);
+      if (s.ok()) oracle_.expect_zero(ino, r.first, kMaxPageIndex);
+      break;
+    case LayoutOp::kPunch:
+    case LayoutOp::kZero:
+      s = op == LayoutOp::kPunch ? fs_->punch_hole(f, off, len)
+                                 : fs_->fallocate(f, kFallocZeroRange | kFallocKeepSize, off, len);
+      if (s.ok()) oracle_.expect_zero(ino, r.first, r.first + r.nr - 1);
+      break;
+    case LayoutOp::kCollapse:
+      s = fs_->fallocate(f, kFallocCollapseRange, off, len);
+      if (s.ok()) {
+        oracle_.expect_zero(ino, r.first, r.first + r.nr - 1);
+        oracle_.shift(ino, r.first + r.nr, -static_cast<int64_t>(r.nr));
+      }
+      break;
+    case LayoutOp::kInsert:
+      s = fs_->fallocate(f, kFallocInsertRange, off, len);
+      if (s.ok()) oracle_.shift(ino, r.first, static_cast<int64_t>(r.nr));
+      break;
+    case LayoutOp::kPrealloc:
+      s = fs_->fallocate(f, kFallocKeepSize, off, len + kPageSize);  // Past EOF too.
+      break;
+  }
+  if (s.ok()) counts_.writer_layout_ops.fetch_add(1, std::memory_order_relaxed);
+  return s;
 }
 
 void CollisionScenario::run_writer(const std::atomic<bool>& stop) {
@@ -135,9 +207,9 @@ void CollisionScenario::run_writer(const std::atomic<bool>& stop) {
   while (!stop.load(std::memory_order_relaxed)) {
     WriterFile file;
     file.name = fmt::format("w{}", file_no++);
-    file.nr_pages = 1 + static_cast<uint32_t>(rng() % kMaxWriterPages);
+    const uint32_t nr_pages = 1 + static_cast<uint32_t>(rng() % kMaxWriterPages);
     Status s = fs_->create(file.name, &file.inode);
-    for (uint32_t page = 0; s.ok() && page < file.nr_pages; ++page) {
+    for (uint32_t page = 0; s.ok() && page < nr_pages; ++page) {
       Stamp stamp;
       stamp.kind = static_cast<uint16_t>(StampKind::kFile);
       stamp.ino = file.inode->ino();
@@ -154,8 +226,12 @@ void CollisionScenario::run_writer(const std::atomic<bool>& stop) {
     }
     counts_.files_written.fetch_add(1, std::memory_order_relaxed);
     writer_files_.push_back(std::move(file));
-    // Verify a random live file, then retire the oldest beyond the window.
-    verify_file(writer_files_[rng() % writer_files_.size()]);
+    // Change the layout of a random live file, verify it, then retire the
+    // oldest beyond the window.
+    const WriterFile& changed = writer_files_[rng() % writer_files_.size()];
+    s = writer_layout_op(pick_op(rng), changed, rng);
+    if (!s.ok()) note_error(s);
+    verify_file(changed);
     if (writer_files_.size() > kWriterFiles) {
       WriterFile old = std::move(writer_files_.front());
       writer_files_.pop_front();
@@ -170,9 +246,11 @@ void CollisionScenario::run_writer(const std::atomic<bool>& stop) {
 
 void CollisionScenario::verify_file(const WriterFile& file) {
   std::vector<char> block(kPageSize);
-  for (uint32_t page = 0; page < file.nr_pages; ++page) {
+  const uint64_t pages = (file.inode->size() + kPageSize - 1) / kPageSize;
+  for (uint64_t page = 0; page < pages; ++page) {
+    std::memset(block.data(), 0, kPageSize);
     uint64_t done = 0;
-    Status s = fs_->read(file.inode.get(), uint64_t{page} * kPageSize, block.data(), kPageSize, &done);
+    Status s = fs_->read(file.inode.get(), page * kPageSize, block.data(), kPageSize, &done);
     if (!s.ok()) {
       note_error(s);
       return;
@@ -196,7 +274,7 @@ void CollisionScenario::verify_victim() {
     }
     uint64_t pfn = 0;
     victim_->lookup_block(page, &pfn);
-    oracle_.verify_dma_target_page(victim_->ino(), static_cast<uint32_t>(page), pfn, block.data());
+    oracle_.verify_dma_target_page(victim_->ino(), page, pfn, block.data());
     counts_.pages_verified.fetch_add(1, std::memory_order_relaxed);
   }
 }

@@ -82,7 +82,8 @@ nlohmann::json ExploreResult::to_json(const ExploreOptions& o) const {
   nlohmann::json j = {{"version", DAXBREAK_VERSION},
                       {"command", "explore"},
                       {"scenario", o.scenario},
-                      {"protocol", ProtocolName(o.protocol)},
+                      {"protocol", o.protocol->name},
+                      {"tlb_flush", TlbFlushModeName(o.tlb_flush)},
                       {"strategy", StrategyName(o.strategy)},
                       {"seed", o.seed},
                       {"depth", o.depth},
@@ -98,7 +99,7 @@ nlohmann::json ExploreResult::to_json(const ExploreOptions& o) const {
                       {"confirmed", confirmed}};
   nlohmann::json v = nlohmann::json::array();
   for (const Violation& x : run.violations) {
-    v.push_back({{"kind", ViolationKindName(x.kind)}, {"pfn", x.pfn}, {"ino", x.ino}, {"file_offset", x.file_offset},
+    v.push_back({{"kind", ViolationKindName(x.kind)}, {"severity", SeverityName(ViolationSeverity(x.kind))}, {"pfn", x.pfn}, {"ino", x.ino}, {"file_offset", x.file_offset},
                  {"thread", x.thread}, {"detail", x.detail}});
   }
   j["violations"] = v;
@@ -107,8 +108,9 @@ nlohmann::json ExploreResult::to_json(const ExploreOptions& o) const {
 }
 
 std::string ExploreResult::to_text(const ExploreOptions& o) const {
-  std::string out = fmt::format("daxbreak explore: scenario {}, protocol {}, strategy {}, seed {}\n", o.scenario,
-                                ProtocolName(o.protocol), StrategyName(o.strategy), o.seed);
+  std::string out = fmt::format("daxbreak explore: scenario {}, protocol {}, tlb-flush {}, strategy {}, seed {}\n",
+                                o.scenario, o.protocol->name, TlbFlushModeName(o.tlb_flush),
+                                StrategyName(o.strategy), o.seed);
   if (!found) {
     out += fmt::format("clean: no violation and no deadlock in {} schedule(s), {:.2f} s ({})\n", schedules, seconds,
                        exhausted ? fmt::format("every schedule with at most {} preemptions", o.preemptions)

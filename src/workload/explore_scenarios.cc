@@ -24,9 +24,10 @@ class ModelBase : public ExploreModel {
  protected:
   explicit ModelBase(const ModelEnv& env)
       : env_(env),
-        pages_(env.device->nr_pages(), IdleRefcount(env.protocol)),
-        fs_(env.device, &pages_, env.checker, DaxFsOptions{env.protocol}),
-        dio_(env.device, &pages_, env.checker, kDiskBytes) {}
+        pages_(MakePageArray(*env.protocol, env.device->nr_pages())),
+        mm_(env.tlb_flush),
+        fs_(env.device, pages_.get(), env.checker, DaxFsOptions{env.protocol}),
+        dio_(env.device, pages_.get(), env.checker, kDiskBytes) {}
 
   // A file of `bytes` (rounded up to pages, all allocated), mapped over
   // `map_pages` pages with every page faulted in for write.
@@ -35,7 +36,7 @@ class ModelBase : public ExploreModel {
     const std::string data((bytes + kPageSize - 1) / kPageSize * kPageSize, 'f');
     (void)fs_.write(file_.get(), 0, data.data(), data.size());
     if (bytes % kPageSize != 0) (void)fs_.truncate(file_.get(), bytes);
-    vma_ = fs_.mmap(file_.get(), map_pages, /*writable=*/true);
+    vma_ = fs_.mmap(&mm_, file_.get(), map_pages, /*writable=*/true);
     for (uint64_t p = 0; p < map_pages && p * kPageSize < bytes; ++p) {
       (void)user_store(*vma_, vma_->address_of(p), "m", 1);
     }
@@ -58,7 +59,8 @@ class ModelBase : public ExploreModel {
   }
 
   ModelEnv env_;
-  PageArray pages_;
+  std::unique_ptr<PageArray> pages_;
+  MmStruct mm_;
   DaxFs fs_;
   SyncDioEngine dio_;
   std::shared_ptr<Inode> file_;
@@ -142,6 +144,35 @@ class LockedEntry final : public ModelBase {
   }
 };
 
+// A layout change by fallocate against the completion of a DIO that pins
+// one page of a mapped file: zero range (the pinned page becomes an unwritten
+// extent) or collapse range (the pinned page moves to a lower offset).
+struct FallocateSetup {
+  uint64_t file_pages;
+  uint64_t pin_page;
+  uint32_t mode;
+  uint64_t offset_pages;
+  uint64_t len_pages;
+};
+
+class FallocateVsCompletion final : public ModelBase {
+ public:
+  FallocateVsCompletion(const ModelEnv& env, const FallocateSetup& setup) : ModelBase(env), setup_(setup) {
+    make_file(setup.file_pages * kPageSize, setup.file_pages);
+    dio_in_flight(setup.pin_page, 1);
+  }
+  void add_threads(ControlledScheduler& s) override {
+    s.add_thread("fallocate", [this] {
+      (void)fs_.fallocate(file_.get(), setup_.mode, setup_.offset_pages * kPageSize,
+                          setup_.len_pages * kPageSize);
+    });
+    add_completion_thread(s);
+  }
+
+ private:
+  const FallocateSetup setup_;
+};
+
 // Eviction (unlink of an unmapped file, as at unmount) while a DIO holds a pin.
 class EvictPinned final : public ModelBase {
  public:
@@ -200,6 +231,11 @@ std::unique_ptr<ExploreModel> BuildTruncate(const ModelEnv& env) {
   return std::make_unique<TruncateVsCompletion>(env, kSetup);
 }
 
+template <FallocateSetup kSetup>
+std::unique_ptr<ExploreModel> BuildFallocate(const ModelEnv& env) {
+  return std::make_unique<FallocateVsCompletion>(env, kSetup);
+}
+
 // The 2018 report: one DIO pins pages X and Y.
 constexpr TruncateSetup kRace2018{2 * kPageSize, 2, 0, 2, false};
 // A wait whose wake may be lost: one pinned page.
@@ -208,6 +244,10 @@ constexpr TruncateSetup kLostWake{kPageSize, 1, 0, 1, false};
 constexpr TruncateSetup kBeyondEof{kPageSize + kPageSize / 2, 2, 1, 1, false};
 // A pin taken through a mapping that is gone by the time truncate runs.
 constexpr TruncateSetup kUnmappedPin{kPageSize, 1, 0, 1, true};
+// Zero range over both pages of a 2-page file whose page 1 is pinned.
+constexpr FallocateSetup kZeroRange{2, 1, kFallocZeroRange | kFallocKeepSize, 0, 2};
+// Collapse of page 0 of a 3-page file whose page 2 is pinned (it moves to 1).
+constexpr FallocateSetup kCollapse{3, 2, kFallocCollapseRange, 0, 1};
 
 const ExploreScenarioInfo kScenarios[] = {
     {"race2018", "one DIO pins two pages; truncate races its completion (the 2018 report)", BuildTruncate<kRace2018>},
@@ -219,6 +259,8 @@ const ExploreScenarioInfo kScenarios[] = {
     {"signal", "a signal interrupts truncate's wait for a pinned page", Build<SignalDuringBreak>},
     {"unmapped-pin", "truncate of a file whose pinned page is no longer mapped", BuildTruncate<kUnmappedPin>},
     {"refault", "a pinned page is faulted back in while truncate sleeps on it", Build<RefaultDuringBreak>},
+    {"zero-range", "zero range over a file whose page is pinned by a DIO", BuildFallocate<kZeroRange>},
+    {"collapse", "collapse range moves a page a DIO has pinned", BuildFallocate<kCollapse>},
 };
 
 }  // namespace

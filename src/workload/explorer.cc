@@ -44,12 +44,13 @@ Status FindScenario(const std::string& name, const ExploreScenarioInfo** out) {
   return Status::InvalidArgument(fmt::format("--scenario: unknown scenario '{}' (choose from {})", name, names));
 }
 
-RunResult RunOnce(const ExploreScenarioInfo& info, PmemDevice* device, Protocol protocol,
+RunResult RunOnce(const ExploreScenarioInfo& info, PmemDevice* device, const ExploreOptions& options,
                   SchedulePolicy* policy, uint64_t max_steps, bool trace) {
   Checker checker;
   RunResult r;
   {
-    std::unique_ptr<ExploreModel> model = info.build(ModelEnv{device, protocol, &checker});
+    std::unique_ptr<ExploreModel> model =
+        info.build(ModelEnv{device, options.protocol, options.tlb_flush, &checker});
     ControlledScheduler scheduler(policy, max_steps, trace);
     model->add_threads(scheduler);
     r.outcome = scheduler.run();
@@ -113,7 +114,7 @@ Status Explore(const ExploreOptions& options, ExploreResult* result) {
       owned = std::make_unique<PctPolicy>(options.seed + i, kMaxModelThreads, options.depth, expected_steps);
     }
     if (owned) policy = owned.get();
-    RunResult run = RunOnce(*info, device, options.protocol, policy, options.max_steps, false);
+    RunResult run = RunOnce(*info, device, options, policy, options.max_steps, false);
     ++result->schedules;
     expected_steps = std::max<uint64_t>(expected_steps, run.decisions.size());
     if (run.found()) {
@@ -130,19 +131,21 @@ Status Explore(const ExploreOptions& options, ExploreResult* result) {
   result->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (result->found) {
     result->schedule = EncodeSchedule(result->run.decisions);
-    result->replay_command = fmt::format("daxbreak replay --scenario {} --protocol {} --schedule {}",
-                                         options.scenario, ProtocolName(options.protocol), result->schedule);
+    result->replay_command = fmt::format("daxbreak replay --scenario {} --protocol {}{} --schedule {}",
+                                         options.scenario, options.protocol->name,
+                                         options.tlb_flush == TlbFlushMode::kIpi ? "" : " --tlb-flush broadcast",
+                                         result->schedule);
     RunResult again;
-    s = Replay(options.scenario, options.protocol, result->schedule, false, &again);
+    s = Replay(options, result->schedule, false, &again);
     result->confirmed = s.ok() && !again.diverged && again.kind() == result->kind;
   }
   return Status::Ok();
 }
 
-Status Replay(const std::string& scenario, Protocol protocol, const std::string& schedule, bool trace,
+Status Replay(const ExploreOptions& options, const std::string& schedule, bool trace,
               RunResult* result) {
   const ExploreScenarioInfo* info = nullptr;
-  Status s = FindScenario(scenario, &info);
+  Status s = FindScenario(options.scenario, &info);
   if (!s.ok()) return s;
   std::vector<uint32_t> decisions;
   s = DecodeSchedule(schedule, &decisions);
@@ -151,7 +154,7 @@ Status Replay(const std::string& scenario, Protocol protocol, const std::string&
   s = SharedDevice(&device);
   if (!s.ok()) return s;
   ReplayPolicy policy(decisions);
-  *result = RunOnce(*info, device, protocol, &policy, ExploreOptions{}.max_steps, trace);
+  *result = RunOnce(*info, device, options, &policy, options.max_steps, trace);
   result->diverged = policy.diverged();
   return Status::Ok();
 }

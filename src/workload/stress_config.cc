@@ -5,6 +5,44 @@
 #include <fmt/format.h>
 
 namespace daxbreak {
+namespace {
+
+constexpr std::string_view kOpNames[kLayoutOps] = {"truncate", "punch",  "zero",
+                                                    "collapse", "insert", "prealloc"};
+
+}  // namespace
+
+std::string_view LayoutOpName(LayoutOp op) { return kOpNames[static_cast<uint32_t>(op)]; }
+
+Status ParseLayoutOps(std::string_view csv, uint32_t* mask) {
+  *mask = 0;
+  size_t pos = 0;
+  while (pos <= csv.size()) {
+    const size_t comma = std::min(csv.find(',', pos), csv.size());
+    const std::string_view name = csv.substr(pos, comma - pos);
+    uint32_t bit = 0;
+    for (uint32_t i = 0; i < kLayoutOps; ++i) {
+      if (kOpNames[i] == name) bit = 1u << i;
+    }
+    if (bit == 0) {
+      return Status::InvalidArgument(fmt::format("--ops: unknown operation '{}' (choose from {})", name,
+                                                 LayoutOpList(kAllLayoutOps)));
+    }
+    *mask |= bit;
+    pos = comma + 1;
+  }
+  return Status::Ok();
+}
+
+std::string LayoutOpList(uint32_t mask) {
+  std::string out;
+  for (uint32_t i = 0; i < kLayoutOps; ++i) {
+    if ((mask & (1u << i)) == 0) continue;
+    if (!out.empty()) out += ',';
+    out += kOpNames[i];
+  }
+  return out;
+}
 
 Status StressConfig::validate() const {
   if (scenario != "collision") {
@@ -20,11 +58,15 @@ Status StressConfig::validate() const {
     return Status::InvalidArgument(fmt::format("--file-pages: {} is not in 2..1024", victim_pages));
   }
   if (duration.count() <= 0 && max_ops == 0) {
-    return Status::InvalidArgument("--duration: must be positive unless --ops is given");
+    return Status::InvalidArgument("--duration: must be positive unless --max-ops is given");
+  }
+  if (layout_ops == 0 || (layout_ops & ~kAllLayoutOps) != 0) {
+    return Status::InvalidArgument(fmt::format("--ops: bad operation mask {:#x}", layout_ops));
   }
   if (noise_per_million > 1000000) {
     return Status::InvalidArgument(fmt::format("--noise: {} is above 1000000 per million", noise_per_million));
   }
+  if (protocol == nullptr) return Status::InvalidArgument("--protocol: none given");
   if (device_path.empty()) return Status::InvalidArgument("--device: empty path");
   if (disk_path.empty()) return Status::InvalidArgument("--disk: empty path");
   if (disk_path == device_path) {
@@ -42,9 +84,11 @@ nlohmann::json StressConfig::to_json() const {
           {"disk_size", disk_bytes},
           {"threads", threads},
           {"duration_seconds", std::chrono::duration<double>(duration).count()},
-          {"ops", max_ops},
+          {"max_ops", max_ops},
+          {"ops", LayoutOpList(layout_ops)},
           {"seed", seed},
-          {"protocol", ProtocolName(protocol)},
+          {"protocol", protocol->name},
+          {"tlb_flush", TlbFlushModeName(tlb_flush)},
           {"queue_depth", queue_depth},
           {"file_pages", victim_pages},
           {"noise_per_million", noise_per_million},

@@ -17,6 +17,7 @@ nlohmann::json StressReport::to_json() const {
   j["latency"] = latency;
   j["violation_count"] = violation_count;
   j["violations_by_kind"] = violations.value("by_kind", nlohmann::json::object());
+  j["violations_by_severity"] = violations.value("by_severity", nlohmann::json::object());
   j["first_violation_seconds"] = violations.value("first_violation_seconds", nlohmann::json(nullptr));
   j["violations"] = violations.value("violations", nlohmann::json::array());
   return j;
@@ -24,13 +25,15 @@ nlohmann::json StressReport::to_json() const {
 
 std::string StressReport::to_text() const {
   std::string out;
-  out += fmt::format("daxbreak {} stress: scenario {}, protocol {}, seed {}\n", DAXBREAK_VERSION,
-                     config.scenario, ProtocolName(config.protocol), config.seed);
+  out += fmt::format("daxbreak {} stress: scenario {}, protocol {}, tlb-flush {}, seed {}\n",
+                     DAXBREAK_VERSION, config.scenario, config.protocol->name,
+                     TlbFlushModeName(config.tlb_flush), config.seed);
   out += fmt::format("device  {} ({}, granularity {}, MAP_SYNC {}, {} bytes)\n",
                      device.value("path", ""), device.value("kind", ""), device.value("granularity", ""),
                      device.value("map_sync", false) ? "yes" : "no", device.value("size", uint64_t{0}));
-  out += fmt::format("config  threads {} (DIO) + layout + writer, queue depth {}, file pages {}, disk {}\n",
-                     config.threads, config.queue_depth, config.victim_pages, config.disk_path);
+  out += fmt::format("config  threads {} (DIO) + layout + writer, queue depth {}, file pages {}, ops {}, disk {}\n",
+                     config.threads, config.queue_depth, config.victim_pages,
+                     LayoutOpList(config.layout_ops), config.disk_path);
   out += fmt::format("ran     {:.2f} s\n", seconds);
   out += "ops    ";
   for (const auto& [name, value] : counts.items()) {
@@ -47,7 +50,8 @@ std::string StressReport::to_text() const {
   }
   out += fmt::format("\nviolations {}", violation_count);
   if (violation_count > 0) {
-    out += " (";
+    const nlohmann::json& sev = violations["by_severity"];
+    out += fmt::format(" ({} data, {} warn; ", sev.value("data", uint64_t{0}), sev.value("warn", uint64_t{0}));
     bool first = true;
     for (const auto& [kind, n] : violations["by_kind"].items()) {
       if (n.get<uint64_t>() == 0) continue;

@@ -28,6 +28,7 @@ struct Rig {
   std::unique_ptr<PmemDevice> device;
   std::unique_ptr<DiskFile> disk;
   std::unique_ptr<PageArray> pages;
+  std::unique_ptr<MmStruct> mm;
   std::unique_ptr<Checker> checker;
   std::unique_ptr<DaxFs> fs;
   std::vector<std::unique_ptr<DioEngine>> engines;
@@ -40,7 +41,8 @@ Status BuildRig(const StressConfig& config, Rig* rig) {
   DiskFileOptions kopts{config.disk_path, config.disk_bytes, config.force};
   s = DiskFile::Open(kopts, &rig->disk);
   if (!s.ok()) return s;
-  rig->pages = std::make_unique<PageArray>(rig->device->nr_pages(), IdleRefcount(config.protocol));
+  rig->pages = MakePageArray(*config.protocol, rig->device->nr_pages());
+  rig->mm = std::make_unique<MmStruct>(config.tlb_flush);
   rig->checker = std::make_unique<Checker>();
   rig->fs = std::make_unique<DaxFs>(rig->device.get(), rig->pages.get(), rig->checker.get(),
                                     DaxFsOptions{config.protocol});
@@ -62,12 +64,23 @@ nlohmann::json DeviceJson(const PmemDevice& d) {
           {"size", d.size_bytes()}};
 }
 
-nlohmann::json CountsJson(CollisionCounts& c) {
-  return {{"dio_read", c.dio_reads.load()},         {"dio_refused_sigbus", c.dio_refused.load()},
-          {"punch_hole", c.punch_holes.load()},     {"truncate", c.truncates.load()},
-          {"files_written", c.files_written.load()}, {"pages_written", c.pages_written.load()},
-          {"pages_verified", c.pages_verified.load()},
-          {"layout_interrupted_at_stop", c.interrupted.load()}};
+nlohmann::json CountsJson(const StressConfig& config, CollisionCounts& c) {
+  nlohmann::json j = {{"dio_read", c.dio_reads.load()}, {"dio_refused_sigbus", c.dio_refused.load()}};
+  for (uint32_t i = 0; i < kLayoutOps; ++i) {
+    if (config.layout_ops & (1u << i)) j[std::string(LayoutOpName(static_cast<LayoutOp>(i)))] = c.layout_ops[i].load();
+  }
+  j["writer_layout_ops"] = c.writer_layout_ops.load();
+  j["files_written"] = c.files_written.load();
+  j["pages_written"] = c.pages_written.load();
+  j["pages_verified"] = c.pages_verified.load();
+  j["layout_interrupted_at_stop"] = c.interrupted.load();
+  return j;
+}
+
+uint64_t LayoutOpsDone(CollisionCounts& c) {
+  uint64_t n = 0;
+  for (auto& op : c.layout_ops) n += op.load();
+  return n;
 }
 
 nlohmann::json LatencyJson(CollisionCounts& c) {
@@ -85,7 +98,8 @@ nlohmann::json InternalsJson(Rig& rig) {
     io_errors += e->stats().io_errors.load();
   }
   return {{"faults", f.faults.load()},           {"blocks_allocated", f.blocks_allocated.load()},
-          {"blocks_freed", f.blocks_freed.load()}, {"break_layouts", f.breaks.load()},
+          {"blocks_freed", f.blocks_freed.load()}, {"unwritten_converted", f.unwritten_converted.load()},
+          {"break_layouts", f.breaks.load()},
           {"break_waits", f.break_waits.load()},   {"gup_fast_pins", fast},
           {"gup_fast_backoffs", backoff},          {"gup_slow_pins", slow},
           {"dio_completions", completions},        {"dio_io_errors", io_errors}};
@@ -99,8 +113,7 @@ void StatusLine(Rig& rig, CollisionCounts& c, const std::atomic<bool>& done, Clo
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const auto now = Clock::now();
     const double dt = std::chrono::duration<double>(now - last).count();
-    const uint64_t dio = c.dio_reads.load(), layout = c.punch_holes.load() + c.truncates.load(),
-                   pages = c.pages_written.load();
+    const uint64_t dio = c.dio_reads.load(), layout = LayoutOpsDone(c), pages = c.pages_written.load();
     uint64_t pins = 0;
     for (auto& e : rig.engines) pins += e->stats().pages_pinned.load();
     std::fprintf(stderr,
@@ -123,7 +136,7 @@ Status RunStress(const StressConfig& config, StressReport* report) {
   Rig rig;
   s = BuildRig(config, &rig);
   if (!s.ok()) return s;
-  CollisionScenario scenario(config, rig.fs.get(), rig.disk.get(), rig.checker.get());
+  CollisionScenario scenario(config, rig.fs.get(), rig.disk.get(), rig.checker.get(), rig.mm.get());
   s = scenario.setup();
   if (!s.ok()) return s;
 
@@ -162,7 +175,7 @@ Status RunStress(const StressConfig& config, StressReport* report) {
 
   report->config = config;
   report->device = DeviceJson(*rig.device);
-  report->counts = CountsJson(scenario.counts());
+  report->counts = CountsJson(config, scenario.counts());
   report->internals = InternalsJson(rig);
   report->latency = LatencyJson(scenario.counts());
   report->violations = rig.checker->to_json();

@@ -11,6 +11,9 @@ expect 2 "'bogus'" stress "${common[@]}" --protocol bogus
 expect 2 "'5x'" stress "${common[@]}" --duration 5x
 expect 2 "nope" stress "${common[@]}" --nope
 expect 2 "text|json" stress "${common[@]}" --output-format yaml
+expect 2 "'shrink'" stress "${common[@]}" --ops truncate,shrink
+expect 2 "'nope'" stress "${common[@]}" --tlb-flush nope
+expect 2 "'nope'" explore --scenario race2018 --tlb-flush nope
 
 # Foreign data is refused, exit 2, and not changed.
 head -c 3000000 /dev/urandom >"$dir/precious"
@@ -61,7 +64,7 @@ fi
 "$bin" explore --scenario race2018 --protocol fixed --strategy dfs --preemptions 1 >"$dir/out" 2>&1
 rc=$?
 if [ $rc != 0 ] || ! grep -q "clean" "$dir/out"; then echo "FAIL: explore fixed rc=$rc"; cat "$dir/out"; fail=1; else echo "ok: explore fixed clean"; fi
-"$bin" list --output-format json | python3 -c "import json,sys; d=json.load(sys.stdin); assert {'race2018','lost-wake','signal'} <= {s['name'] for s in d['scenarios']}; assert all(p['summary'] for p in d['protocols'])" || { echo "FAIL: list scenarios"; fail=1; }
+"$bin" list --output-format json | python3 -c "import json,sys; d=json.load(sys.stdin); assert {'race2018','lost-wake','signal','zero-range','collapse'} <= {s['name'] for s in d['scenarios']}; assert all(p['summary'] and p['cites'] and p['status'] in ('correct','released bug','hypothetical','candidate fix') for p in d['protocols']); k={v['name']: v['severity'] for v in d['violation_kinds']}; assert k['busy_page_disassociated']=='warn' and k['pinned_block_freed']=='data' and k['partial_change_on_eintr']=='data'" || { echo "FAIL: list scenarios, protocols, kinds"; fail=1; }
 
 if [ $fail = 0 ]; then echo "cli tests: 1 passed, 0 failed"; else echo "cli tests: 0 passed, 1 failed"; fi
 exit $fail

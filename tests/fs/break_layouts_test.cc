@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -29,9 +30,9 @@ void WaitPassed(const char* point) {
 }
 
 TEST(BreakLayoutsTest, FixedTruncateWaitsForThePin) {
-  TestRig rig(Protocol::kFixed);
+  TestRig rig(BuiltinProtocol("fixed"));
   auto f = rig.make_file("f", 2);
-  auto vma = rig.fs->mmap(f.get(), 2, true);
+  auto vma = rig.mmap(f.get(), 2, true);
   auto pinned = Pin(*vma, 1, 1);
   SyncPoint::instance().enable_processing();
   std::atomic<bool> done{false};
@@ -52,9 +53,9 @@ TEST(BreakLayoutsTest, FixedTruncateWaitsForThePin) {
 }
 
 TEST(BreakLayoutsTest, NoBreakFreesThePinnedBlock) {
-  TestRig rig(Protocol::kNoBreak);
+  TestRig rig(BuiltinProtocol("no-break"));
   auto f = rig.make_file("f", 2);
-  auto vma = rig.fs->mmap(f.get(), 2, true);
+  auto vma = rig.mmap(f.get(), 2, true);
   auto pinned = Pin(*vma, 1, 1);
   ASSERT_TRUE(rig.fs->truncate(f.get(), 0).ok());
   EXPECT_EQ(rig.checker.count(ViolationKind::kBusyPageDisassociated), 1u);
@@ -66,7 +67,7 @@ TEST(BreakLayoutsTest, NoBreakFreesThePinnedBlock) {
 TEST(BreakLayoutsTest, FaultBlocksWhileLayoutChangeHoldsTheFaultLock) {
   TestRig rig;
   auto f = rig.make_file("f", 1);
-  auto vma = rig.fs->mmap(f.get(), 1, true);
+  auto vma = rig.mmap(f.get(), 1, true);
   SyncPoint::instance().enable_processing();
   f->invalidate_lock_.down_write();
   std::thread faulter([&] {
@@ -83,7 +84,7 @@ TEST(BreakLayoutsTest, FaultBlocksWhileLayoutChangeHoldsTheFaultLock) {
 TEST(BreakLayoutsTest, SignalReturnsEintrWithNothingChanged) {
   TestRig rig;
   auto f = rig.make_file("f", 3, 'k');
-  auto vma = rig.fs->mmap(f.get(), 3, true);
+  auto vma = rig.mmap(f.get(), 3, true);
   auto pinned = Pin(*vma, 2, 1);
   const uint64_t free_before = rig.fs->allocator()->free_blocks();
   SyncPoint::instance().set_callback("ext4_wait_dax_page:schedule", [] { send_signal(Task::current()); });
@@ -104,29 +105,54 @@ TEST(BreakLayoutsTest, SignalReturnsEintrWithNothingChanged) {
   EXPECT_EQ(rig.checker.violation_count(), 0u);
 }
 
-TEST(BreakLayoutsTest, PunchHoleBreaksOnlyItsRange) {
-  TestRig rig;
+// Whether `change` (on a 4-page mapped file whose page 3 is pinned) waits
+// for that pin before it returns.
+bool WaitsForPinOnPage3(const ProtocolTraits& protocol, const std::function<Status(DaxFs&, Inode*)>& change) {
+  TestRig rig(protocol);
   auto f = rig.make_file("f", 4);
-  auto vma = rig.fs->mmap(f.get(), 4, true);
+  auto vma = rig.mmap(f.get(), 4, true);
   auto pinned = Pin(*vma, 3, 1);
-  ASSERT_TRUE(rig.fs->punch_hole(f.get(), 0, 2 * kPageSize).ok());  // Would hang if it waited.
-  EXPECT_EQ(f->nr_blocks(), 2u);
-  EXPECT_EQ(rig.fs->stats().break_waits.load(), 0u);
-  EXPECT_EQ(rig.checker.violation_count(), 0u);
+  SyncPoint::instance().enable_processing();
+  std::atomic<bool> done{false};
+  std::thread changer([&] {
+    EXPECT_TRUE(change(*rig.fs, f.get()).ok());
+    done = true;
+  });
+  for (int i = 0; i < 200 && !done.load() && !SyncPoint::instance().passed("ext4_wait_dax_page:schedule"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const bool waited = !done.load();
   unpin_user_pages(*rig.pages, pinned);
+  changer.join();
+  EXPECT_EQ(rig.checker.violation_count(), 0u) << rig.checker.to_text();
+  return waited;
+}
+
+// ext4 and xfs break the whole file for every layout change: a punch of
+// pages 0-1 waits for a pin on page 3, and so does truncate up. The ranged
+// form (short-range) waits for neither.
+TEST(BreakLayoutsTest, EveryLayoutChangeBreaksTheWholeFile) {
+  const auto punch = [](DaxFs& fs, Inode* f) { return fs.punch_hole(f, 0, 2 * kPageSize); };
+  const auto grow = [](DaxFs& fs, Inode* f) { return fs.truncate(f, 8 * kPageSize); };
+  EXPECT_TRUE(WaitsForPinOnPage3(BuiltinProtocol("fixed"), punch));
+  EXPECT_TRUE(WaitsForPinOnPage3(BuiltinProtocol("fixed"), grow));
+  EXPECT_FALSE(WaitsForPinOnPage3(BuiltinProtocol("short-range"), punch));
+  EXPECT_FALSE(WaitsForPinOnPage3(BuiltinProtocol("short-range"), grow));
 }
 
 TEST(BreakLayoutsTest, BusyScanUnmapsFirst) {
   TestRig rig;
   auto f = rig.make_file("f", 2);
-  auto vma = rig.fs->mmap(f.get(), 2, true);
+  auto vma = rig.mmap(f.get(), 2, true);
   char c;
   ASSERT_TRUE(user_load(*vma, vma->address_of(0), &c, 1).ok());
   ASSERT_TRUE(Vma::pte_present(vma->pte(0).load()));
-  EXPECT_EQ(dax_layout_busy_page_range(*rig.fs, f.get(), 0, 1), 0u);
+  const BreakContext ctx{DefaultProtocol().layout, *rig.pages, rig.fs->stats()};
+  EXPECT_EQ(dax_layout_busy_page_range(ctx, f.get(), 0, 1), 0u);
   EXPECT_FALSE(Vma::pte_present(vma->pte(0).load()));
   auto pinned = Pin(*vma, 1, 1);
-  EXPECT_EQ(dax_layout_busy_page_range(*rig.fs, f.get(), 0, 1), pinned[0].pfn);
+  EXPECT_EQ(dax_layout_busy_page_range(ctx, f.get(), 0, 1), pinned[0].pfn);
   unpin_user_pages(*rig.pages, pinned);
 }
 

@@ -72,7 +72,7 @@ TEST(DaxFsTest, PunchHoleFreesWholePagesZeroesPartial) {
 }
 
 TEST(DaxFsTest, NoSpaceIsAnError) {
-  TestRig rig(Protocol::kFixed, 1);  // 255 data pages.
+  TestRig rig(BuiltinProtocol("fixed"), 1);  // 255 data pages.
   std::shared_ptr<Inode> f;
   ASSERT_TRUE(rig.fs->create("big", &f).ok());
   const std::string data(300 * kPageSize, 'z');
@@ -84,7 +84,7 @@ TEST(DaxFsTest, UnlinkOfMappedFileWaitsForUnmount) {
   auto f = rig.make_file("f", 2);
   const uint64_t free_before = rig.fs->allocator()->free_blocks();
   {
-    auto vma = rig.fs->mmap(f.get(), 2, true);
+    auto vma = rig.mmap(f.get(), 2, true);
     ASSERT_TRUE(rig.fs->unlink("f").ok());
     EXPECT_EQ(rig.fs->allocator()->free_blocks(), free_before);
   }

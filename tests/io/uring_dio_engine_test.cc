@@ -18,7 +18,7 @@ using testing::TestRig;
 
 class UringDioTest : public ::testing::Test {
  protected:
-  void Build(Protocol protocol) {
+  void Build(const ProtocolTraits& protocol) {
     rig_ = std::make_unique<TestRig>(protocol);
     Status s = DiskFile::Open({rig_->dir.file("disk"), 1 << 20, false}, &disk_);
     if (s.code() == StatusCode::kEnvironment) GTEST_SKIP() << s.message();
@@ -35,7 +35,7 @@ class UringDioTest : public ::testing::Test {
       ASSERT_TRUE(disk_->write_block(b, block).ok());
     }
     file_ = rig_->make_file("f", 2);
-    vma_ = rig_->fs->mmap(file_.get(), 2, true);
+    vma_ = rig_->mmap(file_.get(), 2, true);
   }
   void TearDown() override {
     if (engine_) {
@@ -52,7 +52,7 @@ class UringDioTest : public ::testing::Test {
 };
 
 TEST_F(UringDioTest, ReadLandsInThePinnedPmemPages) {
-  Build(Protocol::kFixed);
+  Build(BuiltinProtocol("fixed"));
   if (IsSkipped()) return;
   ASSERT_TRUE(engine_->dio_read(5 * kPageSize, *vma_, vma_->address_of(0), 2 * kPageSize).ok());
   EXPECT_EQ(engine_->in_flight(), 1u);
@@ -71,7 +71,7 @@ TEST_F(UringDioTest, ReadLandsInThePinnedPmemPages) {
 }
 
 TEST_F(UringDioTest, WriteGoesFromThePagesToTheDisk) {
-  Build(Protocol::kFixed);
+  Build(BuiltinProtocol("fixed"));
   if (IsSkipped()) return;
   ASSERT_TRUE(engine_->dio_write(3 * kPageSize, *vma_, vma_->address_of(1), kPageSize).ok());
   ASSERT_TRUE(engine_->drain().ok());
@@ -81,7 +81,7 @@ TEST_F(UringDioTest, WriteGoesFromThePagesToTheDisk) {
 }
 
 TEST_F(UringDioTest, NoBreakShowsDmaAfterFree) {
-  Build(Protocol::kNoBreak);
+  Build(BuiltinProtocol("no-break"));
   if (IsSkipped()) return;
   ASSERT_TRUE(engine_->dio_read(2 * kPageSize, *vma_, vma_->address_of(0), kPageSize).ok());
   ASSERT_TRUE(rig_->fs->truncate(file_.get(), 0).ok());  // Frees the pinned block.
@@ -92,7 +92,7 @@ TEST_F(UringDioTest, NoBreakShowsDmaAfterFree) {
 }
 
 TEST_F(UringDioTest, FixedTruncateWaitsForTheCompletion) {
-  Build(Protocol::kFixed);
+  Build(BuiltinProtocol("fixed"));
   if (IsSkipped()) return;
   ASSERT_TRUE(engine_->dio_read(2 * kPageSize, *vma_, vma_->address_of(0), kPageSize).ok());
   std::atomic<bool> done{false};
@@ -108,7 +108,7 @@ TEST_F(UringDioTest, FixedTruncateWaitsForTheCompletion) {
 }
 
 TEST_F(UringDioTest, RejectsBadRequests) {
-  Build(Protocol::kFixed);
+  Build(BuiltinProtocol("fixed"));
   if (IsSkipped()) return;
   EXPECT_EQ(engine_->dio_read(kPageSize, *vma_, vma_->address_of(0), 100).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(engine_->dio_read(0, *vma_, vma_->address_of(0), kPageSize).code(), StatusCode::kInvalidArgument);

@@ -13,7 +13,7 @@ using testing::TestRig;
 TEST(GupTest, SlowPathFaultsThenFastPathPins) {
   TestRig rig;
   auto inode = rig.make_file("f", 2);
-  auto vma = rig.fs->mmap(inode.get(), 2, true);
+  auto vma = rig.mmap(inode.get(), 2, true);
   GupStats stats;
   std::vector<PinnedPage> pinned;
   ASSERT_TRUE(pin_user_pages(*vma, vma->address_of(0), 2, FOLL_PIN | FOLL_WRITE, &pinned, &stats).ok());
@@ -34,7 +34,7 @@ TEST(GupTest, SlowPathFaultsThenFastPathPins) {
 TEST(GupTest, LongtermPinOfFsDaxIsRefused) {
   TestRig rig;
   auto inode = rig.make_file("f", 1);
-  auto vma = rig.fs->mmap(inode.get(), 1, true);
+  auto vma = rig.mmap(inode.get(), 1, true);
   std::vector<PinnedPage> pinned;
   Status s = pin_user_pages(*vma, vma->address_of(0), 1, FOLL_PIN | FOLL_LONGTERM, &pinned);
   EXPECT_EQ(s.code(), StatusCode::kNotSupported);
@@ -45,7 +45,7 @@ TEST(GupTest, LongtermPinOfFsDaxIsRefused) {
 TEST(GupTest, FailedPinLeavesNothingPinned) {
   TestRig rig;
   auto inode = rig.make_file("f", 1);  // Page 1 is beyond EOF.
-  auto vma = rig.fs->mmap(inode.get(), 2, true);
+  auto vma = rig.mmap(inode.get(), 2, true);
   std::vector<PinnedPage> pinned;
   Status s = pin_user_pages(*vma, vma->address_of(0), 2, FOLL_PIN | FOLL_WRITE, &pinned);
   EXPECT_EQ(s.code(), StatusCode::kFault);
@@ -61,7 +61,7 @@ TEST(GupTest, FastPathBacksOffWhenUnmapRacesIt) {
   // slow path, which faults the page in again.
   TestRig rig;
   auto inode = rig.make_file("f", 1);
-  auto vma = rig.fs->mmap(inode.get(), 1, true);
+  auto vma = rig.mmap(inode.get(), 1, true);
   char c;
   ASSERT_TRUE(user_store(*vma, vma->address_of(0), &c, 1).ok());  // Map it writable.
   const uint64_t faults_before = rig.fs->stats().faults.load();

@@ -15,7 +15,7 @@ using testing::TestRig;
 TEST(VmaTest, LoadsAndStoresFaultPagesIn) {
   TestRig rig;
   auto inode = rig.make_file("f", 2, 'x');
-  auto vma = rig.fs->mmap(inode.get(), 2, true);
+  auto vma = rig.mmap(inode.get(), 2, true);
   char buf[16] = {};
   ASSERT_TRUE(user_load(*vma, vma->address_of(1) + 100, buf, sizeof(buf)).ok());
   EXPECT_EQ(std::string(buf, 16), std::string(16, 'x'));
@@ -33,7 +33,7 @@ TEST(VmaTest, HoleReadsZeroAndWriteAllocates) {
   std::shared_ptr<Inode> inode;
   ASSERT_TRUE(rig.fs->create("h", &inode).ok());
   ASSERT_TRUE(rig.fs->truncate(inode.get(), 2 * kPageSize).ok());
-  auto vma = rig.fs->mmap(inode.get(), 2, true);
+  auto vma = rig.mmap(inode.get(), 2, true);
   char buf[8];
   std::memset(buf, 1, sizeof(buf));
   ASSERT_TRUE(user_load(*vma, vma->address_of(0), buf, sizeof(buf)).ok());
@@ -46,7 +46,7 @@ TEST(VmaTest, HoleReadsZeroAndWriteAllocates) {
 TEST(VmaTest, AccessBeyondEofIsSigbus) {
   TestRig rig;
   auto inode = rig.make_file("f", 1);
-  auto vma = rig.fs->mmap(inode.get(), 4, true);
+  auto vma = rig.mmap(inode.get(), 4, true);
   char c;
   Status s = user_load(*vma, vma->address_of(2), &c, 1);
   EXPECT_EQ(s.code(), StatusCode::kFault);
@@ -58,8 +58,8 @@ TEST(VmaTest, AccessBeyondEofIsSigbus) {
 TEST(VmaTest, UnmapZapsEveryVmaOfTheFile) {
   TestRig rig;
   auto inode = rig.make_file("f", 2);
-  auto a = rig.fs->mmap(inode.get(), 2, true);
-  auto b = rig.fs->mmap(inode.get(), 2, false);
+  auto a = rig.mmap(inode.get(), 2, true);
+  auto b = rig.mmap(inode.get(), 2, false);
   char c;
   ASSERT_TRUE(user_load(*a, a->address_of(1), &c, 1).ok());
   ASSERT_TRUE(user_load(*b, b->address_of(1), &c, 1).ok());

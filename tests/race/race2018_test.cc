@@ -38,7 +38,7 @@ struct RaceOutcome {
 
 RaceOutcome RunRace(TestRig& rig) {
   auto file = rig.make_file("victim", 2);
-  auto vma = rig.fs->mmap(file.get(), 2, true);
+  auto vma = rig.mmap(file.get(), 2, true);
   std::vector<PinnedPage> pinned;
   EXPECT_TRUE(pin_user_pages(*vma, vma->address_of(0), 2, FOLL_PIN | FOLL_WRITE, &pinned).ok());
   const PinnedPage x = pinned[0], y = pinned[1];
@@ -72,7 +72,7 @@ RaceOutcome RunRace(TestRig& rig) {
 }
 
 TEST(Race2018Test, RetryFlagFreesAStillPinnedPage) {
-  TestRig rig(Protocol::kRetryFlag);
+  TestRig rig(BuiltinProtocol("retry-flag"));
   const RaceOutcome out = RunRace(rig);
   EXPECT_FALSE(out.truncate_slept);
   EXPECT_EQ(rig.checker.count(ViolationKind::kPinnedBlockFreed), 1u) << rig.checker.to_text();
@@ -85,7 +85,7 @@ TEST(Race2018Test, RetryFlagFreesAStillPinnedPage) {
 }
 
 TEST(Race2018Test, FixedWaitsForTheSecondPage) {
-  TestRig rig(Protocol::kFixed);
+  TestRig rig(BuiltinProtocol("fixed"));
   const RaceOutcome out = RunRace(rig);
   EXPECT_TRUE(out.truncate_slept);
   EXPECT_EQ(rig.checker.violation_count(), 0u) << rig.checker.to_text();

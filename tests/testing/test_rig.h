@@ -36,15 +36,18 @@ class TempDir {
   std::string path_;
 };
 
-// A device of `mib` MiB and a DaxFs with `protocol` over it.
+// A device of `mib` MiB, a process whose unmaps flush with `tlb_flush`, and a
+// DaxFs with `protocol` over the device.
 struct TestRig {
-  explicit TestRig(Protocol protocol = Protocol::kFixed, uint64_t mib = 4) {
+  explicit TestRig(const ProtocolTraits& protocol = DefaultProtocol(), uint64_t mib = 4,
+                   TlbFlushMode tlb_flush = TlbFlushMode::kIpi)
+      : mm(tlb_flush) {
     SyncPoint::instance().reset();
     PmemDeviceOptions opts{dir.file("dev.pmem"), mib << 20, false};
     Status s = PmemDevice::Open(opts, &device);
     EXPECT_TRUE(s.ok()) << s.ToString();
-    pages = std::make_unique<PageArray>(device->nr_pages(), IdleRefcount(protocol));
-    fs = std::make_unique<DaxFs>(device.get(), pages.get(), &checker, DaxFsOptions{protocol});
+    pages = MakePageArray(protocol, device->nr_pages());
+    fs = std::make_unique<DaxFs>(device.get(), pages.get(), &checker, DaxFsOptions{&protocol});
   }
   ~TestRig() { SyncPoint::instance().reset(); }
 
@@ -59,7 +62,13 @@ struct TestRig {
     return inode;
   }
 
+  // mmap() in the rig's process.
+  std::unique_ptr<Vma> mmap(Inode* inode, uint64_t nr_pages, bool writable) {
+    return fs->mmap(&mm, inode, nr_pages, writable);
+  }
+
   TempDir dir;
+  MmStruct mm;
   std::unique_ptr<PmemDevice> device;
   std::unique_ptr<PageArray> pages;
   Checker checker;

@@ -15,13 +15,23 @@ int Fail(const std::string& message) {
 
 int Fail(const Status& status) { return Fail(status.message()); }
 
-Status ParseProtocolOption(const std::string& text, Protocol* out) {
-  const auto protocol = ParseProtocol(text);
-  if (!protocol) {
+Status ParseProtocolOption(const std::string& text, const ProtocolTraits** out) {
+  const ProtocolTraits* protocol = FindProtocol(text);
+  if (protocol == nullptr) {
     return Status::InvalidArgument(
         fmt::format("--protocol: unknown protocol '{}' (choose from {})", text, ProtocolNameList()));
   }
-  *out = *protocol;
+  *out = protocol;
+  return Status::Ok();
+}
+
+Status ParseTlbFlushOption(const std::string& text, TlbFlushMode* out) {
+  const auto mode = ParseTlbFlushMode(text);
+  if (!mode) {
+    return Status::InvalidArgument(
+        fmt::format("--tlb-flush: unknown mode '{}' (choose from ipi, broadcast)", text));
+  }
+  *out = *mode;
   return Status::Ok();
 }
 

@@ -8,6 +8,7 @@
 
 #include "daxbreak/base/status.h"
 #include "daxbreak/fs/protocol.h"
+#include "daxbreak/mm/mm_struct.h"
 
 namespace daxbreak::cli {
 
@@ -22,7 +23,9 @@ int Fail(const std::string& message);
 
 // Parses the value of --protocol. Errors: kInvalidArgument naming `text` and
 // listing the protocols.
-Status ParseProtocolOption(const std::string& text, Protocol* out);
+Status ParseProtocolOption(const std::string& text, const ProtocolTraits** out);
+// Parses the value of --tlb-flush. Errors: kInvalidArgument naming `text`.
+Status ParseTlbFlushOption(const std::string& text, TlbFlushMode* out);
 
 // Writes `text` to `path`, or to stdout when `path` is empty. Errors:
 // kIoError naming the path.

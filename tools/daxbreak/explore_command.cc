@@ -17,6 +17,7 @@ namespace {
 struct ExploreArgs {
   ExploreOptions options;
   std::string protocol = "fixed";
+  std::string tlb_flush = "ipi";
   std::string strategy = "pct";
   std::string format = "text";
   std::string output;
@@ -27,8 +28,15 @@ struct ExploreArgs {
 };
 
 // An unknown --scenario is reported by Explore() and Replay() themselves.
-int RunExplore(ExploreArgs& a) {
+// The options explore and replay share.
+Status ConvertCommon(ExploreArgs& a) {
   Status s = ParseProtocolOption(a.protocol, &a.options.protocol);
+  if (!s.ok()) return s;
+  return ParseTlbFlushOption(a.tlb_flush, &a.options.tlb_flush);
+}
+
+int RunExplore(ExploreArgs& a) {
+  Status s = ConvertCommon(a);
   if (!s.ok()) return Fail(s);
   const auto strategy = ParseStrategy(a.strategy);
   if (!strategy) return Fail(fmt::format("--strategy: unknown strategy '{}' (choose from random, pct, dfs)", a.strategy));
@@ -45,14 +53,15 @@ int RunExplore(ExploreArgs& a) {
 }
 
 int RunReplay(ExploreArgs& a) {
-  Status s = ParseProtocolOption(a.protocol, &a.options.protocol);
+  Status s = ConvertCommon(a);
   if (!s.ok()) return Fail(s);
   RunResult run;
   const bool trace = a.trace || !a.trace_json.empty();
-  s = Replay(a.options.scenario, a.options.protocol, a.schedule, trace, &run);
+  s = Replay(a.options, a.schedule, trace, &run);
   if (!s.ok()) return Fail(s);
-  std::string out = fmt::format("daxbreak replay: scenario {}, protocol {}, schedule {}\n", a.options.scenario,
-                                ProtocolName(a.options.protocol), a.schedule);
+  std::string out = fmt::format("daxbreak replay: scenario {}, protocol {}, tlb-flush {}, schedule {}\n",
+                                a.options.scenario, a.options.protocol->name,
+                                TlbFlushModeName(a.options.tlb_flush), a.schedule);
   if (run.diverged) out += "warning: the schedule did not fit this build's model (it diverged)\n";
   if (a.trace) {
     out += RenderTraceDiagram(run);
@@ -76,6 +85,9 @@ int RunReplay(ExploreArgs& a) {
 void AddCommonOptions(CLI::App* sub, ExploreArgs& a) {
   sub->add_option("--scenario", a.options.scenario, "Explore scenario (see `daxbreak list`)")->required();
   sub->add_option("--protocol", a.protocol, "Protocol variant: " + ProtocolNameList())->capture_default_str();
+  sub->add_option("--tlb-flush", a.tlb_flush,
+                  "How an unmap's TLB flush waits for GUP-fast: ipi (x86) or broadcast (no wait)")
+      ->capture_default_str();
   sub->add_option("--output-format", a.format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

@@ -1,4 +1,6 @@
-// `daxbreak list`: the scenarios and protocols, one line each.
+// `daxbreak list`: the scenarios, the protocol variants (with status,
+// citation and the scenario that catches each) and the violation kinds (with
+// severity).
 
 #include <algorithm>
 #include <string>
@@ -8,48 +10,74 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "daxbreak/base/violation.h"
 #include "daxbreak/fs/protocol.h"
 #include "daxbreak/workload/explore_scenario.h"
 
 namespace daxbreak::cli {
+namespace {
+
+nlohmann::json ListJson() {
+  nlohmann::json j;
+  j["scenarios"] = nlohmann::json::array(
+      {{{"name", "collision"},
+        {"summary", "stress: xfstests generic/503 shape: DIO into a mapped DAX file against every "
+                    "layout change, with a reallocating writer and a data oracle"}}});
+  for (const ExploreScenarioInfo& s : ExploreScenarios()) {
+    j["scenarios"].push_back({{"name", s.name}, {"summary", "explore: " + std::string(s.summary)}});
+  }
+  j["protocols"] = nlohmann::json::array();
+  for (const ProtocolTraits* p : AllProtocols()) {
+    j["protocols"].push_back({{"name", p->name},
+                              {"status", ProtocolStatusName(p->status)},
+                              {"summary", p->summary},
+                              {"cites", p->cites},
+                              {"catches_in", p->catches_in}});
+  }
+  j["violation_kinds"] = nlohmann::json::array();
+  for (const ViolationKindInfo& k : ViolationKinds()) {
+    j["violation_kinds"].push_back(
+        {{"name", k.name}, {"severity", SeverityName(k.severity)}, {"meaning", k.meaning}});
+  }
+  return j;
+}
+
+std::string ListText(const nlohmann::json& j) {
+  // One name column for every list, as wide as the longest name.
+  size_t width = 0;
+  for (const char* list : {"scenarios", "protocols", "violation_kinds"}) {
+    for (const auto& e : j[list]) width = std::max(width, e["name"].get<std::string>().size());
+  }
+  auto name = [&](const nlohmann::json& e) { return fmt::format("  {:<{}} ", e["name"].get<std::string>(), width); };
+  const std::string indent(width + 3, ' ');
+  std::string out = "scenarios:\n";
+  for (const auto& e : j["scenarios"]) out += name(e) + e["summary"].get<std::string>() + "\n";
+  out += "protocols:\n";
+  for (const auto& e : j["protocols"]) {
+    out += name(e) + fmt::format("[{}] {}\n", e["status"].get<std::string>(), e["summary"].get<std::string>());
+    out += indent + "cites: " + e["cites"].get<std::string>() + "\n";
+    if (!e["catches_in"].get<std::string>().empty()) {
+      out += indent + "caught in: " + e["catches_in"].get<std::string>() + "\n";
+    }
+  }
+  out += "violation kinds:\n";
+  for (const auto& e : j["violation_kinds"]) {
+    out += name(e) + fmt::format("[{}] {}\n", e["severity"].get<std::string>(), e["meaning"].get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
 
 CommandRunner AddListCommand(CLI::App& app) {
-  auto* sub = app.add_subcommand("list", "List scenarios and protocol variants");
+  auto* sub = app.add_subcommand("list", "List scenarios, protocol variants and violation kinds");
   auto format = std::make_shared<std::string>("text");
   sub->add_option("--output-format", *format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   return [format]() {
-    nlohmann::json j;
-    j["scenarios"] = nlohmann::json::array(
-        {{{"name", "collision"},
-          {"summary", "stress: xfstests generic/503 shape: DIO into a mapped DAX file vs punch hole "
-                      "and truncate, with a reallocating writer and a data oracle"}}});
-    for (const ExploreScenarioInfo& s : ExploreScenarios()) {
-      j["scenarios"].push_back({{"name", s.name}, {"summary", "explore: " + std::string(s.summary)}});
-    }
-    j["protocols"] = nlohmann::json::array();
-    for (const ProtocolInfo& p : AllProtocols()) {
-      j["protocols"].push_back({{"name", p.name}, {"summary", p.summary}, {"fixed_by", p.fixed_by}});
-    }
-    std::string out;
-    if (*format == "json") {
-      out = j.dump(2) + "\n";
-    } else {
-      // One name column for both lists, as wide as the longest name.
-      size_t width = 0;
-      for (const char* list : {"scenarios", "protocols"}) {
-        for (const auto& e : j[list]) width = std::max(width, e["name"].get<std::string>().size());
-      }
-      for (const char* list : {"scenarios", "protocols"}) {
-        out += fmt::format("{}:\n", list);
-        for (const auto& e : j[list]) {
-          out += fmt::format("  {:<{}} {}\n", e["name"].get<std::string>(), width,
-                             e["summary"].get<std::string>());
-        }
-      }
-    }
-    Status s = WriteOutput("", out);
+    const nlohmann::json j = ListJson();
+    Status s = WriteOutput("", *format == "json" ? j.dump(2) + "\n" : ListText(j));
     return s.ok() ? kExitClean : Fail(s);
   };
 }

@@ -25,6 +25,8 @@ struct StressArgs {
   std::string disk_size_text = "16M";
   std::string duration_text = "10s";
   std::string protocol_text = "fixed";
+  std::string ops_text = LayoutOpList(kAllLayoutOps);
+  std::string tlb_flush_text = "ipi";
   std::string format = "text";
   std::string output;
   CLI::Option* seed_option = nullptr;
@@ -42,6 +44,10 @@ Status Convert(StressArgs& a) {
   if (!s.ok()) return Status::InvalidArgument("--duration: " + s.message());
   s = ParseProtocolOption(a.protocol_text, &a.config.protocol);
   if (!s.ok()) return s;
+  s = ParseLayoutOps(a.ops_text, &a.config.layout_ops);
+  if (!s.ok()) return s;
+  s = ParseTlbFlushOption(a.tlb_flush_text, &a.config.tlb_flush);
+  if (!s.ok()) return s;
   if (a.seed_option->count() == 0) a.config.seed = RandomSeed();
   a.config.progress = isatty(STDERR_FILENO) != 0;
   return a.config.validate();
@@ -51,7 +57,7 @@ int Run(StressArgs& a) {
   Status s = Convert(a);
   if (!s.ok()) return Fail(s);
   std::fprintf(stderr, "daxbreak stress: protocol %s, seed %llu\n",
-               std::string(ProtocolName(a.config.protocol)).c_str(),
+               std::string(a.config.protocol->name).c_str(),
                static_cast<unsigned long long>(a.config.seed));
   StressReport report;
   s = RunStress(a.config, &report);
@@ -79,7 +85,14 @@ CommandRunner AddStressCommand(CLI::App& app) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   sub->add_option("--duration", args->duration_text, "How long to run: 500ms, 60s, 2m, 1h")->capture_default_str();
-  sub->add_option("--ops", c.max_ops, "Stop after this many layout operations (0: no limit)")->capture_default_str();
+  sub->add_option("--max-ops", c.max_ops, "Stop after this many layout operations (0: no limit)")
+      ->capture_default_str();
+  sub->add_option("--ops", args->ops_text,
+                  "Layout changes of the mapped file, comma-separated: " + LayoutOpList(kAllLayoutOps))
+      ->capture_default_str();
+  sub->add_option("--tlb-flush", args->tlb_flush_text,
+                  "How an unmap's TLB flush waits for GUP-fast: ipi (x86) or broadcast (no wait)")
+      ->capture_default_str();
   sub->add_option("--noise", c.noise_per_million,
                   "Noise injection: sync points (per million) at which a thread spins a random time, "
                   "widening race windows (0: off)")

@@ -25,6 +25,7 @@ enum class StatusCode {
   kInterrupted,      // EINTR: an interruptible wait saw a pending signal.
   kNotSupported,     // EOPNOTSUPP: e.g. a FOLL_LONGTERM pin of an fs-dax VMA.
   kFault,            // EFAULT / SIGBUS: access beyond EOF or to no mapping.
+  kTooBig,           // EFBIG: the result would pass the largest file size.
   kIoError,          // EIO: the backing device or io_uring failed.
   kRefused,          // A path holds data daxbreak did not write (no --force).
   kEnvironment,      // The machine cannot run this (no O_DIRECT, no io_uring).
@@ -43,6 +44,7 @@ class [[nodiscard]] Status {
   static Status Interrupted(std::string msg) { return {StatusCode::kInterrupted, std::move(msg)}; }
   static Status NotSupported(std::string msg) { return {StatusCode::kNotSupported, std::move(msg)}; }
   static Status Fault(std::string msg) { return {StatusCode::kFault, std::move(msg)}; }
+  static Status TooBig(std::string msg) { return {StatusCode::kTooBig, std::move(msg)}; }
   static Status IoError(std::string msg) { return {StatusCode::kIoError, std::move(msg)}; }
   static Status Refused(std::string msg) { return {StatusCode::kRefused, std::move(msg)}; }
   static Status Environment(std::string msg) { return {StatusCode::kEnvironment, std::move(msg)}; }
@@ -56,7 +58,7 @@ class [[nodiscard]] Status {
   const std::string& message() const { return message_; }
 
   // The positive errno the modeled kernel path would return: 0 for OK,
-  // EINVAL, ENOENT, EEXIST, ENOSPC, EINTR, EOPNOTSUPP, EFAULT, EIO, EPERM
+  // EINVAL, ENOENT, EEXIST, ENOSPC, EINTR, EOPNOTSUPP, EFAULT, EFBIG, EIO, EPERM
   // (refused), ENODEV (environment).
   int err() const;
 

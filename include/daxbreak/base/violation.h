@@ -1,9 +1,12 @@
-// Violation: one breach of the layout-breaking protocol's guarantees, as the
-// kernel would show it (a WARN) or as the data would show it (a wrong stamp).
+// Violation: one breach of a protocol's guarantees, as the kernel would show
+// it (a WARN) or as the data would show it (a wrong stamp, a lost write).
 //
-// Lower layers (fs, mm, io) report violations through a ViolationSink; the check
-// layer's Checker implements the sink. Keeping the interface here lets the
-// arrows of DESIGN.md point down only.
+// Lower layers (fs, mm, io) report violations through a ViolationSink; the
+// check layer's Checker implements the sink. Keeping the interface here lets
+// the arrows of DESIGN.md point down only.
+//
+// Thread-safety: the kind table is constant; Violation is a plain value;
+// ViolationSink implementations must be thread-safe.
 
 #ifndef DAXBREAK_BASE_VIOLATION_H_
 #define DAXBREAK_BASE_VIOLATION_H_
@@ -11,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -18,7 +22,7 @@ namespace daxbreak {
 
 enum class ViolationKind {
   // dax_disassociate_entry() met a page whose refcount is above idle: the
-  // WARN_ON_ONCE(trunc && !dax_page_is_idle(page)) of fs/dax.c.
+  // WARN_ON_ONCE(trunc && !dax_page_is_idle(page)) of fs/dax.c up to 6.14.
   kBusyPageDisassociated,
   // A block reached the allocator while its page was still referenced (a DMA
   // may still land in it).
@@ -36,10 +40,30 @@ enum class ViolationKind {
 // How many kinds there are.
 inline constexpr size_t kViolationKinds = 5;
 
+// What a violation costs. `warn`: a kernel WARN would fire, no data is harmed
+// by the violation itself. `data`: data is corrupted, leaked or lost (or a
+// DMA may land in a block that is no longer the file's).
+enum class Severity { kWarn, kData };
+
+// One row of the kind table.
+struct ViolationKindInfo {
+  ViolationKind kind;
+  std::string_view name;     // Stable snake_case name ("pinned_block_freed").
+  Severity severity;
+  std::string_view meaning;  // One line for `daxbreak list` and the README.
+};
+
+// Every kind, in enum order.
+std::span<const ViolationKindInfo> ViolationKinds();
+// The row of `kind`.
+const ViolationKindInfo& GetViolationKindInfo(ViolationKind kind);
 // The stable snake_case name of `kind` ("pinned_block_freed", ...).
 std::string_view ViolationKindName(ViolationKind kind);
 // The kind whose name is `name`, or nullopt.
 std::optional<ViolationKind> ParseViolationKind(std::string_view name);
+// "warn" or "data".
+std::string_view SeverityName(Severity severity);
+inline Severity ViolationSeverity(ViolationKind kind) { return GetViolationKindInfo(kind).severity; }
 
 struct Violation {
   ViolationKind kind = ViolationKind::kPinnedBlockFreed;
@@ -50,7 +74,7 @@ struct Violation {
   std::string detail;        // Free text: what was expected, what was found.
 };
 
-// One line: "<kind> pfn P ino I offset O by THREAD: DETAIL".
+// One line: "<kind> [<severity>] pfn P ino I offset O by THREAD: DETAIL".
 std::string DescribeViolation(const Violation& v);
 
 // Where violations go. Implementations must be thread-safe: report() is called

@@ -41,8 +41,9 @@ class Checker : public ViolationSink {
   // The kept violations, in report order.
   std::vector<Violation> violations() const EXCLUDES(mu_);
 
-  // {"violation_count": N, "by_kind": {...}, "first_violation_seconds": s|null,
-  //  "violations": [{"kind", "pfn", "ino", "file_offset", "thread", "detail"}...]}
+  // {"violation_count": N, "by_kind": {...}, "by_severity": {"warn", "data"},
+  //  "first_violation_seconds": s|null,
+  //  "violations": [{"kind", "severity", "pfn", "ino", "file_offset", "thread", "detail"}...]}
   nlohmann::json to_json() const;
   // One line per kept violation, then "... and N more" if capped.
   std::string to_text() const;

@@ -60,8 +60,15 @@ class DaxEntries {
   // and not zero is removed (put_unlocked_entry of an empty entry).
   void dax_unlock_entry(uint64_t index, DaxEntry entry) EXCLUDES(xa_lock_);
 
+  // Removes the entry at `index` if it is a zero-page entry, waiting for its
+  // lock first (dax_invalidate_mapping_entry_sync() as
+  // invalidate_inode_pages2_range() uses it after a write allocated the block:
+  // IOMAP_F_NEW). Returns whether it removed one.
+  bool invalidate_zero_entry(uint64_t index) EXCLUDES(xa_lock_);
+
   // The scan of dax_layout_busy_page_range(): the pfn of the first entry in
-  // [first, last] (indices, inclusive) whose page is above idle, or 0. With
+  // [first, last] (indices, inclusive) whose page is busy (dax_busy_page():
+  // a reference beyond idle; from 6.15 beyond idle + mapcount), or 0. With
   // kWaitAndReset a locked entry is waited for and then looked at again from
   // the same index (never skipped); the other modes are the known bugs. The
   // map's lock is dropped only while waiting.
@@ -70,9 +77,10 @@ class DaxEntries {
 
   // dax_delete_mapping_range() (truncate_inode_pages_range for DAX): removes
   // the entries in [first, last], waiting for locked ones, and disassociates
-  // their pages (dax_disassociate_entry()). A page still above idle is the
-  // WARN of dax_disassociate_entry and is reported to `sink` as
-  // busy_page_disassociated (ino `ino`). Returns what it removed.
+  // their pages (dax_disassociate_entry()). A page still above idle is
+  // reported to `sink` as busy_page_disassociated (ino `ino`): the WARN of
+  // dax_disassociate_entry up to 6.14; 6.15+ has no such check and the detail
+  // says so. Returns what it removed.
   std::vector<RemovedEntry> dax_delete_mapping_range(uint64_t first, uint64_t last,
                                                      PageArray& pages, uint32_t ino,
                                                      ViolationSink* sink) EXCLUDES(xa_lock_);

@@ -1,8 +1,10 @@
 // DaxFs: the modeled DAX file system (ext4 -o dax as far as the protocol
 // goes) over a PmemDevice: a flat namespace of inodes, a block allocator over
 // the device pages, read and write through the DAX path (dax_iomap_rw()),
-// mmap with the DAX fault handler, and the layout changes truncate and punch
-// hole, which break layouts first (PROTOCOL.md section 3).
+// mmap with the DAX fault handler, unwritten extents, and the layout changes
+// (truncate and every fallocate mode) in ext4's lock order with ext4's
+// argument rules, each breaking the layouts of the whole file first
+// (PROTOCOL.md section 3).
 //
 // Thread-safety: thread-safe. Inodes are shared_ptr handles; a Vma from
 // mmap() must be destroyed before the last handle of its inode.
@@ -10,7 +12,6 @@
 #ifndef DAXBREAK_FS_DAX_FS_H_
 #define DAXBREAK_FS_DAX_FS_H_
 
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -20,8 +21,11 @@
 #include "daxbreak/base/status.h"
 #include "daxbreak/base/violation.h"
 #include "daxbreak/fs/block_allocator.h"
+#include "daxbreak/fs/break_layouts.h"
+#include "daxbreak/fs/fs_stats.h"
 #include "daxbreak/fs/inode.h"
 #include "daxbreak/fs/protocol.h"
+#include "daxbreak/mm/mm_struct.h"
 #include "daxbreak/mm/page_array.h"
 #include "daxbreak/mm/vma.h"
 #include "daxbreak/pmem/pmem_device.h"
@@ -29,26 +33,29 @@
 
 namespace daxbreak {
 
-struct DaxFsOptions {
-  Protocol protocol = Protocol::kFixed;
+// fallocate(2) mode bits, with the values of <linux/falloc.h>.
+enum FallocMode : uint32_t {
+  kFallocKeepSize = 0x01,      // FALLOC_FL_KEEP_SIZE
+  kFallocPunchHole = 0x02,     // FALLOC_FL_PUNCH_HOLE
+  kFallocCollapseRange = 0x08, // FALLOC_FL_COLLAPSE_RANGE
+  kFallocZeroRange = 0x10,     // FALLOC_FL_ZERO_RANGE
+  kFallocInsertRange = 0x20,   // FALLOC_FL_INSERT_RANGE
 };
 
-// Counters of what the file system did; relaxed atomics, for reports.
-struct FsStats {
-  std::atomic<uint64_t> faults{0};          // dax_iomap_pte_fault calls.
-  std::atomic<uint64_t> blocks_allocated{0};
-  std::atomic<uint64_t> blocks_freed{0};
-  std::atomic<uint64_t> truncates{0};       // Truncates that shrank a file.
-  std::atomic<uint64_t> punch_holes{0};
-  std::atomic<uint64_t> breaks{0};          // break_layouts calls.
-  std::atomic<uint64_t> break_waits{0};     // Busy pages waited for.
-  std::atomic<uint64_t> break_interrupted{0};
+struct DaxFsOptions {
+  // The protocol row; its layout traits decide how layout changes break.
+  const ProtocolTraits* protocol = &DefaultProtocol();
 };
+
+// The page records a DaxFs with `protocol` needs: its idle refcount and wake
+// rule, for `nr_pages` device pages.
+std::unique_ptr<PageArray> MakePageArray(const ProtocolTraits& protocol, uint64_t nr_pages);
 
 class DaxFs : public VmOperations {
  public:
   // The file system over `device`'s data pages, with page records `pages`
-  // (which must cover the device); violations go to `sink` (may be null).
+  // (which must cover the device and have the protocol's idle refcount and
+  // wake rule: MakePageArray()); violations go to `sink` (may be null).
   DaxFs(PmemDevice* device, PageArray* pages, ViolationSink* sink, DaxFsOptions options);
   ~DaxFs() override;
 
@@ -57,31 +64,44 @@ class DaxFs : public VmOperations {
   // Finds a file by name. Errors: kNotFound.
   Status lookup(const std::string& name, std::shared_ptr<Inode>* out);
   // Removes the name. An unmapped file is evicted at once (its blocks freed
-  // after dax_break_layout_final-style waiting); a mapped one when unmount()
-  // runs. Errors: kNotFound.
+  // after dax_break_layout_final()); a mapped one when unmount() runs.
+  // Errors: kNotFound.
   Status unlink(const std::string& name);
   // Evicts every unlinked file still waiting (as at unmount).
   void unmount();
 
   // dax_iomap_rw() read: copies up to `len` bytes at byte `offset` into `buf`
-  // under i_rwsem shared; holes read as zeros; stops at EOF. `*done` gets the
-  // bytes copied.
+  // under i_rwsem shared; holes and unwritten extents read as zeros; stops at
+  // EOF. `*done` gets the bytes copied.
   Status read(Inode* inode, uint64_t offset, void* buf, uint64_t len, uint64_t* done);
   // dax_iomap_rw() write: copies `len` bytes from `buf` to byte `offset` under
-  // i_rwsem exclusive, allocating (zeroed) blocks for holes and extending
-  // i_size. Errors: kNoSpace (nothing is undone), kInvalidArgument.
+  // i_rwsem exclusive, allocating zeroed blocks for holes and zeroing and
+  // converting unwritten ones (ext4's EXT4_GET_BLOCKS_CREATE_ZERO), and
+  // extending i_size. A page whose block is new loses its zero-page entry and
+  // PTEs (IOMAP_F_NEW -> invalidate_inode_pages2_range()). Errors: kNoSpace
+  // (what was written stays), kTooBig.
   Status write(Inode* inode, uint64_t offset, const void* buf, uint64_t len);
 
-  // ext4_setattr() size change. Shrinking is a layout change: i_rwsem and
-  // invalidate_lock exclusive, break_layouts() from the new last page to the
-  // largest index, then i_size, dax_zero_range of the partial tail page, unmap,
-  // delete the DAX entries and free the blocks. Growing only sets i_size.
-  // Errors: kInterrupted (a signal during break_layouts; nothing changed).
+  // ext4_setattr() size change, up or down: i_rwsem, inode_dio_wait(),
+  // invalidate_lock exclusive, break_layouts() of the whole file (ext4 breaks
+  // for every size change), then i_size; shrinking also zeroes the partial
+  // tail page and removes the DAX entries and blocks past it (preallocated
+  // ones too). Errors: kInterrupted (a signal during the break; nothing
+  // changed), kTooBig.
   Status truncate(Inode* inode, uint64_t new_size);
-  // ext4_punch_hole(): the same steps over [offset, offset + len) clipped to
-  // i_size, without changing i_size; partial pages are zeroed, whole pages
-  // freed. Errors: kInterrupted (nothing changed), kInvalidArgument.
-  Status punch_hole(Inode* inode, uint64_t offset, uint64_t len);
+  // ext4_fallocate(): `mode` is 0 or a combination of FallocMode bits;
+  // `offset` and `len` in bytes. Dispatches, after vfs_fallocate()'s checks,
+  // to punch hole, collapse range, insert range, zero range or preallocation
+  // (below). Errors: kInvalidArgument (len 0, punch with zero, collapse or
+  // insert combined with another bit, unaligned collapse/insert, collapse
+  // reaching EOF, insert at or past EOF), kNotSupported (unknown bits, punch
+  // without KEEP_SIZE), kTooBig (past the largest file), kInterrupted,
+  // kNoSpace.
+  Status fallocate(Inode* inode, uint32_t mode, uint64_t offset, uint64_t len);
+  // fallocate(PUNCH_HOLE | KEEP_SIZE).
+  Status punch_hole(Inode* inode, uint64_t offset, uint64_t len) {
+    return fallocate(inode, kFallocPunchHole | kFallocKeepSize, offset, len);
+  }
 
   // fsync() / msync() of a DAX file: dax_writeback_mapping_range(). Each DAX
   // entry is locked in turn while its page is flushed to persistence
@@ -89,8 +109,9 @@ class DaxFs : public VmOperations {
   // Errors: kIoError from the device.
   Status fsync(Inode* inode);
 
-  // mmap(MAP_SHARED) of the first `nr_pages` pages of `inode`.
-  std::unique_ptr<Vma> mmap(Inode* inode, uint64_t nr_pages, bool writable);
+  // mmap(MAP_SHARED) of the first `nr_pages` pages of `inode` in the process
+  // `mm` (whose TLB flush mode orders its unmaps against GUP-fast).
+  std::unique_ptr<Vma> mmap(MmStruct* mm, Inode* inode, uint64_t nr_pages, bool writable);
 
   // dax_iomap_pte_fault() (VmOperations).
   Status fault(Vma& vma, uint64_t pgoff, bool write) override;
@@ -98,7 +119,7 @@ class DaxFs : public VmOperations {
   // Live files, in ino order (a snapshot).
   std::vector<std::shared_ptr<Inode>> inodes();
 
-  Protocol protocol() const { return options_.protocol; }
+  const ProtocolTraits& protocol() const { return *options_.protocol; }
   PmemDevice* device() const { return device_; }
   PageArray* pages() const { return pages_; }
   BlockAllocator* allocator() { return &allocator_; }
@@ -106,19 +127,39 @@ class DaxFs : public VmOperations {
   FsStats& stats() { return stats_; }
 
  private:
-  // ext4_map_blocks(CREATE): the block of `pgoff`, allocated and zeroed if
-  // absent. `*allocated` says whether it was new.
-  Status get_block(Inode* inode, uint64_t pgoff, uint64_t* pfn, bool* allocated);
-  // dax_zero_range() over bytes [from, to) of one file page, if allocated.
+  // ext4_map_blocks() for a write: the block of `pgoff`, allocated (zeroed) if
+  // absent and zeroed and converted if unwritten. `*is_new` says whether the
+  // page's contents are new (IOMAP_F_NEW). Caller holds no inode lock but
+  // i_rwsem or the fault's invalidate_lock.
+  Status get_block_for_write(Inode* inode, uint64_t pgoff, uint64_t* pfn, bool* is_new);
+  // dax_zero_range() over bytes [from, to) of one file page, if written.
   void zero_partial_page(Inode* inode, uint64_t from, uint64_t to);
-  // truncate_pagecache_range() + ext4_ext_remove_space() for DAX: unmap, delete
-  // the DAX entries, free the blocks of file pages [first, last], bump the
-  // extent sequence.
-  void remove_dax_range(Inode* inode, uint64_t first, uint64_t last)
+  // The break of a layout change: the whole file, or (short-range) only the
+  // pages [first, end) the change touches (none if the range is empty).
+  Status break_for_change(Inode* inode, uint64_t first, uint64_t end)
       REQUIRES(inode->invalidate_lock_);
+  // truncate_pagecache_range() for DAX: unmap, then delete the DAX entries of
+  // file pages [first, last].
+  void truncate_dax_entries(Inode* inode, uint64_t first, uint64_t last)
+      REQUIRES(inode->invalidate_lock_);
+  // ext4_ext_remove_space(): frees the blocks of file pages [first, last] and
+  // bumps the extent sequence.
+  void free_blocks(Inode* inode, uint64_t first, uint64_t last);
+  // The fallocate modes (ext4_punch_hole(), ext4_zero_range(),
+  // ext4_collapse_range(), ext4_insert_range(), ext4_do_fallocate()).
+  Status do_punch_hole(Inode* inode, uint64_t offset, uint64_t len);
+  Status do_zero_range(Inode* inode, uint64_t offset, uint64_t len, bool keep_size);
+  Status do_collapse_range(Inode* inode, uint64_t offset, uint64_t len);
+  Status do_insert_range(Inode* inode, uint64_t offset, uint64_t len);
+  Status do_preallocate(Inode* inode, uint64_t offset, uint64_t len, bool keep_size);
+  // Gives every hole in file pages [first, last] an unwritten block; with
+  // `convert_written`, written blocks become unwritten too
+  // (EXT4_GET_BLOCKS_CONVERT_UNWRITTEN). Errors: kNoSpace.
+  Status make_unwritten(Inode* inode, uint64_t first, uint64_t last, bool convert_written);
   // Inode eviction: waits for every busy page without dropping anything
   // (dax_break_layout_final()), then frees all blocks.
   void evict(Inode* inode);
+  BreakContext break_context() { return BreakContext{options_.protocol->layout, *pages_, stats_}; }
 
   PmemDevice* const device_;
   PageArray* const pages_;

@@ -25,8 +25,18 @@
 
 namespace daxbreak {
 
-// The largest file page index (a truncate breaks layouts up to here).
+// The largest file page index (a whole-file break goes up to here).
 inline constexpr uint64_t kMaxPageIndex = (1ULL << 32) - 1;
+// The largest file size in bytes (s_maxbytes of the model).
+inline constexpr uint64_t kMaxFileBytes = kMaxPageIndex * 4096;
+
+// One mapped file page (an ext4 extent of one block): its device page and
+// whether it is unwritten (allocated by fallocate, reads as zeros until the
+// first write converts it, EXT4_MAP_UNWRITTEN).
+struct Extent {
+  uint64_t pfn = 0;
+  bool unwritten = false;
+};
 
 class Inode {
  public:
@@ -38,13 +48,17 @@ class Inode {
   const std::string& name() const { return name_; }
 
   // File size in bytes (i_size_read / i_size_write). Written with i_rwsem held
-  // exclusive, and a shrink also with invalidate_lock exclusive.
+  // exclusive, and by a layout change also with invalidate_lock exclusive.
   uint64_t size() const { return i_size_.load("i_size_read"); }
 
-  // The block of file page `pgoff`, if allocated (ext4_map_blocks lookup).
+  // The extent of file page `pgoff`, if allocated (ext4_map_blocks lookup).
+  bool lookup_extent(uint64_t pgoff, Extent* out) EXCLUDES(i_data_sem_);
+  // The block of file page `pgoff` if it is allocated and written.
   bool lookup_block(uint64_t pgoff, uint64_t* pfn) EXCLUDES(i_data_sem_);
-  // Allocated blocks now (for tests and reports).
+  // Allocated blocks now, written or not (for tests and reports).
   uint64_t nr_blocks() EXCLUDES(i_data_sem_);
+  // A snapshot of the extent map (for tests and the data oracle).
+  std::map<uint64_t, Extent> extents_snapshot() EXCLUDES(i_data_sem_);
 
   const uint32_t ino_;
   const std::string name_;
@@ -64,8 +78,8 @@ class Inode {
   AddressSpace i_mapping_;
   // The DAX entries (i_pages).
   DaxEntries i_pages_;
-  // File page -> pfn.
-  std::map<uint64_t, uint64_t> extents_ GUARDED_BY(i_data_sem_);
+  // File page -> extent.
+  std::map<uint64_t, Extent> extents_ GUARDED_BY(i_data_sem_);
 };
 
 }  // namespace daxbreak

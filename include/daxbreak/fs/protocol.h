@@ -1,58 +1,98 @@
-// Protocol variants: the fixed layout-breaking protocol and the known bugs of
-// PROTOCOL.md section 4, chosen at run time. Each bug lives beside the code it
-// changes (grep for its enumerator), a few lines with a comment citing the
-// kernel commit that fixed it.
+// Protocol variants: the correct forms and the known bugs of PROTOCOL.md
+// section 4, each one row of data (ProtocolTraits). The code a trait changes
+// reads it where it acts, in a small block that names the variant; the
+// history (what shipped, what fixed it) lives in the row, and the guarantee
+// in the code's comment.
 //
-// Thread-safety: constant data and pure functions.
+// Rows are looked up by name. The built-in rows come first; users add their
+// own with RegisterProtocol() (a new combination of the traits below).
+//
+// Thread-safety: the built-in table is constant. RegisterProtocol() must not
+// run concurrently with look-ups (register before any run starts); the
+// returned pointers stay valid for the life of the process.
 
 #ifndef DAXBREAK_FS_PROTOCOL_H_
 #define DAXBREAK_FS_PROTOCOL_H_
 
 #include <cstdint>
-#include <optional>
-#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "daxbreak/base/status.h"
+#include "daxbreak/fs/dax_entries.h"
+#include "daxbreak/mm/page_array.h"
 
 namespace daxbreak {
 
-enum class Protocol {
-  kFixed,         // ext4 since b1f382178d15 (2018): loop until one clean scan.
-  kModern,        // The 6.15 form: idle refcount 0, mappings hold a reference.
-  kModernMapcountWake,  // modern plus daxbreak's candidate fix for its re-fault stall.
-  kNoBreak,       // Layout changes without breaking layouts (before 430657b6be89).
-  kRetryFlag,     // The loop's `retry` flag is set only in the sleep callback.
-  kNoUnmap,       // The busy-page scan runs without unmapping first.
-  kMappedOnly,    // The scan returns early when nothing maps the file.
-  kSkipLocked,    // The scan moves past a locked DAX entry.
-  kPauseSkip,     // After waiting for a locked entry the scan resumes at the next index.
-  kNoFinalBreak,  // Eviction frees blocks without waiting for busy pages.
-  kWakeKey,       // The waker wakes another key than the waiter sleeps on.
-  kShortRange,    // Truncate breaks only up to the old EOF page, rounded down.
-  kEintrPartial,  // The new size is set before the break; EINTR leaves it set.
+// What a row is, historically.
+enum class ProtocolStatus {
+  kCorrect,       // What the kernel does and should do.
+  kReleasedBug,   // Shipped in a kernel release (or a stable series).
+  kHypothetical,  // Never in a release: an ablation or a proposal that was not taken.
+  kCandidateFix,  // Proposed here or on a list, not in the kernel.
+};
+// "correct", "released bug", "hypothetical", "candidate fix".
+std::string_view ProtocolStatusName(ProtocolStatus status);
+
+// Which pages a layout change breaks before it changes the file.
+enum class BreakRange {
+  kWholeFile,      // ext4 and xfs: every page of the file (before 6.15
+                   // dax_layout_busy_page(mapping); from 6.15
+                   // dax_break_layout_inode(), 0..LLONG_MAX), for every size
+                   // change, truncate up included.
+  kAffectedRange,  // Only the pages the change touches; none for truncate up
+                   // (`short-range`).
 };
 
-struct ProtocolInfo {
-  Protocol protocol;
-  std::string_view name;     // CLI name: "fixed", "retry-flag", ...
-  std::string_view summary;  // One line: what goes wrong.
-  std::string_view fixed_by; // The kernel commit(s) that fixed it.
-  uint32_t idle_refcount;    // Page refcount at rest: 1 up to 6.14, 0 from 6.15.
-  bool buggy;                // A known bug (explore must find it).
+// What the breaker sleeps until, for a busy page.
+enum class BreakWaitCondition {
+  kIdle,      // dax_page_is_idle(): the count back at idle.
+  kUnpinned,  // refcount == idle + mapcount: no pin left (then it scans again).
 };
 
-// Every protocol, in the order `daxbreak list` prints them.
-std::span<const ProtocolInfo> AllProtocols();
-// The entry of `protocol`.
-const ProtocolInfo& GetProtocolInfo(Protocol protocol);
-std::string_view ProtocolName(Protocol protocol);
-// The protocol named `name`, or nullopt.
-std::optional<Protocol> ParseProtocol(std::string_view name);
+// The knobs of the layout-breaking protocol (fs/dax.c, fs/ext4/inode.c).
+struct LayoutBreakTraits {
+  uint32_t idle_refcount = 1;             // 1 up to 6.14; 0 from 6.15 (mappings then
+                                          // hold a page reference).
+  bool breaks_layouts = true;             // false: layout changes never wait.
+  bool unmap_first = true;                // false: the scan runs without unmapping.
+  bool stop_when_unmapped = false;        // true: the scan returns early when no VMA maps
+                                          // the file.
+  bool loop_needs_sleep_callback = false; // true: the loop goes on only if the wait's sleep
+                                          // callback ran.
+  LockedEntryScan locked_entry_scan = LockedEntryScan::kWaitAndReset;
+  BreakRange break_range = BreakRange::kWholeFile;
+  WakeRule wake_rule = WakeRule::kAtIdle;
+  BreakWaitCondition wait_condition = BreakWaitCondition::kIdle;
+  bool final_break_on_evict = true;       // false: eviction frees busy blocks.
+  bool size_before_break = false;         // true: truncate sets i_size before the break.
+};
+
+struct ProtocolTraits {
+  std::string_view name;        // CLI name: "fixed", "retry-flag", ...
+  ProtocolStatus status = ProtocolStatus::kCorrect;
+  std::string_view summary;     // One line: what it does or what goes wrong.
+  std::string_view cites;       // Kernel commits, threads; says so where unconfirmed.
+  std::string_view catches_in;  // The explore scenario that finds it ("" if none).
+  LayoutBreakTraits layout;
+};
+
+// Every protocol: the built-in rows in `daxbreak list` order, then the
+// registered ones.
+std::vector<const ProtocolTraits*> AllProtocols();
+// The row named `name`, or nullptr.
+const ProtocolTraits* FindProtocol(std::string_view name);
+// A built-in row by name; aborts if there is none (for code and tests that
+// name a built-in protocol).
+const ProtocolTraits& BuiltinProtocol(std::string_view name);
+// The correct protocol of the current kernel line (`fixed`).
+inline const ProtocolTraits& DefaultProtocol() { return BuiltinProtocol("fixed"); }
 // "fixed, modern, no-break, ...", for error messages.
 std::string ProtocolNameList();
-
-// The idle page refcount of the model `protocol` runs on.
-inline uint32_t IdleRefcount(Protocol protocol) { return GetProtocolInfo(protocol).idle_refcount; }
+// Adds `row` (its strings are copied). Errors: kInvalidArgument for an empty
+// name, kExists for a name that is taken. Not thread-safe against look-ups.
+Status RegisterProtocol(const ProtocolTraits& row);
 
 }  // namespace daxbreak
 

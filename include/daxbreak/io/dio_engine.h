@@ -73,8 +73,13 @@ class DioEngine {
   Status pin_request(bool is_read, Vma& vma, uint64_t addr, uint64_t len,
                      std::vector<PinnedPage>* pinned);
   // The completion side of one request: reports a page whose owner changed
-  // since it was pinned (dma_after_free), then unpins every page.
+  // since it was pinned (dma_after_free), then drops every page's reference
+  // on the bio release path (PutPath::kBioRelease).
   void complete_pages(const std::vector<PinnedPage>& pinned, bool is_read, uint64_t disk_offset);
+
+  // 4 KiB of zeros, 4 KiB aligned: what a DIO write from a read pin of the
+  // zero page (kZeroPfn) sends to the disk.
+  static const char* zero_page();
 
   const uint64_t disk_bytes_;
   PageArray* const pages_;

@@ -32,9 +32,10 @@ class AddressSpace {
   bool mapping_mapped() EXCLUDES(i_mmap_rwsem_);
 
   // unmap_mapping_pages() (mm/memory.c): zaps the PTEs of file pages
-  // [first, first + nr) in every VMA of the file. When it returns, no user
-  // access through those PTEs is running and GUP-fast on them backs off.
-  // Returns how many present PTEs were cleared.
+  // [first, first + nr) in every VMA of the file (Vma::zap_range()). When it
+  // returns, no user access through those PTEs is running; with an IPI TLB
+  // flush, no GUP-fast that read one of them is still taking its reference
+  // either. Returns how many present PTEs were cleared.
   uint64_t unmap_mapping_pages(uint64_t first, uint64_t nr) EXCLUDES(i_mmap_rwsem_);
 
  private:

@@ -2,9 +2,11 @@
 // with its lockless fast path and its faulting slow path, and
 // unpin_user_pages().
 //
-// GUP-fast (gup_fast_pte_range()): read the PTE without locks, take a page
-// reference, re-read the PTE; if it changed (an unmap zapped it), drop the
-// reference and fall back. The slow path faults the page in, which takes the
+// GUP-fast (gup_fast_pte_range()): with interrupts off, read the PTE without
+// locks, take a page reference unless the count is 0, re-read the PTE; if it
+// changed (an unmap zapped it), drop the reference and fall back. How that
+// orders against the unmap's TLB flush is MmStruct's TlbFlushMode. The slow
+// path faults the page in (for write only with FOLL_WRITE), which takes the
 // fault lock (invalidate_lock) shared and therefore blocks behind a layout
 // change, then takes its reference under the page-table lock.
 //
@@ -32,7 +34,8 @@ enum GupFlags : uint32_t {
 };
 
 // One pinned page: its pfn, and its owner when it was pinned (to tell at
-// completion whether the page changed hands under the pin).
+// completion whether the page changed hands under the pin). A read pin of
+// the zero page has pfn kZeroPfn and holds no reference.
 struct PinnedPage {
   uint64_t pfn = 0;
   PageOwner owner_at_pin;
@@ -43,6 +46,7 @@ struct GupStats {
   std::atomic<uint64_t> fast_pins{0};      // Pages pinned by the fast path.
   std::atomic<uint64_t> fast_backoffs{0};  // Fast-path references dropped on a changed PTE.
   std::atomic<uint64_t> slow_pins{0};      // Pages pinned by the slow path.
+  std::atomic<uint64_t> zero_page_pins{0}; // Read pins of the zero page (no reference).
 };
 
 // pin_user_pages_fast(): pins `nr_pages` pages from user address `addr`
@@ -54,9 +58,11 @@ struct GupStats {
 Status pin_user_pages(Vma& vma, uint64_t addr, uint64_t nr_pages, uint32_t gup_flags,
                       std::vector<PinnedPage>* pinned, GupStats* stats = nullptr);
 
-// unpin_user_pages(): drops one reference on each page; a page reaching idle
-// wakes its waiters.
-void unpin_user_pages(PageArray& pages, const std::vector<PinnedPage>& pinned);
+// unpin_user_pages(): drops the reference of each page (none for the zero
+// page) on `path`; whether a page reaching idle wakes its waiters is the
+// PageArray's WakeRule.
+void unpin_user_pages(PageArray& pages, const std::vector<PinnedPage>& pinned,
+                      PutPath path = PutPath::kPut);
 
 }  // namespace daxbreak
 

@@ -1,22 +1,27 @@
 // PageArray: one compact record per device page (the fields of struct page
 // that the layout-breaking protocol reads): the reference count
-// (page->_refcount) and the owner the page is associated with
+// (page->_refcount), the mapcount, and the owner the page is associated with
 // (page->mapping / page->index, set by dax_associate_entry()).
 //
 // Refcount model: a page is idle when its count equals idle_refcount(): 1 up
-// to Linux 6.14 (ZONE_DEVICE pages rest at 1), 0 from 6.15. Pins add to it,
-// and from 6.15 so does each page-table mapping, which also counts in the
-// mapcount (folio_mapcount()). put_page() wakes waiters (wake_up_var on the
-// count) only on the transition to idle, as the pre-6.15
-// put_devmap_managed_page_refs() and the 6.15 free_zone_device_folio() do;
-// set_wake_when_only_mapped() adds a second wake for the
-// `modern-mapcount-wake` candidate fix.
+// to Linux 6.14 (ZONE_DEVICE pages rest at 1), 0 from 6.15 (38607c62b34b
+// "fs/dax: properly refcount fs dax pages"). Pins add to it, and from 6.15 so
+// does each page-table mapping, which also counts in the mapcount
+// (folio_mapcount()). Who is woken when a count drops is the WakeRule, fixed
+// at construction: the kernel wakes the waiters of the count (wake_up_var)
+// only on the transition to idle (pre-6.15 put_devmap_managed_page_refs(),
+// 6.15 free_zone_device_folio()); protocol variants change that one rule.
 //
-// Thread-safety: thread-safe; every field is a SyncAtomic.
+// Records are allocated lazily in chunks of kChunkPages, so a large sparse
+// device costs memory only for the pages a run touches: 16 bytes per page of
+// a touched chunk, plus 8 bytes per chunk of the whole device.
+//
+// Thread-safety: thread-safe; every field of a record is a SyncAtomic.
 
 #ifndef DAXBREAK_MM_PAGE_ARRAY_H_
 #define DAXBREAK_MM_PAGE_ARRAY_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
@@ -43,28 +48,63 @@ struct PageRecord {
 };
 static_assert(sizeof(PageRecord) <= 16, "a page record must stay within 16 bytes");
 
+// When a dropped reference wakes the waiters of refcount_key().
+enum class WakeRule {
+  // At the transition to idle, on every path: the kernel's rule.
+  kAtIdle,
+  // At idle, but on a key next to refcount_key(): the waiter never hears it
+  // (the `wake-key` variant).
+  kAtIdleWrongKey,
+  // At idle, and also when only mapping references are left (refcount ==
+  // idle + mapcount), from a put and from the end of a map (daxbreak's
+  // `modern-mapcount-wake` candidate fix).
+  kAtIdleOrOnlyMapped,
+  // At idle, except on the DIO completion path (PutPath::kBioRelease), which
+  // drops its references without the fs-dax wake (`bio-release-no-wake`).
+  kAtIdleExceptBioRelease,
+};
+
+// Which path drops a reference.
+enum class PutPath {
+  kPut,         // put_page() / unpin_user_pages() / a zap.
+  kBioRelease,  // __bio_release_pages() at DIO completion.
+};
+
 class PageArray {
  public:
+  // Records per chunk (fewer for a device smaller than that).
+  static constexpr uint64_t kChunkPages = 4096;
+
   // `nr_pages` records (pfn 0 .. nr_pages-1), every count at `idle_refcount`.
-  PageArray(uint64_t nr_pages, uint32_t idle_refcount);
+  PageArray(uint64_t nr_pages, uint32_t idle_refcount, WakeRule wake_rule = WakeRule::kAtIdle);
+  ~PageArray();
+  PageArray(const PageArray&) = delete;
+  PageArray& operator=(const PageArray&) = delete;
 
   uint64_t nr_pages() const { return nr_pages_; }
   uint32_t idle_refcount() const { return idle_; }
-  // Bytes of page records.
-  uint64_t memory_bytes() const { return nr_pages_ * sizeof(PageRecord); }
+  WakeRule wake_rule() const { return wake_rule_; }
+  // Bytes of page records allocated so far (touched chunks plus the chunk
+  // table).
+  uint64_t memory_bytes() const;
 
   // page_ref_inc(): takes a reference (a pin, or the 6.15 mapping reference).
   void get_page(uint64_t pfn);
-  // put_page() / unpin: drops a reference; if the count reaches idle, wakes the
-  // waiters of refcount_key(pfn) (with set_wake_when_only_mapped(), also when
-  // it reaches idle + mapcount).
-  void put_page(uint64_t pfn);
+  // folio_try_get() as GUP-fast uses it: takes a reference unless the count
+  // is 0 (a 6.15 page that nothing maps or pins is free). Returns whether it
+  // did. With idle 1 the count is never 0, so it always succeeds.
+  bool try_get_page(uint64_t pfn);
+  // Drops a reference taken on `path`; wakes the waiters of refcount_key(pfn)
+  // as the WakeRule says.
+  void put_page(uint64_t pfn, PutPath path = PutPath::kPut);
   // A page-table mapping takes a reference (6.15: insert_page_into_pte_locked()
   // does folio_get() and adds to the mapcount). The reference comes first, so
   // refcount - mapcount never reads lower than the pins held.
   void map_page(uint64_t pfn);
-  // The zap of that mapping: mapcount first, then put_page().
-  void unmap_page(uint64_t pfn);
+  // The zap's rmap removal (folio_remove_rmap_pte()): the mapcount drops; the
+  // mapping's reference is dropped later with put_page(), after the TLB flush
+  // (tlb_finish_mmu()).
+  void unmap_page_rmap(uint64_t pfn);
   // The current count (page_ref_count()).
   uint32_t page_ref_count(uint64_t pfn) const;
   // The current mapcount (folio_mapcount()): 0 whenever PTEs hold no reference.
@@ -79,7 +119,7 @@ class PageArray {
     return page_ref_count(pfn) == idle_ + mapped;
   }
   // The key break_layouts waits on for this page: &page->_refcount.
-  const void* refcount_key(uint64_t pfn) const { return &pages_[pfn].refcount; }
+  const void* refcount_key(uint64_t pfn) const { return &record(pfn).refcount; }
 
   // dax_associate_entry(): the page now belongs to (ino, index); bumps the
   // generation.
@@ -89,25 +129,19 @@ class PageArray {
   // The page's current owner.
   PageOwner owner(uint64_t pfn) const;
 
-  // Set by the `modern-mapcount-wake` candidate fix: put_page() and
-  // map_page() also wake when they leave the count at idle + mapcount, i.e.
-  // when the last pin is gone from a page that is still mapped. Off: the
-  // kernel's rule.
-  void set_wake_when_only_mapped(bool on) { wake_when_only_mapped_ = on; }
-
-  // Set by the `wake-key` variant: put_page() wakes this offset from the
-  // right key, so the waiter never hears it. 0: correct.
-  void set_wake_key_skew(uintptr_t skew) { wake_key_skew_ = skew; }
-
  private:
+  // The record of `pfn`, allocating its chunk on first use.
+  PageRecord& record(uint64_t pfn) const;
   void wake_refcount_waiters(uint64_t pfn);
   void wake_if_only_mapped(uint64_t pfn);
 
   const uint64_t nr_pages_;
   const uint32_t idle_;
-  std::unique_ptr<PageRecord[]> pages_;
-  uintptr_t wake_key_skew_ = 0;
-  bool wake_when_only_mapped_ = false;
+  const WakeRule wake_rule_;
+  const uint64_t chunk_pages_;
+  const uint64_t nr_chunks_;
+  std::unique_ptr<std::atomic<PageRecord*>[]> chunks_;
+  mutable std::atomic<uint64_t> chunks_allocated_{0};
 };
 
 }  // namespace daxbreak

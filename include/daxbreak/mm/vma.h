@@ -4,11 +4,12 @@
 //
 // PTE model: one SyncAtomic<uint64_t> per page; 0 is "not present", else
 // (pfn << 2) | present | writable. The zero page (read fault on a hole) is the
-// pfn kZeroPfn. The page-table lock ptl_ stands for the PTE lock plus the TLB:
-// a user load or store holds it shared while it reads its PTE and copies, and
-// unmap_mapping_pages() holds it exclusive while it zaps, so no access through
-// a zapped PTE can still be running when the zap returns (the TLB shootdown).
-// GUP-fast reads PTEs without it, as the real one does.
+// pfn kZeroPfn. The page-table lock ptl_ stands for the PTE lock plus the TLB
+// entries of CPU loads and stores: a user load or store holds it shared while
+// it reads its PTE and copies, and a zap holds it exclusive, so no access
+// through a zapped PTE can still be running when the zap returns. GUP-fast
+// reads PTEs without it, as the real one does; what orders GUP-fast against a
+// zap is the TLB flush that follows it (MmStruct::flush_tlb()).
 //
 // Thread-safety: thread-safe. The Vma must outlive every access through it;
 // munmap (destroying it) happens when no thread uses it.
@@ -20,6 +21,7 @@
 #include <memory>
 
 #include "daxbreak/base/status.h"
+#include "daxbreak/mm/mm_struct.h"
 #include "daxbreak/mm/page_array.h"
 #include "daxbreak/pmem/pmem_device.h"
 #include "daxbreak/sync/rwsem.h"
@@ -45,14 +47,15 @@ class VmOperations {
 
 class Vma {
  public:
-  // A mapping of `nr_pages` pages of `mapping` starting at file page 0;
-  // faults go to `vm_ops`. `fsdax`: an fs-dax VMA (vma_is_fsdax()), where
+  // A mapping in the process `mm` of `nr_pages` pages of `mapping` starting
+  // at file page 0; faults go to `vm_ops`. `fsdax`: an fs-dax VMA (vma_is_fsdax()), where
   // FOLL_LONGTERM pins are refused. `private_data` is the file system's
   // (vm_private_data; daxbreak's fs keeps its inode there). Registers itself in
   // mapping's i_mmap. `pte_holds_ref`: each present PTE holds a page
   // reference (the 6.15 model), taken at install and dropped at zap.
-  Vma(AddressSpace* mapping, VmOperations* vm_ops, PmemDevice* device, PageArray* pages,
-      uint64_t nr_pages, bool writable, bool fsdax, void* private_data, bool pte_holds_ref = false);
+  Vma(MmStruct* mm, AddressSpace* mapping, VmOperations* vm_ops, PmemDevice* device,
+      PageArray* pages, uint64_t nr_pages, bool writable, bool fsdax, void* private_data,
+      bool pte_holds_ref = false);
   // Zaps every PTE and unregisters from i_mmap (munmap). Pins taken through
   // the VMA stay: they hold pages, not the mapping.
   ~Vma();
@@ -65,6 +68,7 @@ class Vma {
   bool writable() const { return writable_; }
   bool fsdax() const { return fsdax_; }
   AddressSpace* mapping() const { return mapping_; }
+  MmStruct* mm() const { return mm_; }
   void* vm_private_data() const { return private_data_; }
   PageArray* pages() const { return pages_; }
   PmemDevice* device() const { return device_; }
@@ -86,14 +90,18 @@ class Vma {
   // Installs the PTE of `pgoff` (vmf_insert_mixed()), under the page-table lock.
   void install_pte(uint64_t pgoff, uint64_t pfn, bool write);
   // Zaps PTEs of file pages [first, first + nr) that lie in this VMA
-  // (zap_page_range_single()), under the page-table lock held exclusive.
-  // Returns how many present entries it cleared.
+  // (zap_page_range_single()): clears them under the page-table lock held
+  // exclusive and removes their rmap, flushes the TLB if it cleared any
+  // (MmStruct::flush_tlb(), which may wait for GUP-fast), then drops the
+  // mappings' page references (tlb_finish_mmu()). Returns how many present
+  // entries it cleared.
   uint64_t zap_range(uint64_t first, uint64_t nr);
 
   // The page-table lock, for GUP's slow path (follow_page under the PTL).
   RwSem& ptl() { return ptl_; }
 
  private:
+  MmStruct* const mm_;
   AddressSpace* const mapping_;
   VmOperations* const vm_ops_;
   PmemDevice* const device_;

@@ -88,6 +88,18 @@ class BlockingCore {
     if (wake) cv_.notify_all();
   }
 
+  // Runs `update_fn()` under the state's exclusion with no scheduling point and
+  // no wake: for bookkeeping that no waiter's condition depends on.
+  template <class Update>
+  void update(Update&& update_fn) {
+    if (current_scheduler_hook() != nullptr) {
+      update_fn();
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    update_fn();
+  }
+
   // Runs `read()` under the state's exclusion and returns its value; no
   // scheduling point.
   template <class Read>

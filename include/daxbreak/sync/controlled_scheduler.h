@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "daxbreak/sync/scheduler_hook.h"
+#include "daxbreak/sync/wait_var.h"
 
 namespace daxbreak {
 
@@ -59,8 +60,11 @@ class ControlledScheduler : public SchedulerHook {
   enum class Outcome { kCompleted, kDeadlock, kStepLimit };
 
   // `policy` must outlive the scheduler. A run stops at `max_steps`
-  // scheduling points. `record_trace`: keep a TraceEvent per point.
-  ControlledScheduler(SchedulePolicy* policy, uint64_t max_steps, bool record_trace);
+  // scheduling points. `record_trace`: keep a TraceEvent per point. `waits`:
+  // the wait queues of the modeled threads (empty when the run starts; every
+  // run leaves it empty again), or nullptr for a table of its own.
+  ControlledScheduler(SchedulePolicy* policy, uint64_t max_steps, bool record_trace,
+                      WaitTable* waits = nullptr);
   ~ControlledScheduler() override;
 
   // Adds modeled thread number size() named `name` (before run()).
@@ -81,6 +85,7 @@ class ControlledScheduler : public SchedulerHook {
   void yield(SyncOp op, const void* obj, const char* what) override;
   void block_until(SyncOp op, const void* obj, const char* what,
                    const std::function<bool()>& ready) override;
+  WaitTable* wait_table() override { return waits_; }
 
  private:
   struct ModelThread {
@@ -99,6 +104,8 @@ class ControlledScheduler : public SchedulerHook {
   void hand_off_finished(uint32_t self);
   uint32_t self_id() const;
 
+  std::unique_ptr<WaitTable> own_waits_;
+  WaitTable* const waits_;
   SchedulePolicy* const policy_;
   const uint64_t max_steps_;
   const bool record_trace_;

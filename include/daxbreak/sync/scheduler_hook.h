@@ -16,6 +16,8 @@
 
 namespace daxbreak {
 
+class WaitTable;
+
 // What a modeled thread is about to do at a scheduling point.
 enum class SyncOp : uint8_t {
   kLock,           // Mutex lock, RwSem down_write.
@@ -51,6 +53,10 @@ class SchedulerHook {
   // scheduling point, so the caller may act on what ready() saw.
   virtual void block_until(SyncOp op, const void* obj, const char* what,
                            const std::function<bool()>& ready) = 0;
+
+  // The wait queues of the threads this hook runs (wait_var.h), or nullptr
+  // for the process-wide table.
+  virtual WaitTable* wait_table() { return nullptr; }
 };
 
 namespace sync_internal {

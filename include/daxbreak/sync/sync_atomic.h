@@ -46,10 +46,22 @@ class SyncAtomic {
     schedule_point(SyncOp::kAtomicRmw, this, what);
     return v_.fetch_sub(d);
   }
+  // Adds `d` unless the value is `u` (atomic_add_unless()); returns whether
+  // it added. One scheduling point however often the inner CAS retries.
+  bool add_unless(T d, T u, const char* what = "add_unless") {
+    schedule_point(SyncOp::kAtomicRmw, this, what);
+    T cur = v_.load();
+    while (cur != u) {
+      if (v_.compare_exchange_weak(cur, static_cast<T>(cur + d))) return true;
+    }
+    return false;
+  }
   bool compare_exchange(T& expected, T desired, const char* what = "cmpxchg") {
     schedule_point(SyncOp::kAtomicRmw, this, what);
     return v_.compare_exchange_strong(expected, desired);
   }
+  // Sets the value before the atomic is shared (no scheduling point).
+  void init(T v) { v_.store(v, std::memory_order_relaxed); }
   // A read that is not a scheduling point: for statistics and reports only,
   // never for a decision of the protocol.
   T peek() const { return v_.load(std::memory_order_relaxed); }

@@ -17,6 +17,7 @@
 
 #include "daxbreak/check/checker.h"
 #include "daxbreak/fs/protocol.h"
+#include "daxbreak/mm/mm_struct.h"
 #include "daxbreak/pmem/pmem_device.h"
 #include "daxbreak/sync/controlled_scheduler.h"
 
@@ -35,7 +36,8 @@ class ExploreModel {
 // What a model is built from.
 struct ModelEnv {
   PmemDevice* device = nullptr;  // Shared by every run; only page addresses are used.
-  Protocol protocol = Protocol::kFixed;
+  const ProtocolTraits* protocol = &DefaultProtocol();
+  TlbFlushMode tlb_flush = TlbFlushMode::kIpi;  // Of the model's process.
   Checker* checker = nullptr;    // Fresh for every run.
 };
 

@@ -21,6 +21,7 @@
 #include "daxbreak/base/status.h"
 #include "daxbreak/base/violation.h"
 #include "daxbreak/fs/protocol.h"
+#include "daxbreak/mm/mm_struct.h"
 #include "daxbreak/sync/controlled_scheduler.h"
 
 namespace daxbreak {
@@ -31,7 +32,8 @@ std::optional<Strategy> ParseStrategy(std::string_view name);
 
 struct ExploreOptions {
   std::string scenario;
-  Protocol protocol = Protocol::kFixed;
+  const ProtocolTraits* protocol = &DefaultProtocol();
+  TlbFlushMode tlb_flush = TlbFlushMode::kIpi;  // --tlb-flush
   Strategy strategy = Strategy::kPct;
   uint64_t schedules = 10000;  // Budget; 0: no limit (dfs runs until done).
   uint32_t depth = 3;          // pct: bug depth d (d-1 priority change points).
@@ -75,10 +77,11 @@ struct ExploreResult {
 // place for the model's device file).
 Status Explore(const ExploreOptions& options, ExploreResult* result);
 
-// Runs `schedule` once, recording a trace when `trace`. Errors: as Explore,
-// and kInvalidArgument for a bad schedule string.
-Status Replay(const std::string& scenario, Protocol protocol, const std::string& schedule,
-              bool trace, RunResult* result);
+// Runs `schedule` once in the scenario, protocol and TLB flush mode of
+// `options`, recording a trace when `trace`. Errors: as Explore, and
+// kInvalidArgument for a bad schedule string.
+Status Replay(const ExploreOptions& options, const std::string& schedule, bool trace,
+              RunResult* result);
 
 // The two-column (one column per thread) diagram of a traced run.
 std::string RenderTraceDiagram(const RunResult& run);

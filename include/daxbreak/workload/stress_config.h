@@ -9,13 +9,35 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "daxbreak/base/status.h"
 #include "daxbreak/fs/protocol.h"
+#include "daxbreak/mm/mm_struct.h"
 
 namespace daxbreak {
+
+// The layout changes the collision workload runs (--ops).
+enum class LayoutOp : uint32_t {
+  kTruncate,  // ftruncate down, then back up.
+  kPunch,     // FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE.
+  kZero,      // FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE.
+  kCollapse,  // FALLOC_FL_COLLAPSE_RANGE, then back up to size.
+  kInsert,    // FALLOC_FL_INSERT_RANGE, then back down to size.
+  kPrealloc,  // FALLOC_FL_KEEP_SIZE: unwritten extents over the holes.
+};
+inline constexpr uint32_t kLayoutOps = 6;
+inline constexpr uint32_t kAllLayoutOps = (1u << kLayoutOps) - 1;
+inline constexpr uint32_t LayoutOpBit(LayoutOp op) { return 1u << static_cast<uint32_t>(op); }
+// "truncate", "punch", "zero", "collapse", "insert", "prealloc".
+std::string_view LayoutOpName(LayoutOp op);
+// Parses a comma-separated list of op names into a bit mask. Errors:
+// kInvalidArgument naming the unknown op (an empty list too).
+Status ParseLayoutOps(std::string_view csv, uint32_t* mask);
+// The names of the ops in `mask`, comma-separated.
+std::string LayoutOpList(uint32_t mask);
 
 struct StressConfig {
   std::string scenario = "collision";
@@ -26,9 +48,11 @@ struct StressConfig {
   uint64_t disk_bytes = 16ULL << 20;          // --disk-size
   uint32_t threads = 2;                       // --threads: DIO threads.
   std::chrono::nanoseconds duration = std::chrono::seconds(10);  // --duration
-  uint64_t max_ops = 0;                       // --ops: stop after this many layout ops (0: no limit).
+  uint64_t max_ops = 0;                       // --max-ops: stop after this many layout ops (0: no limit).
+  uint32_t layout_ops = kAllLayoutOps;        // --ops: LayoutOpBit()s.
   uint64_t seed = 0;                          // --seed (random when not given).
-  Protocol protocol = Protocol::kFixed;       // --protocol
+  const ProtocolTraits* protocol = &DefaultProtocol();  // --protocol
+  TlbFlushMode tlb_flush = TlbFlushMode::kIpi;          // --tlb-flush
   uint32_t queue_depth = 1;                   // --queue-depth: per DIO thread
                                               // (1: generic/503's synchronous pread).
   uint32_t victim_pages = 4;                  // --file-pages: size of the mapped file.
