@@ -5,6 +5,9 @@
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
+#include <string>
+
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include "daxbreak/check/checker.h"
@@ -12,6 +15,7 @@
 #include "daxbreak/fs/break_layouts.h"
 #include "daxbreak/fs/dax_fs.h"
 #include "daxbreak/mm/gup.h"
+#include "daxbreak/workload/explore_scenario.h"
 #include "daxbreak/workload/explorer.h"
 
 namespace daxbreak {
@@ -98,25 +102,71 @@ BENCHMARK(BM_StampFillAndCheck);
 namespace daxbreak {
 namespace {
 
-// Schedules per second of the explorer on the 2018 race scenario (race2018,
-// protocol fixed, random strategy): one model build, one controlled run with
-// its thread hand-offs, one check per iteration.
-void BM_ExploreRace2018Schedules(benchmark::State& state) {
+// The explorer, per explore scenario (protocol fixed):
+// - Explore/random/<scenario>: schedules per second of random search (one
+//   model build, one fiber-scheduled run and one check per schedule);
+// - Dfs/<scenario>/<bound>/<reduced|full>: the schedules dfs runs to exhaust
+//   the tree within the preemption bound, and the time it takes.
+// So that the next change to the engine or the model is compared in one run.
+void BM_ExploreRandom(benchmark::State& state, std::string scenario) {
   ExploreOptions o;
-  o.scenario = "race2018";
-  o.protocol = &DefaultProtocol();
+  o.scenario = scenario;
   o.strategy = Strategy::kRandom;
-  o.schedules = 50;
+  o.schedules = 2000;
   uint64_t schedules = 0;
   for (auto _ : state) {
     ExploreResult r;
     if (!Explore(o, &r).ok()) state.SkipWithError("explore failed");
     schedules += r.schedules;
-    ++o.seed;
+    o.seed += o.schedules;
   }
   state.counters["schedules_per_s"] = benchmark::Counter(static_cast<double>(schedules), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_ExploreRace2018Schedules)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_DfsExhaust(benchmark::State& state, std::string scenario, uint32_t bound, bool reduction) {
+  ExploreOptions o;
+  o.scenario = scenario;
+  o.strategy = Strategy::kDfs;
+  o.schedules = 0;
+  o.preemptions = bound;
+  o.reduction = reduction;
+  ExploreResult r;
+  for (auto _ : state) {
+    if (!Explore(o, &r).ok() || !r.exhausted) state.SkipWithError("dfs did not exhaust");
+  }
+  state.counters["schedules"] = static_cast<double>(r.schedules);
+  state.counters["pruned"] = static_cast<double>(r.pruned);
+}
+
+// Registered from main(): the scenario table is built at static
+// initialization of another translation unit.
+void RegisterExploreBenchmarks() {
+  for (const ExploreScenarioInfo& s : ExploreScenarios()) {
+    const std::string name(s.name);
+    benchmark::RegisterBenchmark(("Explore/random/" + name).c_str(), BM_ExploreRandom, name)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+    for (uint32_t bound : {2u, 3u}) {
+      for (bool reduction : {true, false}) {
+        benchmark::RegisterBenchmark(
+            fmt::format("Dfs/{}/{}/{}", name, bound, reduction ? "reduced" : "full").c_str(), BM_DfsExhaust, name,
+            bound, reduction)
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime()
+            ->Iterations(1);
+      }
+    }
+  }
+}
 
 }  // namespace
 }  // namespace daxbreak
+
+int main(int argc, char** argv) {
+  daxbreak::RegisterExploreBenchmarks();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

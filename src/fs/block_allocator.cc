@@ -8,18 +8,17 @@ namespace daxbreak {
 
 BlockAllocator::BlockAllocator(PageArray* pages, uint64_t first_pfn, uint64_t nr_blocks,
                                ViolationSink* sink)
-    : pages_(pages), nr_blocks_(nr_blocks), sink_(sink) {
-  MutexLock lock(&mu_);
-  free_.reserve(nr_blocks);
-  // Highest first, so that the first allocation gets first_pfn.
-  for (uint64_t i = nr_blocks; i > 0; --i) free_.push_back(first_pfn + i - 1);
-}
+    : pages_(pages), nr_blocks_(nr_blocks), end_pfn_(first_pfn + nr_blocks), sink_(sink), next_unused_(first_pfn) {}
 
 Status BlockAllocator::alloc_block(uint64_t* pfn) {
   MutexLock lock(&mu_);
-  if (free_.empty()) return Status::NoSpace("no free blocks on the device");
-  *pfn = free_.back();
-  free_.pop_back();
+  if (!freed_.empty()) {
+    *pfn = freed_.back();
+    freed_.pop_back();
+    return Status::Ok();
+  }
+  if (next_unused_ == end_pfn_) return Status::NoSpace("no free blocks on the device");
+  *pfn = next_unused_++;
   return Status::Ok();
 }
 
@@ -32,12 +31,12 @@ void BlockAllocator::free_block(uint64_t pfn, uint32_t ino, uint64_t file_offset
                                         pages_->idle_refcount())});
   }
   MutexLock lock(&mu_);
-  free_.push_back(pfn);
+  freed_.push_back(pfn);
 }
 
 uint64_t BlockAllocator::free_blocks() {
   MutexLock lock(&mu_);
-  return free_.size();
+  return freed_.size() + (end_pfn_ - next_unused_);
 }
 
 }  // namespace daxbreak

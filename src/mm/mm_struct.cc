@@ -26,7 +26,7 @@ uint64_t MmStruct::irqs_off() {
 }
 
 void MmStruct::irqs_on(uint64_t section) {
-  core_.change(SyncOp::kUnlock, this, "local_irq_restore", [&] { irqs_off_.erase(section); });
+  core_.release(SyncOp::kUnlock, this, "local_irq_restore", [&] { irqs_off_.erase(section); });
 }
 
 void MmStruct::flush_tlb() {

@@ -1,6 +1,7 @@
 #include "daxbreak/mm/page_array.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "daxbreak/sync/wait_var.h"
 
@@ -10,8 +11,9 @@ PageArray::PageArray(uint64_t nr_pages, uint32_t idle_refcount, WakeRule wake_ru
     : nr_pages_(nr_pages),
       idle_(idle_refcount),
       wake_rule_(wake_rule),
-      chunk_pages_(std::max<uint64_t>(1, std::min(kChunkPages, nr_pages))),
-      nr_chunks_((nr_pages + chunk_pages_ - 1) / chunk_pages_),
+      chunk_shift_(static_cast<uint32_t>(std::bit_width(std::bit_ceil(std::max<uint64_t>(1, std::min(kChunkPages, nr_pages)))) - 1)),
+      chunk_pages_(uint64_t{1} << chunk_shift_),
+      nr_chunks_((nr_pages + chunk_pages_ - 1) >> chunk_shift_),
       chunks_(new std::atomic<PageRecord*>[nr_chunks_]) {
   for (uint64_t c = 0; c < nr_chunks_; ++c) chunks_[c].store(nullptr, std::memory_order_relaxed);
 }
@@ -26,7 +28,7 @@ uint64_t PageArray::memory_bytes() const {
 }
 
 PageRecord& PageArray::record(uint64_t pfn) const {
-  std::atomic<PageRecord*>& slot = chunks_[pfn / chunk_pages_];
+  std::atomic<PageRecord*>& slot = chunks_[pfn >> chunk_shift_];
   PageRecord* chunk = slot.load(std::memory_order_acquire);
   if (chunk == nullptr) {
     // A fresh chunk: every count at idle. The loser of a race frees its copy.
@@ -37,7 +39,7 @@ PageRecord& PageArray::record(uint64_t pfn) const {
       chunks_allocated_.fetch_add(1, std::memory_order_relaxed);
     }
   }
-  return chunk[pfn % chunk_pages_];
+  return chunk[pfn & (chunk_pages_ - 1)];
 }
 
 void PageArray::get_page(uint64_t pfn) { record(pfn).refcount.fetch_add(1, "page_ref_inc"); }

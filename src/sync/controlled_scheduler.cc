@@ -2,158 +2,118 @@
 
 #include <exception>
 
-#include "daxbreak/sync/task.h"
-
 namespace daxbreak {
-namespace {
 
-thread_local uint32_t tls_model_thread = 0;
-
-}  // namespace
+bool StepsDependent(const PendingStep& a, const PendingStep& b) {
+  const bool a_marker = a.op == SyncOp::kSyncPoint, b_marker = b.op == SyncOp::kSyncPoint;
+  if (a_marker || b_marker) return false;
+  if (a.obj == nullptr || b.obj == nullptr) return true;
+  if (a.obj != b.obj) return false;
+  return !(a.op == SyncOp::kAtomicLoad && b.op == SyncOp::kAtomicLoad);
+}
 
 ControlledScheduler::ControlledScheduler(SchedulePolicy* policy, uint64_t max_steps,
-                                         bool record_trace, WaitTable* waits)
+                                         bool record_trace, WaitTable* waits, FiberStackPool* stacks)
     : own_waits_(waits == nullptr ? std::make_unique<WaitTable>() : nullptr),
       waits_(waits == nullptr ? own_waits_.get() : waits),
+      own_stacks_(stacks == nullptr ? std::make_unique<FiberStackPool>() : nullptr),
+      stacks_(stacks == nullptr ? own_stacks_.get() : stacks),
       policy_(policy),
       max_steps_(max_steps),
       record_trace_(record_trace) {}
 
-ControlledScheduler::~ControlledScheduler() {
-  for (std::thread& t : os_threads_) {
-    if (t.joinable()) t.join();
-  }
-}
+ControlledScheduler::~ControlledScheduler() = default;
 
 uint32_t ControlledScheduler::add_thread(std::string name, std::function<void()> body) {
-  auto t = std::make_unique<ModelThread>();
-  t->body = std::move(body);
+  const uint32_t id = static_cast<uint32_t>(threads_.size());
+  ModelThread t;
+  t.body = std::move(body);
+  t.task = Task::Create(name);
   threads_.push_back(std::move(t));
   names_.push_back(std::move(name));
-  return static_cast<uint32_t>(threads_.size() - 1);
+  return id;
 }
 
-uint32_t ControlledScheduler::self_id() const { return tls_model_thread; }
-
-void ControlledScheduler::thread_main(uint32_t self) {
-  tls_model_thread = self;
-  Task::current().set_name(names_[self]);
+void ControlledScheduler::resume(uint32_t id) {
+  running_ = id;
   set_current_scheduler_hook(this);
-  threads_[self]->go.acquire();
-  bool run_body;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    run_body = !aborting_;
-  }
-  if (run_body) {
-    try {
-      threads_[self]->body();
-    } catch (const AbortSchedule&) {
-    }
-  }
+  Task::SetCurrent(threads_[id].task.get());
+  threads_[id].fiber->resume();
+  Task::SetCurrent(nullptr);
   set_current_scheduler_hook(nullptr);
-  hand_off_finished(self);
 }
 
 ControlledScheduler::Outcome ControlledScheduler::run() {
-  for (uint32_t i = 0; i < threads_.size(); ++i) os_threads_.emplace_back([this, i] { thread_main(i); });
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    const int first = pick_locked(0);
-    threads_[static_cast<uint32_t>(first)]->go.release();
-  }
-  done_.acquire();
-  for (std::thread& t : os_threads_) t.join();
-  return outcome_;
-}
-
-int ControlledScheduler::pick_locked(uint32_t current) {
-  std::vector<uint32_t> runnable;
+  pending_.assign(threads_.size(), PendingStep{});
   for (uint32_t i = 0; i < threads_.size(); ++i) {
-    const ModelThread& t = *threads_[i];
-    if (!t.finished && (!t.ready || t.ready())) runnable.push_back(i);
+    ModelThread& t = threads_[i];
+    t.fiber = std::make_unique<Fiber>(stacks_, [&t] {
+      try {
+        t.body();
+      } catch (const AbortSchedule&) {
+      }
+      t.finished = true;
+    });
+    resume(i);  // Up to its first scheduling point.
   }
-  if (runnable.empty()) return -1;
-  if (runnable.size() == 1) return static_cast<int>(runnable[0]);
-  const uint32_t choice = policy_->choose(runnable, current, steps_);
-  decisions_.push_back(choice);
-  return static_cast<int>(choice);
+  std::vector<uint32_t> runnable;
+  for (;;) {
+    runnable.clear();
+    bool unfinished = false;
+    for (uint32_t i = 0; i < threads_.size(); ++i) {
+      unfinished |= !threads_[i].finished;
+      if (can_run(threads_[i])) runnable.push_back(i);
+    }
+    if (runnable.empty()) return unfinished ? abort(Outcome::kDeadlock) : Outcome::kCompleted;
+    if (steps_ >= max_steps_) return abort(Outcome::kStepLimit);
+    uint32_t pick = runnable[0];
+    if (runnable.size() > 1) {
+      pick = policy_->choose(Decision{runnable, current_, steps_, pending_});
+      if (pick == SchedulePolicy::kAbandon) return abort(Outcome::kPruned);
+      decisions_.push_back(pick);
+    }
+    policy_->observe(pick, pending_);
+    if (record_trace_) trace_.push_back(TraceEvent{steps_, pick, pending_[pick].op, pending_[pick].what});
+    ++steps_;
+    current_ = pick;
+    threads_[pick].ready = nullptr;
+    resume(pick);
+  }
 }
 
-void ControlledScheduler::begin_abort_locked(Outcome outcome) {
-  aborting_ = true;
-  outcome_ = outcome;
+ControlledScheduler::Outcome ControlledScheduler::abort(Outcome outcome) {
   if (outcome == Outcome::kDeadlock) {
     for (uint32_t i = 0; i < threads_.size(); ++i) {
-      if (!threads_[i]->finished) {
-        deadlock_report_ += names_[i] + " blocked at " + threads_[i]->blocked_at + "; ";
-      }
+      if (!threads_[i].finished) deadlock_report_ += names_[i] + " blocked at " + pending_[i].what + "; ";
     }
   }
+  aborting_ = true;
+  for (uint32_t i = 0; i < threads_.size(); ++i) {
+    if (!threads_[i].finished) resume(i);
+  }
+  return outcome;
 }
 
-void ControlledScheduler::yield(SyncOp op, const void* obj, const char* what) {
-  block_until(op, obj, what, {});
-}
-
-void ControlledScheduler::block_until(SyncOp op, const void* /*obj*/, const char* what,
-                                      const std::function<bool()>& ready) {
+bool ControlledScheduler::pause(SyncOp op, const void* obj, const char* what,
+                                const std::function<bool()>* ready) {
   // While a thread unwinds after an abort its destructors still unlock
   // things; those are no longer scheduling points.
-  if (std::uncaught_exceptions() > 0) return;
-  const uint32_t self = self_id();
-  ModelThread& me = *threads_[self];
-  std::unique_lock<std::mutex> lock(mu_);
-  if (aborting_) throw AbortSchedule{};
-  if (record_trace_) trace_.push_back(TraceEvent{steps_, self, op, what});
-  if (++steps_ > max_steps_) {
-    begin_abort_locked(Outcome::kStepLimit);
-    throw AbortSchedule{};
-  }
-  me.ready = ready;
-  me.blocked_at = what;
-  const int next = pick_locked(self);
-  if (next < 0) {
-    begin_abort_locked(Outcome::kDeadlock);
-    throw AbortSchedule{};
-  }
-  if (static_cast<uint32_t>(next) != self) {
-    threads_[static_cast<uint32_t>(next)]->go.release();
-    lock.unlock();
-    me.go.acquire();
-    lock.lock();
-    if (aborting_) throw AbortSchedule{};
-  }
-  me.ready = nullptr;
+  if (std::uncaught_exceptions() > 0) return false;
+  if (aborting_) return true;
+  const uint32_t self = running_;
+  pending_[self] = PendingStep{op, obj, what};
+  threads_[self].ready = ready;
+  threads_[self].fiber->suspend();
+  return aborting_;
 }
 
-void ControlledScheduler::hand_off_finished(uint32_t self) {
-  std::lock_guard<std::mutex> lock(mu_);
-  threads_[self]->finished = true;
-  threads_[self]->ready = nullptr;
-  if (!aborting_) {
-    const int next = pick_locked(self);
-    if (next >= 0) {
-      threads_[static_cast<uint32_t>(next)]->go.release();
-      return;
-    }
-    // Nobody can run: if anyone is unfinished, that is a deadlock.
-    for (auto& t : threads_) {
-      if (!t->finished) {
-        begin_abort_locked(Outcome::kDeadlock);
-        break;
-      }
-    }
-  }
-  // Aborting: unwind the unfinished threads one at a time; the last one out
-  // ends the run.
-  for (auto& t : threads_) {
-    if (!t->finished) {
-      t->go.release();
-      return;
-    }
-  }
-  done_.release();
+bool ControlledScheduler::yield(SyncOp op, const void* obj, const char* what) {
+  return pause(op, obj, what, nullptr);
+}
+
+void ControlledScheduler::block_until(SyncOp op, const void* obj, const char* what,
+                                      const std::function<bool()>& ready) {
+  if (pause(op, obj, what, ready ? &ready : nullptr)) throw AbortSchedule{};
 }
 
 }  // namespace daxbreak

@@ -7,7 +7,7 @@ void Mutex::lock() {
 }
 
 void Mutex::unlock() {
-  core_.change(SyncOp::kUnlock, this, name_, [this] { locked_ = false; });
+  core_.release(SyncOp::kUnlock, this, name_, [this] { locked_ = false; });
 }
 
 bool Mutex::try_lock() {

@@ -37,7 +37,7 @@ void RwSem::down_write() {
 }
 
 void RwSem::up_write() {
-  core_.change(SyncOp::kUnlock, this, name_, [this] { writer_ = false; });
+  core_.release(SyncOp::kUnlock, this, name_, [this] { writer_ = false; });
 }
 
 void RwSem::down_read() {
@@ -57,7 +57,7 @@ void RwSem::down_read() {
 }
 
 void RwSem::up_read() {
-  core_.change(SyncOp::kUnlockShared, this, name_, [this] { --readers_; });
+  core_.release(SyncOp::kUnlockShared, this, name_, [this] { --readers_; });
 }
 
 bool RwSem::is_locked() const {

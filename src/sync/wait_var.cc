@@ -62,11 +62,8 @@ void wake_up_var(const void* key) {
 
 void wake_up_all_var_waiters() {
   // In explore mode a sleeper's readiness includes its signal flag, which the
-  // scheduler evaluates at every pick: one scheduling point is enough.
-  if (current_scheduler_hook() != nullptr) {
-    schedule_point(SyncOp::kWake, nullptr, "signal_wake_up");
-    return;
-  }
+  // scheduler evaluates at every pick: nothing to do.
+  if (current_scheduler_hook() != nullptr) return;
   // In free mode a change wakes every sleeper of the queue to re-test its
   // condition, which includes the signal.
   for (WaitTable::Queue& q : WaitTable::global().queues_) {

@@ -7,6 +7,8 @@
 
 #include "daxbreak/workload/explorer.h"
 
+#include <algorithm>
+
 namespace daxbreak {
 namespace {
 
@@ -78,7 +80,40 @@ nlohmann::json TraceEventsJson(const RunResult& run) {
   return {{"traceEvents", events}, {"displayTimeUnit", "ns"}};
 }
 
+namespace {
+
+nlohmann::json ViolationsJson(const std::vector<Violation>& violations) {
+  nlohmann::json v = nlohmann::json::array();
+  for (const Violation& x : violations) {
+    v.push_back({{"kind", ViolationKindName(x.kind)},
+                 {"severity", SeverityName(ViolationSeverity(x.kind))},
+                 {"pfn", x.pfn},
+                 {"ino", x.ino},
+                 {"file_offset", x.file_offset},
+                 {"thread", x.thread},
+                 {"detail", x.detail}});
+  }
+  return v;
+}
+
+// Whether finding `a` (of one shard) comes before `b` in the order of a
+// single-process search: the lower schedule index (random, pct) or the
+// earlier position depth first (dfs).
+bool EarlierFinding(Strategy strategy, const FindingSummary& a, const FindingSummary& b) {
+  if (strategy == Strategy::kDfs) return a.first_position < b.first_position;
+  return a.first_index < b.first_index;
+}
+
+}  // namespace
+
 nlohmann::json ExploreResult::to_json(const ExploreOptions& o) const {
+  nlohmann::json findings_json = nlohmann::json::object();
+  for (const auto& [kind, f] : findings) {
+    findings_json[kind] = {{"count", f.count},
+                           {"first_schedule", f.first_schedule},
+                           {"first_index", f.first_index},
+                           {"first_position", f.first_position}};
+  }
   nlohmann::json j = {{"version", DAXBREAK_VERSION},
                       {"command", "explore"},
                       {"scenario", o.scenario},
@@ -88,36 +123,54 @@ nlohmann::json ExploreResult::to_json(const ExploreOptions& o) const {
                       {"seed", o.seed},
                       {"depth", o.depth},
                       {"preemptions", o.preemptions},
+                      {"reduction", o.reduction},
+                      {"keep_going", o.keep_going},
                       {"budget", o.schedules},
+                      {"time_budget_seconds", o.time_budget_seconds},
+                      {"max_steps", o.max_steps},
+                      {"jobs", o.jobs},
+                      {"shard", {{"index", o.shard_index}, {"count", o.shard_count}}},
+                      {"split_depth", o.split_depth},
                       {"found", found},
                       {"kind", found ? nlohmann::json(kind) : nlohmann::json(nullptr)},
                       {"schedules", schedules},
+                      {"pruned", pruned},
                       {"exhausted", exhausted},
+                      {"timed_out", timed_out},
                       {"seconds", seconds},
                       {"schedule", found ? nlohmann::json(schedule) : nlohmann::json(nullptr)},
                       {"replay", found ? nlohmann::json(replay_command) : nlohmann::json(nullptr)},
-                      {"confirmed", confirmed}};
-  nlohmann::json v = nlohmann::json::array();
-  for (const Violation& x : run.violations) {
-    v.push_back({{"kind", ViolationKindName(x.kind)}, {"severity", SeverityName(ViolationSeverity(x.kind))}, {"pfn", x.pfn}, {"ino", x.ino}, {"file_offset", x.file_offset},
-                 {"thread", x.thread}, {"detail", x.detail}});
-  }
-  j["violations"] = v;
+                      {"confirmed", confirmed},
+                      {"findings", findings_json}};
+  j["violations"] = ViolationsJson(run.violations);
   j["deadlock"] = run.deadlock;
   return j;
 }
 
 std::string ExploreResult::to_text(const ExploreOptions& o) const {
-  std::string out = fmt::format("daxbreak explore: scenario {}, protocol {}, tlb-flush {}, strategy {}, seed {}\n",
+  std::string out = fmt::format("daxbreak explore: scenario {}, protocol {}, tlb-flush {}, strategy {}, seed {}",
                                 o.scenario, o.protocol->name, TlbFlushModeName(o.tlb_flush),
                                 StrategyName(o.strategy), o.seed);
+  if (o.shard_count > 1) out += fmt::format(", shard {}/{}", o.shard_index, o.shard_count);
+  out += "\n";
+  const std::string extent =
+      exhausted ? fmt::format("every schedule with at most {} preemptions{}", o.preemptions,
+                              o.reduction ? " (sleep-set reduction)" : "")
+                : timed_out ? "time budget spent" : "budget spent";
   if (!found) {
     out += fmt::format("clean: no violation and no deadlock in {} schedule(s), {:.2f} s ({})\n", schedules, seconds,
-                       exhausted ? fmt::format("every schedule with at most {} preemptions", o.preemptions)
-                                 : "budget spent");
+                       extent);
     return out;
   }
-  out += fmt::format("FOUND {} after {} schedule(s), {:.2f} s\n", kind, schedules, seconds);
+  if (o.keep_going) {
+    out += fmt::format("FOUND {} kind(s) in {} schedule(s), {:.2f} s ({})\n", findings.size(), schedules, seconds,
+                       extent);
+    for (const auto& [k, f] : findings) {
+      out += fmt::format("   {:<24} {} schedule(s), first: {}\n", k, f.count, f.first_schedule);
+    }
+  } else {
+    out += fmt::format("FOUND {} after {} schedule(s), {:.2f} s\n", kind, schedules, seconds);
+  }
   out += "   " + OutcomeLine(run) + "\n";
   for (const Violation& v : run.violations) {
     out += "   " + DescribeViolation(v) + "\n";
@@ -126,5 +179,138 @@ std::string ExploreResult::to_text(const ExploreOptions& o) const {
                      confirmed ? "yes" : "NO");
   return out;
 }
+
+Status ParseExploreJson(const nlohmann::json& j, ExploreOptions* o, ExploreResult* r) {
+  try {
+    if (j.at("command") != "explore") return Status::InvalidArgument("not an explore report");
+    *o = ExploreOptions{};
+    o->scenario = j.at("scenario").get<std::string>();
+    const std::string protocol = j.at("protocol").get<std::string>();
+    o->protocol = FindProtocol(protocol);
+    if (o->protocol == nullptr) return Status::InvalidArgument(fmt::format("unknown protocol '{}'", protocol));
+    const auto tlb = ParseTlbFlushMode(j.at("tlb_flush").get<std::string>());
+    const auto strategy = ParseStrategy(j.at("strategy").get<std::string>());
+    if (!tlb || !strategy) return Status::InvalidArgument("bad tlb_flush or strategy");
+    o->tlb_flush = *tlb;
+    o->strategy = *strategy;
+    o->seed = j.at("seed");
+    o->depth = j.at("depth");
+    o->preemptions = j.at("preemptions");
+    o->reduction = j.at("reduction");
+    o->keep_going = j.at("keep_going");
+    o->schedules = j.at("budget");
+    o->time_budget_seconds = j.at("time_budget_seconds");
+    o->max_steps = j.at("max_steps");
+    o->jobs = j.at("jobs");
+    o->shard_index = j.at("shard").at("index");
+    o->shard_count = j.at("shard").at("count");
+    o->split_depth = j.at("split_depth");
+    *r = ExploreResult{};
+    r->found = j.at("found");
+    if (r->found) {
+      r->kind = j.at("kind").get<std::string>();
+      r->schedule = j.at("schedule").get<std::string>();
+      r->replay_command = j.at("replay").get<std::string>();
+    }
+    r->schedules = j.at("schedules");
+    r->pruned = j.at("pruned");
+    r->exhausted = j.at("exhausted");
+    r->timed_out = j.at("timed_out");
+    r->seconds = j.at("seconds");
+    r->confirmed = j.at("confirmed");
+    for (const auto& [kind, f] : j.at("findings").items()) {
+      FindingSummary& s = r->findings[kind];
+      s.count = f.at("count");
+      s.first_schedule = f.at("first_schedule").get<std::string>();
+      s.first_index = f.at("first_index");
+      s.first_position = f.at("first_position").get<std::vector<uint32_t>>();
+    }
+    r->run.deadlock = j.at("deadlock").get<std::string>();
+    for (const auto& v : j.at("violations")) {
+      const auto kind = ParseViolationKind(v.at("kind").get<std::string>());
+      if (!kind) return Status::InvalidArgument("unknown violation kind in report");
+      r->run.violations.push_back(Violation{*kind, v.at("pfn"), v.at("ino"), v.at("file_offset"),
+                                            v.at("thread").get<std::string>(), v.at("detail").get<std::string>()});
+    }
+    r->run.violation_count = r->run.violations.size();
+  } catch (const nlohmann::json::exception& e) {
+    return Status::InvalidArgument(fmt::format("explore report: {}", e.what()));
+  }
+  return Status::Ok();
+}
+
+Status MergeExploreResults(const std::vector<std::pair<ExploreOptions, ExploreResult>>& shards,
+                           ExploreOptions* options, ExploreResult* merged) {
+  if (shards.empty()) return Status::InvalidArgument("no shard results to merge");
+  const ExploreOptions& a = shards[0].first;
+  const uint32_t count = a.shard_count;
+  if (shards.size() != count) {
+    return Status::InvalidArgument(fmt::format("{} shard results for a search of {} shards", shards.size(), count));
+  }
+  std::vector<bool> seen(count, false);
+  for (const auto& [o, r] : shards) {
+    if (o.scenario != a.scenario || o.protocol != a.protocol || o.tlb_flush != a.tlb_flush ||
+        o.strategy != a.strategy || o.seed != a.seed || o.depth != a.depth || o.preemptions != a.preemptions ||
+        o.reduction != a.reduction || o.keep_going != a.keep_going || o.schedules != a.schedules ||
+        o.split_depth != a.split_depth || o.shard_count != count) {
+      return Status::InvalidArgument(fmt::format("shard {}/{} was run with other options than shard 0/{}",
+                                                 o.shard_index, o.shard_count, count));
+    }
+    if (o.shard_index >= count || seen[o.shard_index]) {
+      return Status::InvalidArgument(fmt::format("shard {}/{} is given twice", o.shard_index, count));
+    }
+    seen[o.shard_index] = true;
+  }
+  *options = a;
+  options->shard_index = 0;
+  options->shard_count = 1;
+  std::vector<ExploreResult> parts;
+  for (const auto& [o, r] : shards) parts.push_back(r);
+  *merged = CombineExploreParts(parts, a.strategy, a.keep_going, /*whole_search=*/true);
+  return Status::Ok();
+}
+
+ExploreResult CombineExploreParts(const std::vector<ExploreResult>& parts, Strategy strategy, bool keep_going,
+                                  bool whole_search) {
+  ExploreResult out;
+  out.exhausted = true;
+  const ExploreResult* first = nullptr;
+  for (const ExploreResult& r : parts) {
+    out.schedules += r.schedules;
+    out.pruned += r.pruned;
+    out.exhausted &= r.exhausted;
+    out.timed_out |= r.timed_out;
+    out.seconds = std::max(out.seconds, r.seconds);
+    for (const auto& [kind, f] : r.findings) {
+      auto [it, fresh] = out.findings.emplace(kind, f);
+      if (fresh) continue;
+      const uint64_t total = it->second.count + f.count;
+      if (EarlierFinding(strategy, f, it->second)) it->second = f;
+      it->second.count = total;
+    }
+    if (r.found && (first == nullptr || EarlierFinding(strategy, r.findings.at(r.kind), first->findings.at(first->kind)))) {
+      first = &r;
+    }
+  }
+  if (first != nullptr) {
+    out.found = true;
+    out.kind = first->kind;
+    out.schedule = first->schedule;
+    out.replay_command = first->replay_command;
+    out.confirmed = first->confirmed;
+    out.run = first->run;
+    // A single process stops at the first finding: it reports that one, and
+    // with random and pct it would have run every schedule index up to it
+    // and no other.
+    if (whole_search && !keep_going) {
+      FindingSummary only = first->findings.at(first->kind);
+      only.count = 1;
+      out.findings = {{first->kind, only}};
+      if (strategy != Strategy::kDfs) out.schedules = only.first_index + 1;
+    }
+  }
+  return out;
+}
+
 
 }  // namespace daxbreak

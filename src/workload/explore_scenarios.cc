@@ -16,7 +16,8 @@
 namespace daxbreak {
 namespace {
 
-constexpr uint64_t kDiskBytes = 16 * kPageSize;
+// The disk of the models' DIOs: the header page and the few blocks they read.
+constexpr uint64_t kDiskBytes = 4 * kPageSize;
 
 // What every model has: page records, the file system, one file, a DIO
 // engine whose completions run on a modeled thread.

@@ -3,10 +3,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -17,24 +21,9 @@
 namespace daxbreak {
 namespace {
 
-constexpr uint32_t kMaxModelThreads = 8;
+using Clock = std::chrono::steady_clock;
 
-// The pmem device every run of this process shares: 1 MiB in /dev/shm (or
-// $TMPDIR), unlinked at once. Only its page addresses matter to the models.
-Status SharedDevice(PmemDevice** out) {
-  static std::unique_ptr<PmemDevice> device;
-  static const Status status = [] {
-    const char* tmp = std::getenv("TMPDIR");
-    const std::string dir = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : (tmp ? tmp : "/tmp");
-    const std::string path = fmt::format("{}/daxbreak-explore-{}.pmem", dir, getpid());
-    Status s = PmemDevice::Open({path, 1 << 20, false}, &device);
-    unlink(path.c_str());
-    if (!s.ok()) return Status::Environment("explore device: " + s.message());
-    return Status::Ok();
-  }();
-  *out = device.get();
-  return status;
-}
+constexpr uint32_t kMaxModelThreads = 8;
 
 Status FindScenario(const std::string& name, const ExploreScenarioInfo** out) {
   *out = FindExploreScenario(name);
@@ -44,25 +33,172 @@ Status FindScenario(const std::string& name, const ExploreScenarioInfo** out) {
   return Status::InvalidArgument(fmt::format("--scenario: unknown scenario '{}' (choose from {})", name, names));
 }
 
-RunResult RunOnce(const ExploreScenarioInfo& info, PmemDevice* device, const ExploreOptions& options,
-                  SchedulePolicy* policy, uint64_t max_steps, bool trace) {
-  Checker checker;
-  RunResult r;
-  {
-    std::unique_ptr<ExploreModel> model =
-        info.build(ModelEnv{device, options.protocol, options.tlb_flush, &checker});
-    ControlledScheduler scheduler(policy, max_steps, trace);
-    model->add_threads(scheduler);
-    r.outcome = scheduler.run();
-    if (r.outcome == ControlledScheduler::Outcome::kCompleted) model->check();
-    r.decisions = scheduler.decisions();
-    r.deadlock = scheduler.deadlock_report();
-    r.trace = scheduler.trace();
-    r.thread_names = scheduler.thread_names();
+// What one worker needs to run schedules: a pmem device (1 MiB in /dev/shm
+// or $TMPDIR, unlinked at once; only its page addresses and bytes are used),
+// the wait queues and the fiber stacks its runs share.
+class RunContext {
+ public:
+  Status open() {
+    const char* tmp = std::getenv("TMPDIR");
+    const std::string dir = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : (tmp ? tmp : "/tmp");
+    static std::atomic<uint64_t> serial{0};
+    const std::string path = fmt::format("{}/daxbreak-explore-{}-{}.pmem", dir, getpid(), serial++);
+    Status s = PmemDevice::Open({path, 1 << 20, false}, &device_);
+    unlink(path.c_str());
+    if (!s.ok()) return Status::Environment("explore device: " + s.message());
+    return Status::Ok();
   }
-  r.violations = checker.violations();
-  r.violation_count = checker.violation_count();
-  return r;
+
+  RunResult run(const ExploreScenarioInfo& info, const ExploreOptions& options, SchedulePolicy* policy,
+                bool trace) {
+    Checker checker;
+    RunResult r;
+    {
+      std::unique_ptr<ExploreModel> model =
+          info.build(ModelEnv{device_.get(), options.protocol, options.tlb_flush, &checker});
+      ControlledScheduler scheduler(policy, options.max_steps, trace, &waits_, &stacks_);
+      model->add_threads(scheduler);
+      r.outcome = scheduler.run();
+      if (r.outcome == ControlledScheduler::Outcome::kCompleted) model->check();
+      r.decisions = scheduler.decisions();
+      r.deadlock = scheduler.deadlock_report();
+      r.trace = scheduler.trace();
+      r.thread_names = scheduler.thread_names();
+    }
+    r.violations = checker.violations();
+    r.violation_count = checker.violation_count();
+    return r;
+  }
+
+ private:
+  std::unique_ptr<PmemDevice> device_;
+  WaitTable waits_;
+  FiberStackPool stacks_;
+};
+
+// What the workers of one Explore() share.
+struct SharedSearch {
+  std::atomic<uint64_t> schedules{0};
+  std::atomic<uint64_t> findings{0};
+  std::atomic<uint64_t> first_found_index{UINT64_MAX};  // random/pct, stop-at-first.
+  std::atomic<bool> stop{false};                        // dfs stop-at-first, time budget.
+  std::vector<std::atomic<double>> fraction;            // dfs, per job.
+  Clock::time_point start = Clock::now();
+  explicit SharedSearch(uint32_t jobs) : fraction(jobs) {}
+};
+
+// Records a finding of `run` in `result` (the worker's part).
+void NoteFinding(RunResult&& run, uint64_t index, std::vector<uint32_t> position, ExploreResult* result) {
+  const std::string kind = run.kind();
+  FindingSummary& f = result->findings[kind];
+  if (f.count++ == 0) {
+    f.first_schedule = EncodeSchedule(run.decisions);
+    f.first_index = index;
+    f.first_position = position;
+  }
+  if (!result->found) {
+    result->found = true;
+    result->kind = kind;
+    result->schedule = EncodeSchedule(run.decisions);
+    result->run = std::move(run);
+  }
+}
+
+bool OutOfTime(const ExploreOptions& o, const SharedSearch& shared) {
+  return o.time_budget_seconds > 0 &&
+         std::chrono::duration<double>(Clock::now() - shared.start).count() >= o.time_budget_seconds;
+}
+
+// Random and pct: schedule indices shard_index, shard_index + shard_count, ...
+void SearchRandom(const ExploreScenarioInfo& info, const ExploreOptions& o, RunContext& ctx,
+                  SharedSearch& shared, ExploreResult* result) {
+  uint64_t expected_steps = 100;
+  for (uint64_t i = o.shard_index; o.schedules == 0 || i < o.schedules; i += o.shard_count) {
+    if (!o.keep_going && i > shared.first_found_index.load()) break;
+    if (OutOfTime(o, shared)) {
+      result->timed_out = true;
+      break;
+    }
+    std::unique_ptr<SchedulePolicy> policy;
+    if (o.strategy == Strategy::kRandom) policy = std::make_unique<RandomPolicy>(o.seed + i);
+    else policy = std::make_unique<PctPolicy>(o.seed + i, kMaxModelThreads, o.depth, expected_steps);
+    RunResult run = ctx.run(info, o, policy.get(), false);
+    ++result->schedules;
+    shared.schedules.fetch_add(1, std::memory_order_relaxed);
+    expected_steps = std::max<uint64_t>(expected_steps, run.decisions.size());
+    if (!run.found()) continue;
+    shared.findings.fetch_add(1, std::memory_order_relaxed);
+    NoteFinding(std::move(run), i, {}, result);
+    if (o.keep_going) continue;
+    uint64_t seen = shared.first_found_index.load();
+    while (i < seen && !shared.first_found_index.compare_exchange_weak(seen, i)) {
+    }
+    break;
+  }
+}
+
+// dfs over this job's shard of the tree.
+void SearchDfs(const ExploreScenarioInfo& info, const ExploreOptions& o, RunContext& ctx,
+               SharedSearch& shared, uint32_t job, ExploreResult* result) {
+  DfsPolicy dfs(o.preemptions, o.reduction, DfsShard{o.shard_index, o.shard_count, o.split_depth});
+  for (;;) {
+    if (shared.stop.load() || OutOfTime(o, shared)) {
+      result->timed_out = !shared.stop.load();
+      return;
+    }
+    if (o.schedules != 0 && result->schedules >= o.schedules) return;
+    RunResult run = ctx.run(info, o, &dfs, false);
+    if (run.outcome == ControlledScheduler::Outcome::kPruned || !dfs.owns_current_run()) {
+      ++result->pruned;
+    } else {
+      ++result->schedules;
+      shared.schedules.fetch_add(1, std::memory_order_relaxed);
+      if (run.found()) {
+        shared.findings.fetch_add(1, std::memory_order_relaxed);
+        NoteFinding(std::move(run), 0, dfs.position(), result);
+        if (!o.keep_going) {
+          shared.stop.store(true);
+          return;
+        }
+      }
+    }
+    shared.fraction[job].store(dfs.fraction_done(), std::memory_order_relaxed);
+    if (!dfs.advance()) {
+      result->exhausted = true;
+      shared.fraction[job].store(1.0, std::memory_order_relaxed);
+      return;
+    }
+  }
+}
+
+Status CheckShardOptions(const ExploreOptions& o) {
+  if (o.jobs < 1 || o.jobs > 256) return Status::InvalidArgument(fmt::format("--jobs: {} is not in 1..256", o.jobs));
+  if (o.shard_count < 1 || o.shard_index >= o.shard_count) {
+    return Status::InvalidArgument(fmt::format("--shard: {}/{} is not a shard (want I/N with I < N)",
+                                               o.shard_index, o.shard_count));
+  }
+  if (o.split_depth < 1 || o.split_depth > 64) {
+    return Status::InvalidArgument(fmt::format("--split-depth: {} is not in 1..64", o.split_depth));
+  }
+  return Status::Ok();
+}
+
+// Calls o.progress about twice a second until `done`.
+void ReportProgress(const ExploreOptions& o, SharedSearch& shared, std::atomic<bool>& done,
+                    std::mutex& mu, std::condition_variable& cv) {
+  std::unique_lock<std::mutex> lock(mu);
+  while (!cv.wait_for(lock, std::chrono::milliseconds(500), [&] { return done.load(); })) {
+    ExploreProgress p;
+    p.schedules = shared.schedules.load();
+    p.findings = shared.findings.load();
+    p.seconds = std::chrono::duration<double>(Clock::now() - shared.start).count();
+    if (o.strategy == Strategy::kDfs) {
+      double sum = 0;
+      for (auto& f : shared.fraction) sum += f.load();
+      p.fraction = sum / static_cast<double>(shared.fraction.size());
+    }
+    o.progress(p);
+  }
 }
 
 }  // namespace
@@ -84,7 +220,8 @@ std::optional<Strategy> ParseStrategy(std::string_view name) {
 }
 
 bool RunResult::found() const {
-  return violation_count > 0 || outcome != ControlledScheduler::Outcome::kCompleted;
+  return violation_count > 0 || outcome == ControlledScheduler::Outcome::kDeadlock ||
+         outcome == ControlledScheduler::Outcome::kStepLimit;
 }
 
 std::string RunResult::kind() const {
@@ -98,43 +235,59 @@ Status Explore(const ExploreOptions& options, ExploreResult* result) {
   const ExploreScenarioInfo* info = nullptr;
   Status s = FindScenario(options.scenario, &info);
   if (!s.ok()) return s;
-  PmemDevice* device = nullptr;
-  s = SharedDevice(&device);
+  s = CheckShardOptions(options);
   if (!s.ok()) return s;
-  const auto start = std::chrono::steady_clock::now();
-  DfsPolicy dfs(options.preemptions);
-  uint64_t expected_steps = 100;
-  *result = ExploreResult{};
-  for (uint64_t i = 0; options.schedules == 0 || i < options.schedules; ++i) {
-    std::unique_ptr<SchedulePolicy> owned;
-    SchedulePolicy* policy = &dfs;
-    if (options.strategy == Strategy::kRandom) {
-      owned = std::make_unique<RandomPolicy>(options.seed + i);
-    } else if (options.strategy == Strategy::kPct) {
-      owned = std::make_unique<PctPolicy>(options.seed + i, kMaxModelThreads, options.depth, expected_steps);
-    }
-    if (owned) policy = owned.get();
-    RunResult run = RunOnce(*info, device, options, policy, options.max_steps, false);
-    ++result->schedules;
-    expected_steps = std::max<uint64_t>(expected_steps, run.decisions.size());
-    if (run.found()) {
-      result->found = true;
-      result->kind = run.kind();
-      result->run = std::move(run);
-      break;
-    }
-    if (options.strategy == Strategy::kDfs && !dfs.advance()) {
-      result->exhausted = true;
-      break;
-    }
+  const uint32_t jobs = options.jobs;
+  std::vector<RunContext> contexts(jobs);
+  for (RunContext& c : contexts) {
+    s = c.open();
+    if (!s.ok()) return s;
   }
-  result->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  SharedSearch shared(jobs);
+  // Job j of shard I/N searches shard I + N*j of N*jobs: the union over the
+  // jobs is what shard I/N alone would cover, whatever `jobs` is.
+  std::vector<std::pair<ExploreOptions, ExploreResult>> parts(jobs);  // Per job.
+  auto work = [&](uint32_t j) {
+    ExploreOptions& o = parts[j].first;
+    o = options;
+    o.progress = nullptr;
+    o.shard_index = options.shard_index + options.shard_count * j;
+    o.shard_count = options.shard_count * jobs;
+    if (options.strategy == Strategy::kDfs) SearchDfs(*info, o, contexts[j], shared, j, &parts[j].second);
+    else SearchRandom(*info, o, contexts[j], shared, &parts[j].second);
+    parts[j].second.seconds = std::chrono::duration<double>(Clock::now() - shared.start).count();
+  };
+  std::atomic<bool> done{false};
+  std::mutex progress_mu;
+  std::condition_variable progress_cv;
+  std::thread reporter;
+  if (options.progress) {
+    reporter = std::thread([&] { ReportProgress(options, shared, done, progress_mu, progress_cv); });
+  }
+  if (jobs == 1) {
+    work(0);
+  } else {
+    std::vector<std::thread> threads;
+    for (uint32_t j = 0; j < jobs; ++j) threads.emplace_back(work, j);
+    for (std::thread& t : threads) t.join();
+  }
+  {
+    std::lock_guard<std::mutex> lock(progress_mu);
+    done.store(true);
+  }
+  progress_cv.notify_all();
+  if (reporter.joinable()) reporter.join();
+
+  std::vector<ExploreResult> results;
+  for (auto& [o, r] : parts) results.push_back(std::move(r));
+  *result = CombineExploreParts(results, options.strategy, options.keep_going,
+                                /*whole_search=*/options.shard_count == 1);
+  result->seconds = std::chrono::duration<double>(Clock::now() - shared.start).count();
   if (result->found) {
-    result->schedule = EncodeSchedule(result->run.decisions);
-    result->replay_command = fmt::format("daxbreak replay --scenario {} --protocol {}{} --schedule {}",
-                                         options.scenario, options.protocol->name,
-                                         options.tlb_flush == TlbFlushMode::kIpi ? "" : " --tlb-flush broadcast",
-                                         result->schedule);
+    result->replay_command = fmt::format(
+        "daxbreak replay --scenario {} --protocol {}{} --schedule {}", options.scenario,
+        options.protocol->name, options.tlb_flush == TlbFlushMode::kIpi ? "" : " --tlb-flush broadcast",
+        result->schedule);
     RunResult again;
     s = Replay(options, result->schedule, false, &again);
     result->confirmed = s.ok() && !again.diverged && again.kind() == result->kind;
@@ -150,12 +303,13 @@ Status Replay(const ExploreOptions& options, const std::string& schedule, bool t
   std::vector<uint32_t> decisions;
   s = DecodeSchedule(schedule, &decisions);
   if (!s.ok()) return s;
-  PmemDevice* device = nullptr;
-  s = SharedDevice(&device);
+  RunContext ctx;
+  s = ctx.open();
   if (!s.ok()) return s;
   ReplayPolicy policy(decisions);
-  *result = RunOnce(*info, device, options, &policy, options.max_steps, trace);
+  *result = ctx.run(*info, options, &policy, trace);
   result->diverged = policy.diverged();
+  result->unused_decisions = policy.unused();
   return Status::Ok();
 }
 

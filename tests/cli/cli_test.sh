@@ -66,5 +66,29 @@ rc=$?
 if [ $rc != 0 ] || ! grep -q "clean" "$dir/out"; then echo "FAIL: explore fixed rc=$rc"; cat "$dir/out"; fail=1; else echo "ok: explore fixed clean"; fi
 "$bin" list --output-format json | python3 -c "import json,sys; d=json.load(sys.stdin); assert {'race2018','lost-wake','signal','zero-range','collapse'} <= {s['name'] for s in d['scenarios']}; assert all(p['summary'] and p['cites'] and p['status'] in ('correct','released bug','hypothetical','candidate fix') for p in d['protocols']); k={v['name']: v['severity'] for v in d['violation_kinds']}; assert k['busy_page_disassociated']=='warn' and k['pinned_block_freed']=='data' and k['partial_change_on_eintr']=='data'" || { echo "FAIL: list scenarios, protocols, kinds"; fail=1; }
 
+# A search split over four processes and merged is the search (issue: shards).
+expect 2 "'0'" explore --scenario race2018 --schedules 0
+expect 2 "'-1'" explore --scenario race2018 --schedules -1
+expect 2 "'-1'" explore --scenario race2018 --seed -1
+expect 2 "'4/4'" explore --scenario race2018 --shard 4/4
+shard_args=(explore --scenario race2018 --protocol retry-flag --strategy dfs --keep-going --split-depth 3 --output-format json)
+for i in 0 1 2; do "$bin" "${shard_args[@]}" --shard $i/4 --output "$dir/shard$i.json" & done
+GTEST_SHARD_INDEX=3 GTEST_TOTAL_SHARDS=4 "$bin" "${shard_args[@]}" --output "$dir/shard3.json"
+wait
+"$bin" "${shard_args[@]}" --output "$dir/whole.json"
+"$bin" merge "$dir"/shard[0-3].json --output-format json --output "$dir/merged.json"
+rc=$?
+if [ $rc != 1 ] || ! python3 - "$dir" <<'PY'
+import json, sys
+d = sys.argv[1]
+m, w = json.load(open(d + "/merged.json")), json.load(open(d + "/whole.json"))
+assert m["schedules"] == w["schedules"] > 0, (m["schedules"], w["schedules"])
+assert {k: v["count"] for k, v in m["findings"].items()} == {k: v["count"] for k, v in w["findings"].items()}
+assert m["exhausted"] and w["exhausted"]
+assert sum(json.load(open(f"{d}/shard{i}.json"))["schedules"] for i in range(4)) == w["schedules"]
+PY
+then echo "FAIL: merged shards differ from the whole search (rc=$rc)"; fail=1; else echo "ok: 4 shards merged equal the whole search"; fi
+expect 2 "shard" merge "$dir/shard0.json" "$dir/shard1.json"
+
 if [ $fail = 0 ]; then echo "cli tests: 1 passed, 0 failed"; else echo "cli tests: 0 passed, 1 failed"; fi
 exit $fail

@@ -174,6 +174,141 @@ TEST(TlbFlushTest, BroadcastOpensTheGupFastWindowForFixedOnly) {
   EXPECT_FALSE(r.found) << r.to_text(o);
 }
 
+// The sleep-set reduction is checked against the catalogue: with and without
+// it, dfs (every schedule within the bound, every finding counted) finds the
+// same kinds in every caught cell and in every scenario of `fixed`, and it
+// runs fewer schedules.
+class ReductionSoundnessTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ReductionSoundnessTest, SameKindsWithAndWithoutSleepSets) {
+  ExploreOptions o = Options(GetParam());
+  o.strategy = Strategy::kDfs;
+  o.schedules = 0;
+  o.keep_going = true;
+  ExploreResult reduced, full;
+  ASSERT_TRUE(Explore(o, &reduced).ok());
+  o.reduction = false;
+  ASSERT_TRUE(Explore(o, &full).ok());
+  EXPECT_TRUE(reduced.exhausted && full.exhausted);
+  std::vector<std::string> a, b;
+  for (const auto& [k, f] : reduced.findings) a.push_back(k);
+  for (const auto& [k, f] : full.findings) b.push_back(k);
+  EXPECT_EQ(a, b);
+  EXPECT_LT(reduced.schedules, full.schedules);
+}
+
+std::vector<Case> SoundnessCases() {
+  std::vector<Case> out = CaughtCases();
+  for (const ExploreScenarioInfo& s : ExploreScenarios()) out.push_back({&BuiltinProtocol("fixed"), std::string(s.name)});
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Catalogue, ReductionSoundnessTest, ::testing::ValuesIn(SoundnessCases()), CaseName);
+
+// Shards and jobs: the parts of one search, merged, are the search. Each case
+// compares the schedules counted and the findings (kind, count, first
+// schedule) of four shards merged with one unsharded run, and of two jobs.
+void ExpectSameSearch(const ExploreResult& a, const ExploreResult& b) {
+  EXPECT_EQ(a.schedules, b.schedules);
+  EXPECT_EQ(a.found, b.found);
+  EXPECT_EQ(a.kind, b.kind);
+  EXPECT_EQ(a.schedule, b.schedule);
+  ASSERT_EQ(a.findings.size(), b.findings.size());
+  for (const auto& [k, f] : a.findings) {
+    ASSERT_TRUE(b.findings.count(k)) << k;
+    EXPECT_EQ(f.count, b.findings.at(k).count) << k;
+    EXPECT_EQ(f.first_schedule, b.findings.at(k).first_schedule) << k;
+  }
+}
+
+void ExpectShardsMergeToTheWhole(ExploreOptions o) {
+  ExploreResult whole;
+  ASSERT_TRUE(Explore(o, &whole).ok());
+  std::vector<std::pair<ExploreOptions, ExploreResult>> shards(4);
+  for (uint32_t i = 0; i < 4; ++i) {
+    shards[i].first = o;
+    shards[i].first.shard_index = i;
+    shards[i].first.shard_count = 4;
+    shards[i].first.split_depth = 3;
+    ASSERT_TRUE(Explore(shards[i].first, &shards[i].second).ok());
+    // Through the JSON report, as `daxbreak merge` reads it.
+    ExploreOptions parsed_o;
+    ExploreResult parsed_r;
+    ASSERT_TRUE(ParseExploreJson(shards[i].second.to_json(shards[i].first), &parsed_o, &parsed_r).ok());
+    shards[i] = {parsed_o, parsed_r};
+  }
+  ExploreOptions merged_o;
+  ExploreResult merged;
+  ASSERT_TRUE(MergeExploreResults(shards, &merged_o, &merged).ok());
+  ExpectSameSearch(merged, whole);
+  EXPECT_EQ(merged.exhausted, whole.exhausted);
+  o.jobs = 2;
+  ExploreResult two_jobs;
+  ASSERT_TRUE(Explore(o, &two_jobs).ok());
+  if (o.strategy != Strategy::kDfs || o.keep_going || !whole.found) ExpectSameSearch(two_jobs, whole);
+}
+
+TEST(ShardTest, DfsEveryFindingCounted) {
+  ExploreOptions o;
+  o.scenario = "race2018";
+  o.protocol = &BuiltinProtocol("retry-flag");
+  o.strategy = Strategy::kDfs;
+  o.schedules = 0;
+  o.keep_going = true;
+  o.split_depth = 3;
+  ExpectShardsMergeToTheWhole(o);
+}
+
+TEST(ShardTest, DfsCleanProtocol) {
+  ExploreOptions o;
+  o.scenario = "gup-fast";
+  o.strategy = Strategy::kDfs;
+  o.schedules = 0;
+  o.split_depth = 3;
+  ExpectShardsMergeToTheWhole(o);
+}
+
+TEST(ShardTest, RandomAndPctStopAtTheSameFinding) {
+  for (Strategy strategy : {Strategy::kRandom, Strategy::kPct}) {
+    ExploreOptions o;
+    o.scenario = "race2018";
+    o.protocol = &BuiltinProtocol("retry-flag");
+    o.strategy = strategy;
+    o.schedules = 20000;
+    ExpectShardsMergeToTheWhole(o);
+  }
+}
+
+TEST(ShardTest, MergeRefusesIncompleteOrMixedShards) {
+  ExploreOptions o;
+  o.scenario = "race2018";
+  o.strategy = Strategy::kRandom;
+  o.schedules = 100;
+  o.shard_count = 2;
+  ExploreResult r;
+  ASSERT_TRUE(Explore(o, &r).ok());
+  ExploreOptions merged_o;
+  ExploreResult merged;
+  EXPECT_EQ(MergeExploreResults({{o, r}}, &merged_o, &merged).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(MergeExploreResults({{o, r}, {o, r}}, &merged_o, &merged).code(), StatusCode::kInvalidArgument);
+  ExploreOptions other = o;
+  other.shard_index = 1;
+  other.seed = 2;
+  EXPECT_EQ(MergeExploreResults({{o, r}, {other, r}}, &merged_o, &merged).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(ExplorerTest, TimeBudgetEndsTheSearch) {
+  ExploreOptions o;
+  o.scenario = "refault";
+  o.strategy = Strategy::kRandom;
+  o.schedules = 0;
+  o.time_budget_seconds = 0.2;
+  ExploreResult r;
+  ASSERT_TRUE(Explore(o, &r).ok());
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_GT(r.schedules, 10u);
+}
+
 TEST(ScheduleStringTest, RoundTrip) {
   const std::vector<uint32_t> d = {0, 0, 0, 1, 2, 2, 0};
   const std::string s = EncodeSchedule(d);

@@ -24,9 +24,9 @@ TEST(PageArrayTest, IdleValueIsAParameter) {
 }
 
 TEST(PageArrayTest, AtMostSixteenBytesPerPage) {
-  PageArray pages(1000, 1);
-  pages.get_page(999);
-  EXPECT_LE(pages.memory_bytes(), 16u * 1000 + 8);
+  PageArray pages(1024, 1);
+  pages.get_page(1023);
+  EXPECT_LE(pages.memory_bytes(), 16u * 1024 + 8);
 }
 
 TEST(PageArrayTest, AssociationChangesTheOwner) {

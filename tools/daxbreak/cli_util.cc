@@ -1,6 +1,7 @@
 #include "cli_util.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 
@@ -32,6 +33,17 @@ Status ParseTlbFlushOption(const std::string& text, TlbFlushMode* out) {
         fmt::format("--tlb-flush: unknown mode '{}' (choose from ipi, broadcast)", text));
   }
   *out = *mode;
+  return Status::Ok();
+}
+
+Status ParseUnsigned(const std::string& option, const std::string& text, uint64_t min, uint64_t max,
+                     uint64_t* out) {
+  uint64_t v = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size() || v < min || v > max) {
+    return Status::InvalidArgument(fmt::format("{}: '{}' is not a whole number in {}..{}", option, text, min, max));
+  }
+  *out = v;
   return Status::Ok();
 }
 

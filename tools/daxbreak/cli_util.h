@@ -4,6 +4,7 @@
 #ifndef DAXBREAK_TOOLS_DAXBREAK_CLI_UTIL_H_
 #define DAXBREAK_TOOLS_DAXBREAK_CLI_UTIL_H_
 
+#include <cstdint>
 #include <string>
 
 #include "daxbreak/base/status.h"
@@ -26,6 +27,12 @@ int Fail(const std::string& message);
 Status ParseProtocolOption(const std::string& text, const ProtocolTraits** out);
 // Parses the value of --tlb-flush. Errors: kInvalidArgument naming `text`.
 Status ParseTlbFlushOption(const std::string& text, TlbFlushMode* out);
+
+// Parses the decimal value `text` of `option` into `out`, refusing signs,
+// other characters and values outside [min, max]. Errors: kInvalidArgument
+// naming the option and the text.
+Status ParseUnsigned(const std::string& option, const std::string& text, uint64_t min, uint64_t max,
+                     uint64_t* out);
 
 // Writes `text` to `path`, or to stdout when `path` is empty. Errors:
 // kIoError naming the path.

@@ -17,6 +17,7 @@ CommandRunner AddStressCommand(CLI::App& app);
 CommandRunner AddListCommand(CLI::App& app);
 CommandRunner AddExploreCommand(CLI::App& app);
 CommandRunner AddReplayCommand(CLI::App& app);
+CommandRunner AddMergeCommand(CLI::App& app);
 
 }  // namespace daxbreak::cli
 

@@ -1,6 +1,11 @@
-// `daxbreak explore` and `daxbreak replay`: the controlled, deterministic
-// search for interleavings that break the protocol, and the replay of one.
+// `daxbreak explore`, `daxbreak replay` and `daxbreak merge`: the controlled,
+// deterministic search for interleavings that break a protocol, the replay of
+// one, and the combination of the shards of one search.
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -9,6 +14,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "daxbreak/base/size_parse.h"
 #include "daxbreak/workload/explorer.h"
 
 namespace daxbreak::cli {
@@ -19,32 +25,93 @@ struct ExploreArgs {
   std::string protocol = "fixed";
   std::string tlb_flush = "ipi";
   std::string strategy = "pct";
+  std::string schedules;     // Validated by hand: CLI11 wraps "-1" into 2^64-1.
+  std::string seed = "1";
+  std::string shard;         // "I/N"
+  std::string time_budget;   // A duration.
+  bool no_reduction = false;
   std::string format = "text";
   std::string output;
-  std::string schedule;     // replay
-  bool trace = false;       // replay
-  std::string trace_json;   // replay
-  CLI::Option* schedules_option = nullptr;
+  std::string schedule;      // replay
+  bool trace = false;        // replay
+  std::string trace_json;    // replay
 };
 
-// An unknown --scenario is reported by Explore() and Replay() themselves.
-// The options explore and replay share.
+// The options explore and replay share. An unknown --scenario is reported by
+// Explore() and Replay() themselves.
 Status ConvertCommon(ExploreArgs& a) {
   Status s = ParseProtocolOption(a.protocol, &a.options.protocol);
   if (!s.ok()) return s;
   return ParseTlbFlushOption(a.tlb_flush, &a.options.tlb_flush);
 }
 
-int RunExplore(ExploreArgs& a) {
+// --shard I/N, or else GoogleTest's GTEST_SHARD_INDEX / GTEST_TOTAL_SHARDS.
+Status ConvertShard(ExploreArgs& a) {
+  std::string text = a.shard;
+  if (text.empty()) {
+    const char* index = std::getenv("GTEST_SHARD_INDEX");
+    const char* total = std::getenv("GTEST_TOTAL_SHARDS");
+    if (index == nullptr || total == nullptr) return Status::Ok();
+    text = fmt::format("{}/{}", index, total);
+  }
+  const size_t slash = text.find('/');
+  uint64_t index = 0, count = 0;
+  if (slash == std::string::npos || !ParseUnsigned("--shard", text.substr(0, slash), 0, 1u << 20, &index).ok() ||
+      !ParseUnsigned("--shard", text.substr(slash + 1), 1, 1u << 20, &count).ok() || index >= count) {
+    return Status::InvalidArgument(fmt::format("--shard: '{}' is not I/N with 0 <= I < N", text));
+  }
+  a.options.shard_index = static_cast<uint32_t>(index);
+  a.options.shard_count = static_cast<uint32_t>(count);
+  return Status::Ok();
+}
+
+Status ConvertExplore(ExploreArgs& a) {
   Status s = ConvertCommon(a);
-  if (!s.ok()) return Fail(s);
+  if (!s.ok()) return s;
   const auto strategy = ParseStrategy(a.strategy);
-  if (!strategy) return Fail(fmt::format("--strategy: unknown strategy '{}' (choose from random, pct, dfs)", a.strategy));
+  if (!strategy) {
+    return Status::InvalidArgument(
+        fmt::format("--strategy: unknown strategy '{}' (choose from random, pct, dfs)", a.strategy));
+  }
   a.options.strategy = *strategy;
   // dfs runs to exhaustion unless a budget is given.
-  if (a.options.strategy == Strategy::kDfs && a.schedules_option->count() == 0) a.options.schedules = 0;
+  if (!a.schedules.empty()) {
+    s = ParseUnsigned("--schedules", a.schedules, 1, UINT64_MAX, &a.options.schedules);
+    if (!s.ok()) return s;
+  } else if (a.options.strategy == Strategy::kDfs) {
+    a.options.schedules = 0;
+  }
+  s = ParseUnsigned("--seed", a.seed, 0, UINT64_MAX, &a.options.seed);
+  if (!s.ok()) return s;
+  if (!a.time_budget.empty()) {
+    std::chrono::nanoseconds budget{};
+    s = ParseDuration(a.time_budget, &budget);
+    if (!s.ok() || budget.count() <= 0) {
+      return Status::InvalidArgument(fmt::format("--time-budget: '{}' is not a positive duration", a.time_budget));
+    }
+    a.options.time_budget_seconds = std::chrono::duration<double>(budget).count();
+  }
+  a.options.reduction = !a.no_reduction;
+  return ConvertShard(a);
+}
+
+void PrintProgress(const ExploreProgress& p) {
+  std::string line = fmt::format("[{:7.1f}s] {} schedules ({:.1f}k/s)", p.seconds, p.schedules,
+                                 p.seconds > 0 ? p.schedules / p.seconds / 1000 : 0.0);
+  if (p.fraction >= 0) line += fmt::format("  tree {:5.1f}%", 100 * p.fraction);
+  line += fmt::format("  findings {}", p.findings);
+  std::fprintf(stderr, "\r%-79.79s", line.c_str());
+  std::fflush(stderr);
+}
+
+int RunExplore(ExploreArgs& a) {
+  Status s = ConvertExplore(a);
+  if (!s.ok()) return Fail(s);
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  if (tty) a.options.progress = PrintProgress;
   ExploreResult result;
   s = Explore(a.options, &result);
+  if (tty) std::fprintf(stderr, "\r%79s\r", "");
   if (!s.ok()) return Fail(s);
   const std::string out = a.format == "json" ? result.to_json(a.options).dump(2) + "\n" : result.to_text(a.options);
   s = WriteOutput(a.output, out);
@@ -101,14 +168,22 @@ CommandRunner AddExploreCommand(CLI::App& app) {
   auto* sub = app.add_subcommand("explore", "Search interleavings of a scenario under the deterministic scheduler");
   AddCommonOptions(sub, *a);
   sub->add_option("--strategy", a->strategy, "random, pct or dfs")->capture_default_str();
-  a->schedules_option = sub->add_option("--schedules", a->options.schedules,
-                                        "Schedules to run at most (dfs: all within the bound unless given)")
-                            ->capture_default_str();
+  sub->add_option("--schedules", a->schedules,
+                  "Schedules to run at most (default 10000; dfs: all within the bound unless given)");
+  sub->add_option("--time-budget", a->time_budget, "Stop after this long: 30s, 10m, 1h");
   sub->add_option("--depth", a->options.depth, "pct: bug depth")->check(CLI::Range(1, 20))->capture_default_str();
   sub->add_option("--preemptions", a->options.preemptions, "dfs: preemption bound")
       ->check(CLI::Range(0, 10))
       ->capture_default_str();
-  sub->add_option("--seed", a->options.seed, "Seed of random and pct")->capture_default_str();
+  sub->add_flag("--no-reduction", a->no_reduction, "dfs: explore every interleaving (no sleep sets)");
+  sub->add_flag("--keep-going", a->options.keep_going, "Do not stop at the first finding; count every kind");
+  sub->add_option("--seed", a->seed, "Seed of random and pct")->capture_default_str();
+  sub->add_option("--jobs", a->options.jobs, "Worker threads")->check(CLI::Range(1, 256))->capture_default_str();
+  sub->add_option("--shard", a->shard,
+                  "Run part I of N of the search (I/N; default GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS)");
+  sub->add_option("--split-depth", a->options.split_depth, "dfs: branching decisions that deal out shards")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   return [a]() { return RunExplore(*a); };
 }
 
@@ -120,6 +195,41 @@ CommandRunner AddReplayCommand(CLI::App& app) {
   sub->add_flag("--trace", a->trace, "Print the interleaving, one column per modeled thread");
   sub->add_option("--trace-json", a->trace_json, "Write a Chrome/Perfetto trace-event JSON to FILE");
   return [a]() { return RunReplay(*a); };
+}
+
+CommandRunner AddMergeCommand(CLI::App& app) {
+  struct MergeArgs {
+    std::vector<std::string> files;
+    std::string format = "text";
+    std::string output;
+  };
+  auto a = std::make_shared<MergeArgs>();
+  auto* sub = app.add_subcommand("merge", "Combine the JSON results of the shards of one explore search");
+  sub->add_option("files", a->files, "One `explore --output-format json` result per shard")->required();
+  sub->add_option("--output-format", a->format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  sub->add_option("--output", a->output, "Write the merged report to FILE instead of stdout");
+  return [a]() {
+    std::vector<std::pair<ExploreOptions, ExploreResult>> shards;
+    for (const std::string& file : a->files) {
+      std::ifstream in(file);
+      if (!in) return Fail(fmt::format("merge: cannot read '{}'", file));
+      const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+      if (j.is_discarded()) return Fail(fmt::format("merge: '{}' is not JSON", file));
+      auto& shard = shards.emplace_back();
+      Status s = ParseExploreJson(j, &shard.first, &shard.second);
+      if (!s.ok()) return Fail(fmt::format("merge: '{}': {}", file, s.message()));
+    }
+    ExploreOptions options;
+    ExploreResult merged;
+    Status s = MergeExploreResults(shards, &options, &merged);
+    if (!s.ok()) return Fail(fmt::format("merge: {}", s.message()));
+    const std::string out = a->format == "json" ? merged.to_json(options).dump(2) + "\n" : merged.to_text(options);
+    s = WriteOutput(a->output, out);
+    if (!s.ok()) return Fail(s);
+    return merged.found ? kExitViolations : kExitClean;
+  };
 }
 
 }  // namespace daxbreak::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   runners.emplace_back("stress", daxbreak::cli::AddStressCommand(app));
   runners.emplace_back("explore", daxbreak::cli::AddExploreCommand(app));
   runners.emplace_back("replay", daxbreak::cli::AddReplayCommand(app));
+  runners.emplace_back("merge", daxbreak::cli::AddMergeCommand(app));
   runners.emplace_back("list", daxbreak::cli::AddListCommand(app));
   try {
     app.parse(argc, argv);

@@ -72,7 +72,7 @@ enum class PutPath {
 
 class PageArray {
  public:
-  // Records per chunk (fewer for a device smaller than that).
+  // Records per chunk (fewer, a power of two, for a device smaller than that).
   static constexpr uint64_t kChunkPages = 4096;
 
   // `nr_pages` records (pfn 0 .. nr_pages-1), every count at `idle_refcount`.
@@ -138,6 +138,7 @@ class PageArray {
   const uint64_t nr_pages_;
   const uint32_t idle_;
   const WakeRule wake_rule_;
+  const uint32_t chunk_shift_;
   const uint64_t chunk_pages_;
   const uint64_t nr_chunks_;
   std::unique_ptr<std::atomic<PageRecord*>[]> chunks_;

@@ -50,12 +50,18 @@ class BlockingCore {
   void enqueue_and_wait(SyncOp op, const void* obj, const char* what, Enqueue&& enqueue,
                         Ready&& ready, Then&& then, Dequeue&& dequeue) {
     if (SchedulerHook* h = current_scheduler_hook()) {
+      // The step is the attempt: it announces itself before it joins the
+      // queue, so a thread that has not been picked yet holds no place in
+      // it. Only a thread that must wait takes a second scheduling point.
+      if (h->yield(op, obj, what)) throw AbortSchedule{};
       enqueue();
-      try {
-        h->block_until(op, obj, what, std::function<bool()>(ready));
-      } catch (...) {
-        dequeue();
-        throw;
+      if (!ready()) {
+        try {
+          h->block_until(op, obj, what, std::function<bool()>(ready));
+        } catch (...) {
+          dequeue();
+          throw;
+        }
       }
       then();
       return;
@@ -71,21 +77,20 @@ class BlockingCore {
   }
 
   // Runs `change()` under the state's exclusion and wakes every waiter so it
-  // re-evaluates its condition.
+  // re-evaluates its condition. In explore mode, if the scheduler abandons
+  // the run at this point, nothing changes and AbortSchedule is thrown.
   template <class Change>
   void change(SyncOp op, const void* obj, const char* what, Change&& change_fn) {
-    if (SchedulerHook* h = current_scheduler_hook()) {
-      h->yield(op, obj, what);
-      change_fn();
-      return;
-    }
-    bool wake;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      change_fn();
-      wake = waiters_ > 0;
-    }
-    if (wake) cv_.notify_all();
+    change_impl(op, obj, what, change_fn, /*even_if_abandoned=*/false);
+  }
+
+  // change() for a release (an unlock, the end of a section): in explore
+  // mode it is made even when the scheduler abandons the run at this point
+  // (then AbortSchedule follows), so that a release in a destructor is never
+  // lost and the abandoned model can still be torn down.
+  template <class Change>
+  void release(SyncOp op, const void* obj, const char* what, Change&& change_fn) {
+    change_impl(op, obj, what, change_fn, /*even_if_abandoned=*/true);
   }
 
   // Runs `update_fn()` under the state's exclusion with no scheduling point and
@@ -110,6 +115,23 @@ class BlockingCore {
   }
 
  private:
+  template <class Change>
+  void change_impl(SyncOp op, const void* obj, const char* what, Change& change_fn, bool even_if_abandoned) {
+    if (SchedulerHook* h = current_scheduler_hook()) {
+      const bool abandoned = h->yield(op, obj, what);
+      if (!abandoned || even_if_abandoned) change_fn();
+      if (abandoned) throw AbortSchedule{};
+      return;
+    }
+    bool wake;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      change_fn();
+      wake = waiters_ > 0;
+    }
+    if (wake) cv_.notify_all();
+  }
+
   mutable std::mutex mu_;
   std::condition_variable cv_;
   int waiters_ = 0;  // Guarded by mu_ (free mode only).

@@ -1,20 +1,27 @@
 // ControlledScheduler: the deterministic scheduler of explore mode. It runs a
-// set of modeled threads (real OS threads) one at a time: at every scheduling
-// point of the sync layer (lock, unlock, wait, wake, SyncAtomic access, sync
-// point) the running thread stops and a SchedulePolicy picks who runs next
-// among the runnable ones. A thread blocked in the sync layer is runnable only
-// once what it waits for holds. No runnable thread while some are unfinished
-// is a deadlock (how a lost wake-up shows). The sequence of picks at points
-// where two or more threads could run is the schedule; replaying it gives the
-// same run.
+// set of modeled threads as fibers on the calling OS thread, one at a time:
+// each stops at every scheduling point of the sync layer (lock, unlock, wait,
+// wake, SyncAtomic access, sync point) with the step it is about to take, and
+// the scheduler's loop lets a SchedulePolicy pick which thread takes its step
+// next among the runnable ones. A thread blocked in the sync layer is
+// runnable only once what it waits for holds. No runnable thread while some
+// are unfinished is a deadlock (how a lost wake-up shows). The sequence of
+// picks at points where two or more threads could run is the schedule;
+// replaying it gives the same run.
 //
-// A run ends normally, in deadlock, or at the step limit. In the last two
-// cases the blocked threads are unwound one at a time with an exception
+// Each thread first runs, in order, up to its first scheduling point (the
+// code before it touches nothing shared). A run ends normally, in deadlock,
+// at the step limit, or pruned by the policy (a reduction saw that every
+// continuation repeats one explored already). In the last three cases the
+// unfinished threads are unwound one at a time with an exception
 // (AbortSchedule) so that their destructors run; the model they touched is
 // then only fit to be thrown away.
 //
+// Per fiber, the scheduler installs itself as the scheduler hook and the
+// fiber's Task as Task::current() while the fiber runs.
+//
 // Thread-safety: add_thread() and run() from one controlling thread; the
-// SchedulerHook methods are called by the modeled threads.
+// SchedulerHook methods are called by the fibers it runs on that thread.
 
 #ifndef DAXBREAK_SYNC_CONTROLLED_SCHEDULER_H_
 #define DAXBREAK_SYNC_CONTROLLED_SCHEDULER_H_
@@ -22,29 +29,56 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <semaphore>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "daxbreak/sync/fiber.h"
 #include "daxbreak/sync/scheduler_hook.h"
+#include "daxbreak/sync/task.h"
 #include "daxbreak/sync/wait_var.h"
 
 namespace daxbreak {
 
-// Decides who runs at a point where two or more modeled threads could.
-class SchedulePolicy {
- public:
-  virtual ~SchedulePolicy() = default;
-  // `runnable`: ids of the threads that may run (ascending, at least two);
-  // `current`: the thread that reached the point (it may be absent from
-  // `runnable` if it blocked); `step`: scheduling points so far in this run.
-  // Returns one element of `runnable`.
-  virtual uint32_t choose(const std::vector<uint32_t>& runnable, uint32_t current, uint64_t step) = 0;
+// A modeled thread's next step, as announced at its scheduling point.
+struct PendingStep {
+  SyncOp op = SyncOp::kSyncPoint;
+  const void* obj = nullptr;  // The object; nullptr for a step on no object.
+  const char* what = "";      // A static name, for traces.
 };
 
-// One scheduling point, for traces.
+// Whether swapping two adjacent steps of different threads could change the
+// run: both touch the same object and not both only read it (an atomic load),
+// or one is a step on no object other than a named sync point (a signal,
+// which writes a flag the sync layer reads at no scheduling point). A named
+// sync point is a marker that touches nothing.
+bool StepsDependent(const PendingStep& a, const PendingStep& b);
+
+// What a policy sees when two or more threads could take the next step.
+struct Decision {
+  const std::vector<uint32_t>& runnable;    // Thread ids, ascending, at least two.
+  uint32_t current;                         // The thread that took the last step.
+  uint64_t step;                            // Steps taken so far in this run.
+  const std::vector<PendingStep>& pending;  // Every thread's next step, by id.
+};
+
+// Decides who takes the next step.
+class SchedulePolicy {
+ public:
+  // Returned by choose() to end the run as pruned: not a schedule of its own.
+  static constexpr uint32_t kAbandon = 0xFFFFFFFFu;
+  virtual ~SchedulePolicy() = default;
+  // One element of d.runnable, or kAbandon.
+  virtual uint32_t choose(const Decision& d) = 0;
+  // Told of every step as `thread` takes it (pending[thread]), including
+  // those taken where only one thread could run; `pending` holds every
+  // thread's next step, by id. The default ignores it.
+  virtual void observe(uint32_t thread, const std::vector<PendingStep>& pending) {
+    (void)thread;
+    (void)pending;
+  }
+};
+
+// One step, for traces.
 struct TraceEvent {
   uint64_t step = 0;
   uint32_t thread = 0;
@@ -52,25 +86,23 @@ struct TraceEvent {
   std::string what;
 };
 
-// Thrown through a modeled thread to unwind it when a run is abandoned.
-struct AbortSchedule {};
-
 class ControlledScheduler : public SchedulerHook {
  public:
-  enum class Outcome { kCompleted, kDeadlock, kStepLimit };
+  enum class Outcome { kCompleted, kDeadlock, kStepLimit, kPruned };
 
-  // `policy` must outlive the scheduler. A run stops at `max_steps`
-  // scheduling points. `record_trace`: keep a TraceEvent per point. `waits`:
-  // the wait queues of the modeled threads (empty when the run starts; every
-  // run leaves it empty again), or nullptr for a table of its own.
+  // `policy` must outlive the scheduler. A run stops after `max_steps` steps.
+  // `record_trace`: keep a TraceEvent per step. `waits`: the wait queues of
+  // the modeled threads (empty when the run starts; every run leaves it empty
+  // again), or nullptr for a table of its own. `stacks`: where fiber stacks
+  // come from (reuse one pool across runs), or nullptr for a pool of its own.
   ControlledScheduler(SchedulePolicy* policy, uint64_t max_steps, bool record_trace,
-                      WaitTable* waits = nullptr);
+                      WaitTable* waits = nullptr, FiberStackPool* stacks = nullptr);
   ~ControlledScheduler() override;
 
   // Adds modeled thread number size() named `name` (before run()).
   uint32_t add_thread(std::string name, std::function<void()> body);
-  // Runs every thread to its end (or to a deadlock or the step limit) and
-  // joins them. Call once.
+  // Runs every thread to its end (or to a deadlock, the step limit, or a
+  // pruning decision). Call once.
   Outcome run();
 
   // The picks made at points with two or more runnable threads, in order.
@@ -81,8 +113,8 @@ class ControlledScheduler : public SchedulerHook {
   // For a deadlock: each unfinished thread and the point it blocked at.
   const std::string& deadlock_report() const { return deadlock_report_; }
 
-  // SchedulerHook.
-  void yield(SyncOp op, const void* obj, const char* what) override;
+  // SchedulerHook (called by the fibers).
+  bool yield(SyncOp op, const void* obj, const char* what) override;
   void block_until(SyncOp op, const void* obj, const char* what,
                    const std::function<bool()>& ready) override;
   WaitTable* wait_table() override { return waits_; }
@@ -90,36 +122,39 @@ class ControlledScheduler : public SchedulerHook {
  private:
   struct ModelThread {
     std::function<void()> body;
-    std::function<bool()> ready;  // Empty: runnable.
-    const char* blocked_at = "";
+    std::unique_ptr<Task> task;
+    std::unique_ptr<Fiber> fiber;
+    const std::function<bool()>* ready = nullptr;  // Set while blocked; on the fiber's stack.
     bool finished = false;
-    std::binary_semaphore go{0};
   };
 
-  void thread_main(uint32_t self);
-  // Picks the next thread (or -1 if none can run); records a decision.
-  int pick_locked(uint32_t current);
-  void begin_abort_locked(Outcome outcome);
-  // Hands the baton on after `self` finished.
-  void hand_off_finished(uint32_t self);
-  uint32_t self_id() const;
+  // Runs thread `id` until its next scheduling point or its end.
+  void resume(uint32_t id);
+  // The calling fiber stops with its next step (and, if blocked, what it
+  // waits for) until the loop picks it; returns whether the run was
+  // abandoned meanwhile.
+  bool pause(SyncOp op, const void* obj, const char* what, const std::function<bool()>* ready);
+  bool can_run(const ModelThread& t) const { return !t.finished && (t.ready == nullptr || (*t.ready)()); }
+  // Ends the run with `outcome`: unwinds every unfinished thread.
+  Outcome abort(Outcome outcome);
 
   std::unique_ptr<WaitTable> own_waits_;
   WaitTable* const waits_;
+  std::unique_ptr<FiberStackPool> own_stacks_;
+  FiberStackPool* const stacks_;
   SchedulePolicy* const policy_;
   const uint64_t max_steps_;
   const bool record_trace_;
-  std::mutex mu_;  // Guards everything below while threads run.
-  std::vector<std::unique_ptr<ModelThread>> threads_;
+  std::vector<ModelThread> threads_;
   std::vector<std::string> names_;
-  std::vector<std::thread> os_threads_;
+  std::vector<PendingStep> pending_;  // By thread id.
   std::vector<uint32_t> decisions_;
   std::vector<TraceEvent> trace_;
   uint64_t steps_ = 0;
+  uint32_t running_ = 0;  // The thread a fiber call comes from.
+  uint32_t current_ = 0;  // The thread that took the last step.
   bool aborting_ = false;
-  Outcome outcome_ = Outcome::kCompleted;
   std::string deadlock_report_;
-  std::binary_semaphore done_{0};
 };
 
 }  // namespace daxbreak

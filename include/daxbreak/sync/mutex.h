@@ -36,11 +36,13 @@ class CAPABILITY("mutex") Mutex {
   bool locked_ = false;  // Touched only inside core_ callbacks.
 };
 
-// Holds a Mutex for its scope (mutex_lock ... mutex_unlock).
+// Holds a Mutex for its scope (mutex_lock ... mutex_unlock). The unlock is a
+// scheduling point, so in explore mode the destructor throws AbortSchedule
+// when the scheduler abandons the run there (hence noexcept(false)).
 class SCOPED_CAPABILITY MutexLock {
  public:
   explicit MutexLock(Mutex* mu) ACQUIRE(mu) : mu_(mu) { mu_->lock(); }
-  ~MutexLock() RELEASE() { mu_->unlock(); }
+  ~MutexLock() noexcept(false) RELEASE() { mu_->unlock(); }
   MutexLock(const MutexLock&) = delete;
   MutexLock& operator=(const MutexLock&) = delete;
 

@@ -13,7 +13,8 @@
 #define DAXBREAK_SYNC_RWSEM_H_
 
 #include <cstdint>
-#include <deque>
+
+#include <boost/container/small_vector.hpp>
 
 #include "daxbreak/sync/blocking_core.h"
 #include "daxbreak/sync/thread_annotations.h"
@@ -61,14 +62,16 @@ class CAPABILITY("rwsem") RwSem {
   int readers_ = 0;
   bool writer_ = false;
   uint64_t next_ticket_ = 0;
-  std::deque<Waiter> queue_;  // Waiters in arrival order.
+  // Waiters in arrival order; a few fit inline (most queues are short).
+  boost::container::small_vector<Waiter, 4> queue_;
 };
 
-// Holds an RwSem exclusive for its scope.
+// Holds an RwSem exclusive for its scope. As with MutexLock, the destructor
+// may throw AbortSchedule in explore mode.
 class SCOPED_CAPABILITY WriteLock {
  public:
   explicit WriteLock(RwSem* sem) ACQUIRE(sem) : sem_(sem) { sem_->down_write(); }
-  ~WriteLock() RELEASE() { sem_->up_write(); }
+  ~WriteLock() noexcept(false) RELEASE() { sem_->up_write(); }
   WriteLock(const WriteLock&) = delete;
   WriteLock& operator=(const WriteLock&) = delete;
 
@@ -76,11 +79,12 @@ class SCOPED_CAPABILITY WriteLock {
   RwSem* const sem_;
 };
 
-// Holds an RwSem shared for its scope.
+// Holds an RwSem shared for its scope; the destructor may throw as
+// WriteLock's does.
 class SCOPED_CAPABILITY ReadLock {
  public:
   explicit ReadLock(RwSem* sem) ACQUIRE_SHARED(sem) : sem_(sem) { sem_->down_read(); }
-  ~ReadLock() RELEASE() { sem_->up_read(); }
+  ~ReadLock() noexcept(false) RELEASE() { sem_->up_read(); }
   ReadLock(const ReadLock&) = delete;
   ReadLock& operator=(const ReadLock&) = delete;
 

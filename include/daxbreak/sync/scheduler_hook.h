@@ -44,13 +44,17 @@ class SchedulerHook {
 
   // A scheduling point: the calling thread is about to perform `op` on `obj`;
   // `what` names the object or point (a static string). Returns when the
-  // scheduler lets the caller run again.
-  virtual void yield(SyncOp op, const void* obj, const char* what) = 0;
+  // scheduler lets the caller run again: false normally, true when the
+  // scheduler abandons the run. Then the caller finishes the change it
+  // announced if it releases something (an unlock must not be lost, or the
+  // model could not be torn down) and throws AbortSchedule.
+  virtual bool yield(SyncOp op, const void* obj, const char* what) = 0;
 
   // A scheduling point at which the caller cannot go on until `ready()` holds.
   // `ready` is evaluated only while no other modeled thread runs. Returns with
   // ready() true, and no other modeled thread runs until the caller's next
-  // scheduling point, so the caller may act on what ready() saw.
+  // scheduling point, so the caller may act on what ready() saw. Throws
+  // AbortSchedule when the scheduler abandons the run.
   virtual void block_until(SyncOp op, const void* obj, const char* what,
                            const std::function<bool()>& ready) = 0;
 
@@ -58,6 +62,10 @@ class SchedulerHook {
   // for the process-wide table.
   virtual WaitTable* wait_table() { return nullptr; }
 };
+
+// Thrown through a modeled thread to unwind it when a controlled run is
+// abandoned (deadlock, step limit, or pruned by the search).
+struct AbortSchedule {};
 
 namespace sync_internal {
 extern thread_local SchedulerHook* tls_scheduler_hook;
@@ -71,9 +79,12 @@ inline SchedulerHook* current_scheduler_hook() {
 // Installs `hook` (nullptr: free mode) for the calling thread.
 void set_current_scheduler_hook(SchedulerHook* hook);
 
-// A scheduling point with no blocking; a no-op in free mode.
+// A scheduling point with no blocking; a no-op in free mode. Throws
+// AbortSchedule when the scheduler abandons the run.
 inline void schedule_point(SyncOp op, const void* obj, const char* what) {
-  if (SchedulerHook* h = current_scheduler_hook()) h->yield(op, obj, what);
+  if (SchedulerHook* h = current_scheduler_hook()) {
+    if (h->yield(op, obj, what)) throw AbortSchedule{};
+  }
 }
 
 }  // namespace daxbreak

@@ -53,8 +53,8 @@ class SyncPoint {
 
   // What DAXBREAK_SYNC_POINT expands to.
   static void process_point(const char* point) {
-    if (SchedulerHook* h = current_scheduler_hook()) {
-      h->yield(SyncOp::kSyncPoint, nullptr, point);
+    if (current_scheduler_hook() != nullptr) {
+      schedule_point(SyncOp::kSyncPoint, nullptr, point);
     } else if (noise_per_million_.load(std::memory_order_relaxed) != 0) {
       inject_noise();
     }

@@ -10,15 +10,23 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace daxbreak {
 
 class Task {
  public:
-  // The calling thread's task, created on first use and named "thread-<id>".
-  // It lives as long as the thread; pointers to it must not outlive that.
+  // The calling thread's task: the one SetCurrent() installed (a fiber's), or
+  // else the OS thread's own, created on first use and named "thread-<id>",
+  // which lives as long as the thread; pointers to it must not outlive that.
   static Task& current();
+  // A task for a modeled thread that is not an OS thread (a fiber).
+  static std::unique_ptr<Task> Create(std::string name);
+  // Makes `task` what current() returns on the calling OS thread, until the
+  // next call (nullptr: the thread's own again). The controlled scheduler
+  // calls it at every fiber switch.
+  static void SetCurrent(Task* task);
 
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }

@@ -92,8 +92,9 @@ class WaitQueueEntry {
 // look-up and nothing is remembered (the waker checks waitqueue_active()).
 void wake_up_var(const void* key);
 
-// Wakes every sleeper of the calling thread's wait table, so that
-// interruptible sleepers notice a signal (used by send_signal()).
+// Wakes every sleeper of the process-wide table so that interruptible
+// sleepers notice a signal (used by send_signal()); nothing in explore mode,
+// where the scheduler re-tests every sleeper's condition at each pick.
 void wake_up_all_var_waiters();
 
 // Handed to a wait_var_event() command: the sleep itself, for commands that do
