@@ -13,16 +13,20 @@ bool StepsDependent(const PendingStep& a, const PendingStep& b) {
 }
 
 ControlledScheduler::ControlledScheduler(SchedulePolicy* policy, uint64_t max_steps,
-                                         bool record_trace, WaitTable* waits, FiberStackPool* stacks)
+                                         bool record_trace, WaitTable* waits, FiberPool* fibers)
     : own_waits_(waits == nullptr ? std::make_unique<WaitTable>() : nullptr),
       waits_(waits == nullptr ? own_waits_.get() : waits),
-      own_stacks_(stacks == nullptr ? std::make_unique<FiberStackPool>() : nullptr),
-      stacks_(stacks == nullptr ? own_stacks_.get() : stacks),
+      own_fibers_(fibers == nullptr ? std::make_unique<FiberPool>() : nullptr),
+      fibers_(fibers == nullptr ? own_fibers_.get() : fibers),
       policy_(policy),
       max_steps_(max_steps),
       record_trace_(record_trace) {}
 
-ControlledScheduler::~ControlledScheduler() = default;
+ControlledScheduler::~ControlledScheduler() {
+  for (ModelThread& t : threads_) {
+    if (t.fiber != nullptr) fibers_->release(t.fiber);
+  }
+}
 
 uint32_t ControlledScheduler::add_thread(std::string name, std::function<void()> body) {
   const uint32_t id = static_cast<uint32_t>(threads_.size());
@@ -47,7 +51,7 @@ ControlledScheduler::Outcome ControlledScheduler::run() {
   pending_.assign(threads_.size(), PendingStep{});
   for (uint32_t i = 0; i < threads_.size(); ++i) {
     ModelThread& t = threads_[i];
-    t.fiber = std::make_unique<Fiber>(stacks_, [&t] {
+    t.fiber = fibers_->acquire([&t] {
       try {
         t.body();
       } catch (const AbortSchedule&) {

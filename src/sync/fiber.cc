@@ -3,8 +3,8 @@
 #include <sys/mman.h>
 
 #include <cstdlib>
-#include <new>
 #include <exception>
+#include <new>
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -31,74 +31,63 @@
 namespace daxbreak {
 namespace {
 
-// Hands the pool's stacks to boost::context::fiber, and tells the fiber
-// where its stack is (for AddressSanitizer).
-struct PoolAllocator {
-  FiberStackPool* pool;
-  const void** bottom;
-  size_t* size;
+// A guard page below each stack, so that an overflow faults instead of
+// writing into a neighbour.
+constexpr size_t kGuard = 4096;
+
+// Hands the fiber's own stack to boost::context::fiber.
+struct OwnStack {
+  void* map;
+  size_t bytes;
   boost::context::stack_context allocate() {
-    boost::context::stack_context sctx = pool->allocate();
-    *bottom = static_cast<char*>(sctx.sp) - sctx.size;
-    *size = sctx.size;
+    boost::context::stack_context sctx;
+    sctx.size = bytes - kGuard;
+    sctx.sp = static_cast<char*>(map) + bytes;  // Stacks grow down.
     return sctx;
   }
-  void deallocate(boost::context::stack_context& sctx) noexcept { pool->deallocate(sctx); }
+  void deallocate(boost::context::stack_context&) noexcept {}  // The Fiber unmaps it.
 };
 
 }  // namespace
 
-// Each stack is mapped with a guard page below it, so an overflow faults
-// instead of writing into a neighbour.
-constexpr size_t kGuard = 4096;
-
-FiberStackPool::~FiberStackPool() {
-  for (void* bottom : free_) munmap(static_cast<char*>(bottom) - kGuard, stack_bytes_ + kGuard);
-}
-
-boost::context::stack_context FiberStackPool::allocate() {
-  void* bottom = nullptr;
-  if (!free_.empty()) {
-    bottom = free_.back();
-    free_.pop_back();
-  } else {
-    void* map = mmap(nullptr, stack_bytes_ + kGuard, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (map == MAP_FAILED) throw std::bad_alloc();
-    mprotect(map, kGuard, PROT_NONE);
-    bottom = static_cast<char*>(map) + kGuard;
-    ++allocated_;
-  }
-  boost::context::stack_context sctx;
-  sctx.size = stack_bytes_;
-  sctx.sp = static_cast<char*>(bottom) + stack_bytes_;  // Stacks grow down.
-  return sctx;
-}
-
-void FiberStackPool::deallocate(boost::context::stack_context& sctx) {
-  free_.push_back(static_cast<char*>(sctx.sp) - sctx.size);
-}
-
-Fiber::Fiber(FiberStackPool* pool, std::function<void()> body) : body_(std::move(body)) {
-  PoolAllocator alloc{pool, &stack_bottom_, &stack_size_};
-  ctx_ = boost::context::fiber(std::allocator_arg, alloc, [this](boost::context::fiber&& caller) {
-    caller_ = std::move(caller);
-    after_switch(/*in_fiber=*/true);
-    body_();  // Must not throw: the scheduler catches its own unwinding.
-    finished_ = true;
-    before_switch(/*to_fiber=*/false, /*exiting=*/true);
-    return std::move(caller_);
-  });
+Fiber::Fiber(size_t stack_bytes) : stack_map_bytes_(stack_bytes + kGuard) {
+  stack_map_ = mmap(nullptr, stack_map_bytes_, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack_map_ == MAP_FAILED) throw std::bad_alloc();
+  mprotect(stack_map_, kGuard, PROT_NONE);
+  stack_bottom_ = static_cast<char*>(stack_map_) + kGuard;
+  stack_size_ = stack_bytes;
+  ctx_ = boost::context::fiber(std::allocator_arg, OwnStack{stack_map_, stack_map_bytes_},
+                               [this](boost::context::fiber&& caller) {
+                                 caller_ = std::move(caller);
+                                 after_switch(/*in_fiber=*/true);
+                                 loop();
+                                 before_switch(/*to_fiber=*/false, /*exiting=*/true);
+                                 return std::move(caller_);
+                               });
 #if defined(DAXBREAK_TSAN)
   tsan_fiber_ = __tsan_create_fiber(0);
 #endif
 }
 
 Fiber::~Fiber() {
+  // The loop ends on its own (no forced unwinding, which would run on the
+  // fiber's stack unannounced to the sanitizers); then the stack goes.
+  stop_ = true;
+  resume();
 #if defined(DAXBREAK_TSAN)
-  if (tsan_fiber_ != nullptr) __tsan_destroy_fiber(tsan_fiber_);
+  __tsan_destroy_fiber(tsan_fiber_);
 #endif
-  if (!finished_) std::terminate();  // A suspended fiber would leak its stack's objects.
+  munmap(stack_map_, stack_map_bytes_);
+}
+
+void Fiber::loop() {
+  while (!stop_) {
+    body_();  // Must not throw: the scheduler catches its own unwinding.
+    body_ = nullptr;
+    finished_ = true;
+    suspend();
+  }
 }
 
 void Fiber::resume() {
@@ -138,6 +127,25 @@ void Fiber::after_switch(bool in_fiber) {
   }
 #endif
   (void)in_fiber;
+}
+
+Fiber* FiberPool::acquire(std::function<void()> body) {
+  Fiber* f = nullptr;
+  if (!idle_.empty()) {
+    f = idle_.back();
+    idle_.pop_back();
+  } else {
+    all_.push_back(std::unique_ptr<Fiber>(new Fiber(stack_bytes_)));
+    f = all_.back().get();
+  }
+  f->body_ = std::move(body);
+  f->finished_ = false;
+  return f;
+}
+
+void FiberPool::release(Fiber* fiber) {
+  if (!fiber->finished()) std::terminate();  // Its body's objects would never be destroyed.
+  idle_.push_back(fiber);
 }
 
 }  // namespace daxbreak

@@ -35,7 +35,7 @@ Status FindScenario(const std::string& name, const ExploreScenarioInfo** out) {
 
 // What one worker needs to run schedules: a pmem device (1 MiB in /dev/shm
 // or $TMPDIR, unlinked at once; only its page addresses and bytes are used),
-// the wait queues and the fiber stacks its runs share.
+// the wait queues and the fibers its runs share.
 class RunContext {
  public:
   Status open() {
@@ -56,7 +56,7 @@ class RunContext {
     {
       std::unique_ptr<ExploreModel> model =
           info.build(ModelEnv{device_.get(), options.protocol, options.tlb_flush, &checker});
-      ControlledScheduler scheduler(policy, options.max_steps, trace, &waits_, &stacks_);
+      ControlledScheduler scheduler(policy, options.max_steps, trace, &waits_, &fibers_);
       model->add_threads(scheduler);
       r.outcome = scheduler.run();
       if (r.outcome == ControlledScheduler::Outcome::kCompleted) model->check();
@@ -73,7 +73,7 @@ class RunContext {
  private:
   std::unique_ptr<PmemDevice> device_;
   WaitTable waits_;
-  FiberStackPool stacks_;
+  FiberPool fibers_;
 };
 
 // What the workers of one Explore() share.

@@ -65,12 +65,10 @@ class MmStruct {
 };
 
 // Holds interrupts off for a GUP-fast walk (RAII of MmStruct::irqs_off()).
-// irqs_on() is a scheduling point, so the destructor may throw AbortSchedule
-// in explore mode, as MutexLock's may.
 class IrqsOffSection {
  public:
   explicit IrqsOffSection(MmStruct* mm) : mm_(mm), section_(mm->irqs_off()) {}
-  ~IrqsOffSection() noexcept(false) { mm_->irqs_on(section_); }
+  ~IrqsOffSection() { mm_->irqs_on(section_); }
   IrqsOffSection(const IrqsOffSection&) = delete;
   IrqsOffSection& operator=(const IrqsOffSection&) = delete;
 

@@ -85,9 +85,10 @@ class BlockingCore {
   }
 
   // change() for a release (an unlock, the end of a section): in explore
-  // mode it is made even when the scheduler abandons the run at this point
-  // (then AbortSchedule follows), so that a release in a destructor is never
-  // lost and the abandoned model can still be torn down.
+  // mode, when the scheduler abandons the run at this point, it is made all
+  // the same and returns normally (the thread's next scheduling point throws
+  // AbortSchedule), so that a release in a destructor neither throws nor is
+  // lost, and the abandoned model can still be torn down.
   template <class Change>
   void release(SyncOp op, const void* obj, const char* what, Change&& change_fn) {
     change_impl(op, obj, what, change_fn, /*even_if_abandoned=*/true);
@@ -119,8 +120,8 @@ class BlockingCore {
   void change_impl(SyncOp op, const void* obj, const char* what, Change& change_fn, bool even_if_abandoned) {
     if (SchedulerHook* h = current_scheduler_hook()) {
       const bool abandoned = h->yield(op, obj, what);
-      if (!abandoned || even_if_abandoned) change_fn();
-      if (abandoned) throw AbortSchedule{};
+      if (abandoned && !even_if_abandoned) throw AbortSchedule{};
+      change_fn();
       return;
     }
     bool wake;

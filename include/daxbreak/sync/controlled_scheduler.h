@@ -93,10 +93,10 @@ class ControlledScheduler : public SchedulerHook {
   // `policy` must outlive the scheduler. A run stops after `max_steps` steps.
   // `record_trace`: keep a TraceEvent per step. `waits`: the wait queues of
   // the modeled threads (empty when the run starts; every run leaves it empty
-  // again), or nullptr for a table of its own. `stacks`: where fiber stacks
+  // again), or nullptr for a table of its own. `fibers`: where the fibers
   // come from (reuse one pool across runs), or nullptr for a pool of its own.
   ControlledScheduler(SchedulePolicy* policy, uint64_t max_steps, bool record_trace,
-                      WaitTable* waits = nullptr, FiberStackPool* stacks = nullptr);
+                      WaitTable* waits = nullptr, FiberPool* fibers = nullptr);
   ~ControlledScheduler() override;
 
   // Adds modeled thread number size() named `name` (before run()).
@@ -123,7 +123,7 @@ class ControlledScheduler : public SchedulerHook {
   struct ModelThread {
     std::function<void()> body;
     std::unique_ptr<Task> task;
-    std::unique_ptr<Fiber> fiber;
+    Fiber* fiber = nullptr;  // From fibers_, given back at destruction.
     const std::function<bool()>* ready = nullptr;  // Set while blocked; on the fiber's stack.
     bool finished = false;
   };
@@ -140,8 +140,8 @@ class ControlledScheduler : public SchedulerHook {
 
   std::unique_ptr<WaitTable> own_waits_;
   WaitTable* const waits_;
-  std::unique_ptr<FiberStackPool> own_stacks_;
-  FiberStackPool* const stacks_;
+  std::unique_ptr<FiberPool> own_fibers_;
+  FiberPool* const fibers_;
   SchedulePolicy* const policy_;
   const uint64_t max_steps_;
   const bool record_trace_;

@@ -38,11 +38,11 @@ class CAPABILITY("mutex") Mutex {
 
 // Holds a Mutex for its scope (mutex_lock ... mutex_unlock). The unlock is a
 // scheduling point, so in explore mode the destructor throws AbortSchedule
-// when the scheduler abandons the run there (hence noexcept(false)).
+// when the scheduler abandons the run there (hence).
 class SCOPED_CAPABILITY MutexLock {
  public:
   explicit MutexLock(Mutex* mu) ACQUIRE(mu) : mu_(mu) { mu_->lock(); }
-  ~MutexLock() noexcept(false) RELEASE() { mu_->unlock(); }
+  ~MutexLock() RELEASE() { mu_->unlock(); }
   MutexLock(const MutexLock&) = delete;
   MutexLock& operator=(const MutexLock&) = delete;
 

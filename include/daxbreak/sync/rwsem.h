@@ -66,12 +66,11 @@ class CAPABILITY("rwsem") RwSem {
   boost::container::small_vector<Waiter, 4> queue_;
 };
 
-// Holds an RwSem exclusive for its scope. As with MutexLock, the destructor
-// may throw AbortSchedule in explore mode.
+// Holds an RwSem exclusive for its scope.
 class SCOPED_CAPABILITY WriteLock {
  public:
   explicit WriteLock(RwSem* sem) ACQUIRE(sem) : sem_(sem) { sem_->down_write(); }
-  ~WriteLock() noexcept(false) RELEASE() { sem_->up_write(); }
+  ~WriteLock() RELEASE() { sem_->up_write(); }
   WriteLock(const WriteLock&) = delete;
   WriteLock& operator=(const WriteLock&) = delete;
 
@@ -79,12 +78,11 @@ class SCOPED_CAPABILITY WriteLock {
   RwSem* const sem_;
 };
 
-// Holds an RwSem shared for its scope; the destructor may throw as
-// WriteLock's does.
+// Holds an RwSem shared for its scope.
 class SCOPED_CAPABILITY ReadLock {
  public:
   explicit ReadLock(RwSem* sem) ACQUIRE_SHARED(sem) : sem_(sem) { sem_->down_read(); }
-  ~ReadLock() noexcept(false) RELEASE() { sem_->up_read(); }
+  ~ReadLock() RELEASE() { sem_->up_read(); }
   ReadLock(const ReadLock&) = delete;
   ReadLock& operator=(const ReadLock&) = delete;
 

@@ -45,9 +45,11 @@ class SchedulerHook {
   // A scheduling point: the calling thread is about to perform `op` on `obj`;
   // `what` names the object or point (a static string). Returns when the
   // scheduler lets the caller run again: false normally, true when the
-  // scheduler abandons the run. Then the caller finishes the change it
-  // announced if it releases something (an unlock must not be lost, or the
-  // model could not be torn down) and throws AbortSchedule.
+  // scheduler abandons the run. Then the caller throws AbortSchedule, unless
+  // the change it announced releases something: an unlock must not be lost
+  // (the model could not be torn down) and may sit in a destructor (which
+  // must not throw), so it is made and the caller goes on to its next
+  // scheduling point, which throws.
   virtual bool yield(SyncOp op, const void* obj, const char* what) = 0;
 
   // A scheduling point at which the caller cannot go on until `ready()` holds.
