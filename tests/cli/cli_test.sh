@@ -66,6 +66,10 @@ rc=$?
 if [ $rc != 0 ] || ! grep -q "clean" "$dir/out"; then echo "FAIL: explore fixed rc=$rc"; cat "$dir/out"; fail=1; else echo "ok: explore fixed clean"; fi
 "$bin" list --output-format json | python3 -c "import json,sys; d=json.load(sys.stdin); assert {'race2018','lost-wake','signal','zero-range','collapse'} <= {s['name'] for s in d['scenarios']}; assert all(p['summary'] and p['cites'] and p['status'] in ('correct','released bug','hypothetical','candidate fix') for p in d['protocols']); k={v['name']: v['severity'] for v in d['violation_kinds']}; assert k['busy_page_disassociated']=='warn' and k['pinned_block_freed']=='data' and k['partial_change_on_eintr']=='data'" || { echo "FAIL: list scenarios, protocols, kinds"; fail=1; }
 
+# The README's tables of kinds and protocols say what `list` says.
+"$bin" list --output-format json > "$dir/list.json"
+python3 "$(dirname "$0")/readme_tables.py" "$(dirname "$0")/../../README.md" "$dir/list.json" || { echo "FAIL: README tables"; fail=1; }
+
 # A search split over four processes and merged is the search (issue: shards).
 expect 2 "'0'" explore --scenario race2018 --schedules 0
 expect 2 "'-1'" explore --scenario race2018 --schedules -1
@@ -89,6 +93,18 @@ assert sum(json.load(open(f"{d}/shard{i}.json"))["schedules"] for i in range(4))
 PY
 then echo "FAIL: merged shards differ from the whole search (rc=$rc)"; fail=1; else echo "ok: 4 shards merged equal the whole search"; fi
 expect 2 "shard" merge "$dir/shard0.json" "$dir/shard1.json"
+# The Slurm job array example, run as four local array tasks.
+examples=$(cd "$(dirname "$0")/../../examples/batch" && pwd)
+for i in 0 1 2 3; do
+  DAXBREAK="$bin" OUT="$dir/slurm" SCENARIO=race2018 PROTOCOL=retry-flag PREEMPTIONS=2 \
+    SLURM_ARRAY_TASK_ID=$i SLURM_ARRAY_TASK_COUNT=4 bash "$examples/slurm-explore.sh" 2>/dev/null
+done
+"$bin" explore --scenario race2018 --protocol retry-flag --strategy dfs --keep-going --output-format json --output "$dir/slurm-whole.json"
+if ! python3 -c "import json; m=json.load(open('$dir/slurm/merged.json')); w=json.load(open('$dir/slurm-whole.json')); assert m['schedules']==w['schedules'] and m['findings'].keys()==w['findings'].keys()"; then
+  echo "FAIL: the Slurm example's merged result differs from one process"; fail=1
+else
+  echo "ok: Slurm example merges to the single-process result"
+fi
 
 if [ $fail = 0 ]; then echo "cli tests: 1 passed, 0 failed"; else echo "cli tests: 0 passed, 1 failed"; fi
 exit $fail
