@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <iterator>
 #include <string>
 
 #include <fmt/format.h>
@@ -68,6 +69,15 @@ Status ParseDuration(std::string_view text, std::chrono::nanoseconds* out) {
   }
   *out = std::chrono::nanoseconds(static_cast<int64_t>(value * ns_per_unit));
   return Status::Ok();
+}
+
+std::string FormatSize(uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double v = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (v >= 1024 && unit + 1 < std::size(kUnits)) v /= 1024, ++unit;
+  if (unit == 0 || v == static_cast<double>(static_cast<uint64_t>(v))) return fmt::format("{:.0f} {}", v, kUnits[unit]);
+  return fmt::format("{:.1f} {}", v, kUnits[unit]);
 }
 
 }  // namespace daxbreak

@@ -1,5 +1,7 @@
 #include "daxbreak/fs/block_allocator.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "daxbreak/sync/task.h"
@@ -7,8 +9,13 @@
 namespace daxbreak {
 
 BlockAllocator::BlockAllocator(PageArray* pages, uint64_t first_pfn, uint64_t nr_blocks,
-                               ViolationSink* sink)
-    : pages_(pages), nr_blocks_(nr_blocks), end_pfn_(first_pfn + nr_blocks), sink_(sink), next_unused_(first_pfn) {}
+                               ViolationSink* sink, BlockReservation reservation)
+    : pages_(pages),
+      nr_blocks_(nr_blocks),
+      end_pfn_(first_pfn + nr_blocks),
+      sink_(sink),
+      next_unused_(first_pfn),
+      reservation_(std::move(reservation)) {}
 
 Status BlockAllocator::alloc_block(uint64_t* pfn) {
   MutexLock lock(&mu_);
@@ -18,6 +25,12 @@ Status BlockAllocator::alloc_block(uint64_t* pfn) {
     return Status::Ok();
   }
   if (next_unused_ == end_pfn_) return Status::NoSpace("no free blocks on the device");
+  if (reservation_.reserve && next_unused_ >= reservation_.reserved_end_pfn) {
+    const uint64_t end = std::min(end_pfn_, next_unused_ + reservation_.chunk_pages);
+    Status s = reservation_.reserve(next_unused_, end);
+    if (!s.ok()) return s;
+    reservation_.reserved_end_pfn = end;
+  }
   *pfn = next_unused_++;
   return Status::Ok();
 }

@@ -31,7 +31,7 @@ Status DaxFs::fault(Vma& vma, uint64_t pgoff, bool write) {
     vma.install_pte(pgoff, entry.pfn, write);
   } else if (!write) {
     if (inode->lookup_block(pgoff, &pfn)) {
-      pages_->associate(pfn, inode->ino(), static_cast<uint32_t>(pgoff));
+      pages_->associate(pfn);
       entry.pfn = pfn;
       entry.has_pfn = true;
       vma.install_pte(pgoff, pfn, false);
@@ -46,7 +46,7 @@ Status DaxFs::fault(Vma& vma, uint64_t pgoff, bool write) {
       // A zero-page entry is replaced: every mapping of the zero page goes.
       if (entry.zero) inode->i_mapping_.unmap_mapping_pages(pgoff, 1);
       // dax_insert_entry() + dax_associate_entry().
-      pages_->associate(pfn, inode->ino(), static_cast<uint32_t>(pgoff));
+      pages_->associate(pfn);
       entry.pfn = pfn;
       entry.has_pfn = true;
       entry.zero = false;

@@ -22,8 +22,9 @@ DaxFs::DaxFs(PmemDevice* device, PageArray* pages, ViolationSink* sink, DaxFsOpt
       pages_(pages),
       sink_(sink),
       options_(options),
-      allocator_(pages, device->first_data_pfn(), device->nr_pages() - device->first_data_pfn(),
-                 sink) {}
+      allocator_(pages, device->first_data_pfn(), device->nr_pages() - device->first_data_pfn(), sink,
+                 BlockReservation{[device](uint64_t first, uint64_t end) { return device->reserve(first, end); },
+                                  device->reserved_end_pfn(), PmemDevice::kReserveChunkPages}) {}
 
 DaxFs::~DaxFs() = default;
 

@@ -40,16 +40,14 @@ void DioEngine::complete_pages(const std::vector<PinnedPage>& pinned, bool is_re
                                uint64_t disk_offset) {
   for (const PinnedPage& p : pinned) {
     if (p.pfn == kZeroPfn) continue;  // A read pin of the zero page belongs to no file.
-    const PageOwner now = pages_->owner(p.pfn);
-    if (now != p.owner_at_pin && sink_ != nullptr) {
+    const uint16_t now = pages_->generation(p.pfn);
+    if (now != p.generation_at_pin && sink_ != nullptr) {
       sink_->report(Violation{
-          ViolationKind::kDmaAfterFree, p.pfn, p.owner_at_pin.ino,
-          static_cast<uint64_t>(p.owner_at_pin.index) * kPageSize, Task::current().name(),
-          fmt::format("DIO {} at disk offset {} completed into a page pinned as (ino {}, index {}, "
-                      "gen {}) that is now (ino {}, index {}, gen {})",
-                      is_read ? "read" : "write", disk_offset, p.owner_at_pin.ino,
-                      p.owner_at_pin.index, p.owner_at_pin.generation, now.ino, now.index,
-                      now.generation)});
+          ViolationKind::kDmaAfterFree, p.pfn, p.ino, static_cast<uint64_t>(p.index) * kPageSize,
+          Task::current().name(),
+          fmt::format("DIO {} at disk offset {} for (ino {}, index {}) completed into a page whose "
+                      "owner changed since the pin (association generation {} -> {})",
+                      is_read ? "read" : "write", disk_offset, p.ino, p.index, p.generation_at_pin, now)});
     }
   }
   // iomap_dio_bio_end_io() -> bio_release_pages(): the DIO's references go

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -30,55 +31,87 @@ struct AlignedPage {
 Status DiskFile::Open(const DiskFileOptions& options, std::unique_ptr<DiskFile>* out) {
   if (options.size_bytes % kPageSize != 0 || options.size_bytes < 16 * kPageSize) {
     return Status::InvalidArgument(fmt::format(
-        "disk size {} must be a multiple of 4096 and at least 64 KiB", options.size_bytes));
+        "--disk-size {} must be a multiple of 4096 and at least 64 KiB", options.size_bytes));
   }
-  std::unique_ptr<DiskFile> disk(new DiskFile());
-  disk->path_ = options.path;
   struct stat st {};
   const bool exists = stat(options.path.c_str(), &st) == 0;
   if (exists && !S_ISREG(st.st_mode)) {
     return Status::InvalidArgument(fmt::format("disk '{}' is not a regular file", options.path));
   }
-  // Judge the contents with a buffered read before anything is written.
-  if (exists && st.st_size > 0) {
-    const int rfd = open(options.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (rfd < 0) return Status::FromErrno(errno, fmt::format("open '{}'", options.path));
-    char page0[kPageSize] = {};
-    const ssize_t n = pread(rfd, page0, sizeof(page0), 0);
-    close(rfd);
-    if (n < 0) return Status::FromErrno(errno, fmt::format("read '{}'", options.path));
-    DeviceHeader h{};
-    if (ClassifyContents(page0, static_cast<uint64_t>(n), static_cast<uint64_t>(st.st_size),
-                         HeaderRole::kDisk, &h) == PathContents::kForeign &&
-        !options.force) {
-      return RefuseForeign(options.path, "disk");
-    }
+  if (!exists) {
+    Status s = CheckCreatable(options.path, "--disk");
+    if (!s.ok()) return s;
   }
-  disk->fd_ = open(options.path.c_str(), O_RDWR | O_CREAT | O_DIRECT | O_CLOEXEC, 0644);
-  if (disk->fd_ < 0 && errno == EINVAL) {
+  std::unique_ptr<DiskFile> disk(new DiskFile());
+  disk->path_ = options.path;
+  Status s = disk->claim(options, exists ? static_cast<uint64_t>(st.st_size) : 0, !exists);
+  if (!s.ok()) {
+    // What this call created must not stay behind: headerless, it would be
+    // refused as foreign by the next run.
+    if (disk->created_) unlink(options.path.c_str());
+    return s;
+  }
+  *out = std::move(disk);
+  return Status::Ok();
+}
+
+Status DiskFile::claim(const DiskFileOptions& options, uint64_t old_bytes, bool create) {
+  fd_ = open(path_.c_str(), O_RDWR | O_DIRECT | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0), 0644);
+  if (fd_ < 0 && errno == EINVAL) {
     return Status::Environment(fmt::format(
         "the file system of disk '{}' refuses O_DIRECT (EINVAL); put --disk on a disk-backed "
         "file system such as ext4 or xfs",
-        options.path));
+        path_));
   }
-  if (disk->fd_ < 0) return Status::FromErrno(errno, fmt::format("open '{}' O_DIRECT", options.path));
-  if (ftruncate(disk->fd_, static_cast<off_t>(options.size_bytes)) != 0) {
-    return Status::FromErrno(errno, fmt::format("size '{}'", options.path));
+  if (fd_ < 0) return Status::FromErrno(errno, fmt::format("open '{}' O_DIRECT", path_));
+  created_ = create;
+  Status s = LockExclusive(fd_, path_, "disk");
+  if (!s.ok()) return s;
+  // Judge the contents before anything is written.
+  AlignedPage page;
+  if (old_bytes > 0) {
+    const ssize_t n = pread(fd_, page.ptr, kPageSize, 0);
+    if (n < 0) return Status::FromErrno(errno, fmt::format("read '{}'", path_));
+    DeviceHeader h{};
+    const PathContents contents =
+        ClassifyContents(page.ptr, static_cast<uint64_t>(n), old_bytes, HeaderRole::kDisk, &h);
+    if (contents != PathContents::kOurs && !options.force) return RefuseContents(path_, HeaderRole::kDisk, contents);
   }
-  disk->size_bytes_ = options.size_bytes;
-  AlignedPage header;
+  s = allocate(options.size_bytes);
+  if (!s.ok()) return s;
   DeviceHeader h{};
   BuildDeviceHeader(HeaderRole::kDisk, options.size_bytes, 1, &h);
-  std::memcpy(header.ptr, &h, sizeof(h));
-  const ssize_t n = pwrite(disk->fd_, header.ptr, kPageSize, 0);
+  std::memset(page.ptr, 0, kPageSize);
+  std::memcpy(page.ptr, &h, sizeof(h));
+  const ssize_t n = pwrite(fd_, page.ptr, kPageSize, 0);
   if (n < 0 && errno == EINVAL) {
-    return Status::Environment(fmt::format(
-        "the file system of disk '{}' refuses O_DIRECT writes (EINVAL)", options.path));
+    return Status::Environment(fmt::format("the file system of disk '{}' refuses O_DIRECT writes (EINVAL)", path_));
   }
   if (n != static_cast<ssize_t>(kPageSize)) {
-    return Status::FromErrno(n < 0 ? errno : EIO, fmt::format("write header of '{}'", options.path));
+    return Status::FromErrno(n < 0 ? errno : EIO, fmt::format("write header of '{}'", path_));
   }
-  *out = std::move(disk);
+  return Status::Ok();
+}
+
+Status DiskFile::allocate(uint64_t bytes) {
+  // Say it before writing anything: a disk larger than the free space would
+  // only fill the file system.
+  struct statvfs vfs {};
+  struct stat st {};
+  if (fstatvfs(fd_, &vfs) == 0 && fstat(fd_, &st) == 0) {
+    const uint64_t have = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize + static_cast<uint64_t>(st.st_blocks) * 512;
+    if (bytes > have) {
+      return Status::NoSpace(fmt::format(
+          "--disk-size {}: the file system of disk '{}' has only {} bytes free; choose a smaller --disk-size",
+          bytes, path_, have));
+    }
+  }
+  if (ftruncate(fd_, static_cast<off_t>(bytes)) != 0) {
+    return Status::FromErrno(errno, fmt::format("size '{}' to {} bytes", path_, bytes));
+  }
+  const int err = posix_fallocate(fd_, 0, static_cast<off_t>(bytes));
+  if (err != 0) return Status::FromErrno(err, fmt::format("allocate {} bytes for disk '{}'", bytes, path_));
+  size_bytes_ = bytes;
   return Status::Ok();
 }
 

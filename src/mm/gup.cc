@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "daxbreak/mm/address_space.h"
 #include "daxbreak/sync/sync_point.h"
 
 namespace daxbreak {
@@ -36,7 +37,7 @@ uint64_t gup_fast(Vma& vma, uint64_t pgoff, uint64_t nr, bool write,
       if (stats) stats->fast_backoffs.fetch_add(1, std::memory_order_relaxed);
       break;
     }
-    pinned->push_back(PinnedPage{pfn, pages->owner(pfn)});
+    pinned->push_back(PinnedPage{pfn, vma.mapping()->host_ino(), static_cast<uint32_t>(pgoff + done), pages->generation(pfn)});
     if (stats) stats->fast_pins.fetch_add(1, std::memory_order_relaxed);
   }
   return done;
@@ -55,12 +56,12 @@ Status gup_slow_one(Vma& vma, uint64_t pgoff, bool write, PinnedPage* out, GupSt
       if (Vma::pte_present(pte) && (!write || Vma::pte_write(pte))) {
         const uint64_t pfn = Vma::pte_pfn(pte);
         if (pfn == kZeroPfn) {
-          *out = PinnedPage{kZeroPfn, PageOwner{}};
+          *out = PinnedPage{kZeroPfn, vma.mapping()->host_ino(), static_cast<uint32_t>(pgoff), 0};
           if (stats) stats->zero_page_pins.fetch_add(1, std::memory_order_relaxed);
           return Status::Ok();
         }
         vma.pages()->get_page(pfn);
-        *out = PinnedPage{pfn, vma.pages()->owner(pfn)};
+        *out = PinnedPage{pfn, vma.mapping()->host_ino(), static_cast<uint32_t>(pgoff), vma.pages()->generation(pfn)};
         if (stats) stats->slow_pins.fetch_add(1, std::memory_order_relaxed);
         return Status::Ok();
       }

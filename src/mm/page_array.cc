@@ -101,22 +101,10 @@ uint32_t PageArray::page_ref_count(uint64_t pfn) const {
   return record(pfn).refcount.load("page_ref_count");
 }
 
-void PageArray::associate(uint64_t pfn, uint32_t ino, uint32_t index) {
-  PageRecord& r = record(pfn);
-  r.generation.fetch_add(1, "associate");
-  r.owner.store((static_cast<uint64_t>(ino) << 32) | index, "associate");
-}
+void PageArray::associate(uint64_t pfn) { record(pfn).generation.fetch_add(1, "associate"); }
 
-void PageArray::disassociate(uint64_t pfn) { record(pfn).owner.store(0, "disassociate"); }
+void PageArray::disassociate(uint64_t pfn) { record(pfn).generation.fetch_add(1, "disassociate"); }
 
-PageOwner PageArray::owner(uint64_t pfn) const {
-  const PageRecord& r = record(pfn);
-  const uint64_t o = r.owner.load("page_owner");
-  PageOwner out;
-  out.ino = static_cast<uint32_t>(o >> 32);
-  out.index = static_cast<uint32_t>(o);
-  out.generation = r.generation.load("page_owner");
-  return out;
-}
+uint16_t PageArray::generation(uint64_t pfn) const { return record(pfn).generation.load("page_generation"); }
 
 }  // namespace daxbreak

@@ -31,18 +31,23 @@ void BuildDeviceHeader(HeaderRole role, uint64_t size_bytes, uint64_t format_cou
   out->checksum = HeaderChecksum(*out);
 }
 
-bool ParseDeviceHeader(const void* page0, size_t len, HeaderRole role, DeviceHeader* out) {
-  if (len < sizeof(DeviceHeader)) return false;
+HeaderState ReadDeviceHeader(const void* page0, size_t len, HeaderRole role, DeviceHeader* out) {
+  if (len < sizeof(DeviceHeader)) return HeaderState::kAbsent;
   DeviceHeader h;
   std::memcpy(&h, page0, sizeof(h));
-  const std::string_view magic = HeaderMagic(role);
-  if (std::memcmp(h.magic, magic.data(), magic.size()) != 0 || h.magic[magic.size()] != '\0') {
-    return false;
+  const auto has_magic = [&h](HeaderRole r) {
+    const std::string_view magic = HeaderMagic(r);
+    return std::memcmp(h.magic, magic.data(), magic.size()) == 0 && h.magic[magic.size()] == '\0';
+  };
+  const HeaderRole other = role == HeaderRole::kDevice ? HeaderRole::kDisk : HeaderRole::kDevice;
+  const bool mine = has_magic(role);
+  if (!mine && !has_magic(other)) return HeaderState::kAbsent;
+  if (h.version != kHeaderVersion || h.page_size != kPageSize || h.checksum != HeaderChecksum(h)) {
+    return HeaderState::kCorrupt;
   }
-  if (h.version != kHeaderVersion || h.page_size != kPageSize) return false;
-  if (h.checksum != HeaderChecksum(h)) return false;
+  if (!mine) return HeaderState::kOtherRole;
   *out = h;
-  return true;
+  return HeaderState::kValid;
 }
 
 }  // namespace daxbreak

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -99,6 +100,8 @@ Status PmemDevice::open_backing(const PmemDeviceOptions& options, struct stat* s
   const uint64_t create_bytes = options.size_bytes != 0 ? options.size_bytes : kDefaultDeviceBytes;
   if (stat(path.c_str(), st) != 0) {
     if (errno != ENOENT) return Status::FromErrno(errno, fmt::format("stat '{}'", path));
+    Status s = CheckCreatable(path, "--device");
+    if (!s.ok()) return s;
     fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd_ < 0) return Status::FromErrno(errno, fmt::format("create '{}'", path));
     *created = true;
@@ -113,8 +116,16 @@ Status PmemDevice::open_backing(const PmemDeviceOptions& options, struct stat* s
     fd_ = open(path.c_str(), O_RDWR | O_CLOEXEC);
     if (fd_ < 0) return Status::FromErrno(errno, fmt::format("open '{}'", path));
   }
+  // Lock before anything is read or written: a second run must not format or
+  // map a device this one uses.
+  Status s = LockExclusive(fd_, path, "device");
+  if (!s.ok()) return s;
   const bool empty = *created || (S_ISREG(st->st_mode) && st->st_size == 0);
   if (empty && ftruncate(fd_, static_cast<off_t>(create_bytes)) != 0) {
+    if (errno == EFBIG || errno == EINVAL) {
+      return Status::InvalidArgument(fmt::format(
+          "--size {}: the file system of device '{}' does not allow a file that large", create_bytes, path));
+    }
     return Status::FromErrno(errno, fmt::format("size '{}' to {} bytes", path, create_bytes));
   }
   return Status::Ok();
@@ -128,33 +139,50 @@ Status PmemDevice::claim_and_format(const PmemDeviceOptions& options, const stru
   // node (no read()) through a mapping that is only read.
   DeviceHeader old{};
   PathContents contents = PathContents::kEmpty;
+  const auto refused = [&] {
+    return contents != PathContents::kEmpty && contents != PathContents::kOurs && !options.force;
+  };
   if (!fresh && regular) {
     char page0[kPageSize] = {};
     const ssize_t n = pread(fd_, page0, sizeof(page0), 0);
     if (n < 0) return Status::FromErrno(errno, fmt::format("read '{}'", path_));
     contents = ClassifyContents(page0, static_cast<uint64_t>(n), static_cast<uint64_t>(st.st_size),
                                 HeaderRole::kDevice, &old);
-    if (contents == PathContents::kForeign && !options.force) return RefuseForeign(path_, "device");
+    if (refused()) return RefuseContents(path_, HeaderRole::kDevice, contents);
+  }
+  // Resize a regular file we may format, if asked for another size.
+  if (regular && !fresh && options.size_bytes != 0 && options.size_bytes != static_cast<uint64_t>(st.st_size) &&
+      ftruncate(fd_, static_cast<off_t>(options.size_bytes)) != 0) {
+    return Status::FromErrno(errno, fmt::format("resize '{}'", path_));
   }
   Status s = map();
   if (!s.ok()) return s;
   if (!fresh && !regular) {
     contents = ClassifyContents(base_, size_bytes_, size_bytes_, HeaderRole::kDevice, &old);
-    if (contents == PathContents::kForeign && !options.force) return RefuseForeign(path_, "device");
-  }
-  // Resize a regular file we may format, if asked for another size.
-  if (regular && !fresh && options.size_bytes != 0 && options.size_bytes != size_bytes_) {
-    pmem2_map_delete(&map_);
-    pmem2_source_delete(&source_);
-    if (ftruncate(fd_, static_cast<off_t>(options.size_bytes)) != 0) {
-      return Status::FromErrno(errno, fmt::format("resize '{}'", path_));
-    }
-    s = map();
-    if (!s.ok()) return s;
+    if (refused()) return RefuseContents(path_, HeaderRole::kDevice, contents);
   }
   s = ValidateSize(size_bytes_, fmt::format("device '{}' size", path_));
   if (!s.ok()) return s;
+  // The header page and the first pages the allocator hands out get their
+  // file blocks now, so that a full file system fails here, before any store.
+  reserved_end_pfn_ = std::min(nr_pages(), kReserveChunkPages);
+  s = reserve(0, reserved_end_pfn_);
+  if (!s.ok()) return s;
   return format_header(contents == PathContents::kOurs ? old.format_count : 0);
+}
+
+Status PmemDevice::reserve(uint64_t first_pfn, uint64_t end_pfn) const {
+  if (kind_ == DeviceKind::kDeviceDax || end_pfn <= first_pfn) return Status::Ok();
+  const int err = posix_fallocate(fd_, static_cast<off_t>(first_pfn * kPageSize),
+                                  static_cast<off_t>((end_pfn - first_pfn) * kPageSize));
+  if (err == 0) return Status::Ok();
+  const std::string what = fmt::format("allocate the file blocks of pages {}..{} of device '{}'",
+                                       first_pfn, end_pfn - 1, path_);
+  if (err == ENOSPC) {
+    return Status::NoSpace(fmt::format("{}: its file system is full (free space, or pass a smaller --size or "
+                                       "another --device)", what));
+  }
+  return Status::FromErrno(err, what);
 }
 
 Status PmemDevice::map() {
@@ -175,6 +203,11 @@ Status PmemDevice::map() {
     if (rc == 0) rc = pmem2_map_new(&map_, cfg, source_);
   }
   Status s = rc == 0 ? Status::Ok() : Pmem2Error(rc, "pmem2_map_new", path_);
+  if (rc == -ENOMEM) {
+    s = Status::InvalidArgument(fmt::format(
+        "device '{}' ({} bytes) does not fit in this process's address space; choose a smaller --size",
+        path_, st.st_size));
+  }
   pmem2_config_delete(&cfg);
   if (!s.ok()) return s;
 

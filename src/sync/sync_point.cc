@@ -13,9 +13,19 @@ void SyncPoint::set_noise(uint32_t per_million, uint32_t max_delay_ns) {
   noise_per_million_.store(per_million, std::memory_order_relaxed);
 }
 
-void SyncPoint::inject_noise() {
-  // xorshift64* with one stream per thread; the sequence does not matter.
+uint64_t& SyncPoint::noise_state() {
   thread_local uint64_t state = 0x9E3779B97F4A7C15ULL ^ reinterpret_cast<uintptr_t>(&state);
+  return state;
+}
+
+void SyncPoint::seed_noise(uint64_t seed) {
+  // xorshift must not start at 0.
+  noise_state() = seed != 0 ? seed : 0x9E3779B97F4A7C15ULL;
+}
+
+void SyncPoint::inject_noise() {
+  // xorshift64*, one stream per thread.
+  uint64_t& state = noise_state();
   state ^= state >> 12;
   state ^= state << 25;
   state ^= state >> 27;

@@ -1,13 +1,14 @@
 // Text and JSON renderings of exploration results and traces.
 
+#include <algorithm>
 #include <set>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "daxbreak/base/run_metadata.h"
+#include "daxbreak/base/signal_name.h"
 #include "daxbreak/workload/explorer.h"
-
-#include <algorithm>
 
 namespace daxbreak {
 namespace {
@@ -106,6 +107,34 @@ bool EarlierFinding(Strategy strategy, const FindingSummary& a, const FindingSum
 
 }  // namespace
 
+nlohmann::json RunResultJson(const RunResult& run) {
+  return {{"found", run.found()},
+          {"kind", run.found() ? nlohmann::json(run.kind()) : nlohmann::json(nullptr)},
+          {"outcome", OutcomeLine(run)},
+          {"decisions", run.decisions.size()},
+          {"schedule_mismatch", run.schedule_mismatch.empty() ? nlohmann::json(nullptr) : nlohmann::json(run.schedule_mismatch)},
+          {"violations", ViolationsJson(run.violations)},
+          {"deadlock", run.deadlock}};
+}
+
+nlohmann::json ExploreConfigJson(const ExploreOptions& o) {
+  return {{"scenario", o.scenario},
+          {"protocol", o.protocol->name},
+          {"tlb_flush", TlbFlushModeName(o.tlb_flush)},
+          {"strategy", StrategyName(o.strategy)},
+          {"seed", o.seed},
+          {"depth", o.depth},
+          {"preemptions", o.preemptions},
+          {"reduction", o.reduction},
+          {"keep_going", o.keep_going},
+          {"schedules", o.schedules},
+          {"time_budget_seconds", o.time_budget_seconds},
+          {"max_steps", o.max_steps},
+          {"jobs", o.jobs},
+          {"shard", {{"index", o.shard_index}, {"count", o.shard_count}}},
+          {"split_depth", o.split_depth}};
+}
+
 nlohmann::json ExploreResult::to_json(const ExploreOptions& o) const {
   nlohmann::json findings_json = nlohmann::json::object();
   for (const auto& [kind, f] : findings) {
@@ -114,34 +143,19 @@ nlohmann::json ExploreResult::to_json(const ExploreOptions& o) const {
                            {"first_index", f.first_index},
                            {"first_position", f.first_position}};
   }
-  nlohmann::json j = {{"version", DAXBREAK_VERSION},
-                      {"command", "explore"},
-                      {"scenario", o.scenario},
-                      {"protocol", o.protocol->name},
-                      {"tlb_flush", TlbFlushModeName(o.tlb_flush)},
-                      {"strategy", StrategyName(o.strategy)},
-                      {"seed", o.seed},
-                      {"depth", o.depth},
-                      {"preemptions", o.preemptions},
-                      {"reduction", o.reduction},
-                      {"keep_going", o.keep_going},
-                      {"budget", o.schedules},
-                      {"time_budget_seconds", o.time_budget_seconds},
-                      {"max_steps", o.max_steps},
-                      {"jobs", o.jobs},
-                      {"shard", {{"index", o.shard_index}, {"count", o.shard_count}}},
-                      {"split_depth", o.split_depth},
-                      {"found", found},
-                      {"kind", found ? nlohmann::json(kind) : nlohmann::json(nullptr)},
-                      {"schedules", schedules},
-                      {"pruned", pruned},
-                      {"exhausted", exhausted},
-                      {"timed_out", timed_out},
-                      {"seconds", seconds},
-                      {"schedule", found ? nlohmann::json(schedule) : nlohmann::json(nullptr)},
-                      {"replay", found ? nlohmann::json(replay_command) : nlohmann::json(nullptr)},
-                      {"confirmed", confirmed},
-                      {"findings", findings_json}};
+  nlohmann::json j = JsonDocument("explore", ExploreConfigJson(o));
+  j["found"] = found;
+  j["kind"] = found ? nlohmann::json(kind) : nlohmann::json(nullptr);
+  j["schedules"] = schedules;
+  j["pruned"] = pruned;
+  j["exhausted"] = exhausted;
+  j["timed_out"] = timed_out;
+  j["interrupted_by"] = interrupted_by != 0 ? nlohmann::json(SignalName(interrupted_by)) : nlohmann::json(nullptr);
+  j["seconds"] = seconds;
+  j["schedule"] = found ? nlohmann::json(schedule) : nlohmann::json(nullptr);
+  j["replay"] = found ? nlohmann::json(replay_command) : nlohmann::json(nullptr);
+  j["confirmed"] = confirmed;
+  j["findings"] = findings_json;
   j["violations"] = ViolationsJson(run.violations);
   j["deadlock"] = run.deadlock;
   return j;
@@ -156,7 +170,9 @@ std::string ExploreResult::to_text(const ExploreOptions& o) const {
   const std::string extent =
       exhausted ? fmt::format("every schedule with at most {} preemptions{}", o.preemptions,
                               o.reduction ? " (sleep-set reduction)" : "")
-                : timed_out ? "time budget spent" : "budget spent";
+                : interrupted_by != 0 ? fmt::format("interrupted by {}", SignalName(interrupted_by))
+                : timed_out           ? "time budget spent"
+                                      : "budget spent";
   if (!found) {
     out += fmt::format("clean: no violation and no deadlock in {} schedule(s), {:.2f} s ({})\n", schedules, seconds,
                        extent);
@@ -180,31 +196,41 @@ std::string ExploreResult::to_text(const ExploreOptions& o) const {
   return out;
 }
 
-Status ParseExploreJson(const nlohmann::json& j, ExploreOptions* o, ExploreResult* r) {
+Status ParseExploreConfig(const nlohmann::json& c, ExploreOptions* o) {
   try {
-    if (j.at("command") != "explore") return Status::InvalidArgument("not an explore report");
     *o = ExploreOptions{};
-    o->scenario = j.at("scenario").get<std::string>();
-    const std::string protocol = j.at("protocol").get<std::string>();
+    o->scenario = c.at("scenario").get<std::string>();
+    const std::string protocol = c.at("protocol").get<std::string>();
     o->protocol = FindProtocol(protocol);
     if (o->protocol == nullptr) return Status::InvalidArgument(fmt::format("unknown protocol '{}'", protocol));
-    const auto tlb = ParseTlbFlushMode(j.at("tlb_flush").get<std::string>());
-    const auto strategy = ParseStrategy(j.at("strategy").get<std::string>());
+    const auto tlb = ParseTlbFlushMode(c.at("tlb_flush").get<std::string>());
+    const auto strategy = ParseStrategy(c.at("strategy").get<std::string>());
     if (!tlb || !strategy) return Status::InvalidArgument("bad tlb_flush or strategy");
     o->tlb_flush = *tlb;
     o->strategy = *strategy;
-    o->seed = j.at("seed");
-    o->depth = j.at("depth");
-    o->preemptions = j.at("preemptions");
-    o->reduction = j.at("reduction");
-    o->keep_going = j.at("keep_going");
-    o->schedules = j.at("budget");
-    o->time_budget_seconds = j.at("time_budget_seconds");
-    o->max_steps = j.at("max_steps");
-    o->jobs = j.at("jobs");
-    o->shard_index = j.at("shard").at("index");
-    o->shard_count = j.at("shard").at("count");
-    o->split_depth = j.at("split_depth");
+    o->seed = c.at("seed");
+    o->depth = c.at("depth");
+    o->preemptions = c.at("preemptions");
+    o->reduction = c.at("reduction");
+    o->keep_going = c.at("keep_going");
+    o->schedules = c.at("schedules");
+    o->time_budget_seconds = c.at("time_budget_seconds");
+    o->max_steps = c.at("max_steps");
+    o->jobs = c.at("jobs");
+    o->shard_index = c.at("shard").at("index");
+    o->shard_count = c.at("shard").at("count");
+    o->split_depth = c.at("split_depth");
+  } catch (const nlohmann::json::exception& e) {
+    return Status::InvalidArgument(fmt::format("explore config: {}", e.what()));
+  }
+  return Status::Ok();
+}
+
+Status ParseExploreJson(const nlohmann::json& j, ExploreOptions* o, ExploreResult* r) {
+  try {
+    if (j.at("command") != "explore") return Status::InvalidArgument("not an explore report");
+    Status s = ParseExploreConfig(j.at("config"), o);
+    if (!s.ok()) return s;
     *r = ExploreResult{};
     r->found = j.at("found");
     if (r->found) {
@@ -216,6 +242,7 @@ Status ParseExploreJson(const nlohmann::json& j, ExploreOptions* o, ExploreResul
     r->pruned = j.at("pruned");
     r->exhausted = j.at("exhausted");
     r->timed_out = j.at("timed_out");
+    if (!j.at("interrupted_by").is_null()) r->interrupted_by = ParseSignalName(j.at("interrupted_by").get<std::string>());
     r->seconds = j.at("seconds");
     r->confirmed = j.at("confirmed");
     for (const auto& [kind, f] : j.at("findings").items()) {
@@ -280,6 +307,7 @@ ExploreResult CombineExploreParts(const std::vector<ExploreResult>& parts, Strat
     out.pruned += r.pruned;
     out.exhausted &= r.exhausted;
     out.timed_out |= r.timed_out;
+    if (r.interrupted_by != 0) out.interrupted_by = r.interrupted_by;
     out.seconds = std::max(out.seconds, r.seconds);
     for (const auto& [kind, f] : r.findings) {
       auto [it, fresh] = out.findings.emplace(kind, f);

@@ -104,9 +104,19 @@ void NoteFinding(RunResult&& run, uint64_t index, std::vector<uint32_t> position
   }
 }
 
-bool OutOfTime(const ExploreOptions& o, const SharedSearch& shared) {
-  return o.time_budget_seconds > 0 &&
-         std::chrono::duration<double>(Clock::now() - shared.start).count() >= o.time_budget_seconds;
+// Whether the search must end now for its time budget or a signal; says
+// which in `result`.
+bool OutOfTime(const ExploreOptions& o, const SharedSearch& shared, ExploreResult* result) {
+  if (o.interrupt != nullptr && o.interrupt->load() != 0) {
+    result->interrupted_by = o.interrupt->load();
+    return true;
+  }
+  if (o.time_budget_seconds > 0 &&
+      std::chrono::duration<double>(Clock::now() - shared.start).count() >= o.time_budget_seconds) {
+    result->timed_out = true;
+    return true;
+  }
+  return false;
 }
 
 // Random and pct: schedule indices shard_index, shard_index + shard_count, ...
@@ -115,10 +125,7 @@ void SearchRandom(const ExploreScenarioInfo& info, const ExploreOptions& o, RunC
   uint64_t expected_steps = 100;
   for (uint64_t i = o.shard_index; o.schedules == 0 || i < o.schedules; i += o.shard_count) {
     if (!o.keep_going && i > shared.first_found_index.load()) break;
-    if (OutOfTime(o, shared)) {
-      result->timed_out = true;
-      break;
-    }
+    if (OutOfTime(o, shared, result)) break;
     std::unique_ptr<SchedulePolicy> policy;
     if (o.strategy == Strategy::kRandom) policy = std::make_unique<RandomPolicy>(o.seed + i);
     else policy = std::make_unique<PctPolicy>(o.seed + i, kMaxModelThreads, o.depth, expected_steps);
@@ -142,10 +149,7 @@ void SearchDfs(const ExploreScenarioInfo& info, const ExploreOptions& o, RunCont
                SharedSearch& shared, uint32_t job, ExploreResult* result) {
   DfsPolicy dfs(o.preemptions, o.reduction, DfsShard{o.shard_index, o.shard_count, o.split_depth});
   for (;;) {
-    if (shared.stop.load() || OutOfTime(o, shared)) {
-      result->timed_out = !shared.stop.load();
-      return;
-    }
+    if (shared.stop.load() || OutOfTime(o, shared, result)) return;
     if (o.schedules != 0 && result->schedules >= o.schedules) return;
     RunResult run = ctx.run(info, o, &dfs, false);
     if (run.outcome == ControlledScheduler::Outcome::kPruned || !dfs.owns_current_run()) {
@@ -290,7 +294,7 @@ Status Explore(const ExploreOptions& options, ExploreResult* result) {
         result->schedule);
     RunResult again;
     s = Replay(options, result->schedule, false, &again);
-    result->confirmed = s.ok() && !again.diverged && again.kind() == result->kind;
+    result->confirmed = s.ok() && again.schedule_mismatch.empty() && again.kind() == result->kind;
   }
   return Status::Ok();
 }
@@ -308,8 +312,7 @@ Status Replay(const ExploreOptions& options, const std::string& schedule, bool t
   if (!s.ok()) return s;
   ReplayPolicy policy(decisions);
   *result = ctx.run(*info, options, &policy, trace);
-  result->diverged = policy.diverged();
-  result->unused_decisions = policy.unused();
+  result->schedule_mismatch = policy.mismatch();
   return Status::Ok();
 }
 

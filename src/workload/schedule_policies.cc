@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace daxbreak {
 namespace {
@@ -216,9 +217,23 @@ uint32_t ReplayPolicy::choose(const Decision& d) {
   if (next_ < decisions_.size()) {
     const uint32_t pick = decisions_[next_++];
     if (Contains(d.runnable, pick)) return pick;
-    diverged_ = true;
+    if (diverged_.empty()) {
+      diverged_ = fmt::format("decision {} picks thread {}, which is not runnable there (runnable: {})", next_,
+                              pick, fmt::join(d.runnable, ", "));
+    }
+  } else {
+    ran_out_ = true;
   }
   return Contains(d.runnable, d.current) ? d.current : d.runnable[0];
+}
+
+std::string ReplayPolicy::mismatch() const {
+  if (!diverged_.empty()) return diverged_;
+  if (ran_out_) return fmt::format("the run needed more than the schedule's {} decisions", decisions_.size());
+  if (next_ < decisions_.size()) {
+    return fmt::format("the run ended after {} of the schedule's {} decisions", next_, decisions_.size());
+  }
+  return "";
 }
 
 }  // namespace daxbreak

@@ -1,20 +1,26 @@
 #include <fmt/format.h>
 
+#include "daxbreak/base/run_metadata.h"
+#include "daxbreak/base/size_parse.h"
+#include "daxbreak/base/signal_name.h"
 #include "daxbreak/workload/stress_runner.h"
 
 namespace daxbreak {
 
+int StressReport::exit_code() const {
+  if (violation_count > 0) return 1;
+  return interrupted_by != 0 ? SignalExitCode(interrupted_by) : 0;
+}
+
 nlohmann::json StressReport::to_json() const {
-  nlohmann::json j;
-  j["version"] = DAXBREAK_VERSION;
-  j["command"] = "stress";
-  j["seed"] = config.seed;
-  j["config"] = config.to_json();
+  nlohmann::json j = JsonDocument("stress", config.to_json());
   j["device"] = device;
   j["seconds"] = seconds;
+  j["interrupted_by"] = interrupted_by != 0 ? nlohmann::json(SignalName(interrupted_by)) : nlohmann::json(nullptr);
   j["counts"] = counts;
   j["internals"] = internals;
   j["latency"] = latency;
+  j["memory"] = memory;
   j["violation_count"] = violation_count;
   j["violations_by_kind"] = violations.value("by_kind", nlohmann::json::object());
   j["violations_by_severity"] = violations.value("by_severity", nlohmann::json::object());
@@ -34,7 +40,8 @@ std::string StressReport::to_text() const {
   out += fmt::format("config  threads {} (DIO) + layout + writer, queue depth {}, file pages {}, ops {}, disk {}\n",
                      config.threads, config.queue_depth, config.victim_pages,
                      LayoutOpList(config.layout_ops), config.disk_path);
-  out += fmt::format("ran     {:.2f} s\n", seconds);
+  out += fmt::format("ran     {:.2f} s{}\n", seconds,
+                     interrupted_by != 0 ? fmt::format(" (stopped early by {})", SignalName(interrupted_by)) : "");
   out += "ops    ";
   for (const auto& [name, value] : counts.items()) {
     out += fmt::format(" {} {} ({:.0f}/s)", name, value.get<uint64_t>(),
@@ -44,6 +51,8 @@ std::string StressReport::to_text() const {
   for (const auto& [name, value] : internals.items()) out += fmt::format(" {} {}", name, value.get<uint64_t>());
   const double longest = latency.value("longest_layout_op_seconds", 0.0);
   out += fmt::format("\nlatency longest layout op {:.3f} s", longest);
+  out += fmt::format("\nmemory  page records {}, peak RSS {}", FormatSize(memory.value("page_records_bytes", uint64_t{0})),
+                     FormatSize(memory.value("max_rss_bytes", uint64_t{0})));
   if (longest > 1.0) {
     out += "\nnote    a layout change waited over a second for busy pages; a lost or missing "
            "wake-up shows this way (the stop signal ends such a wait with EINTR)";

@@ -1,5 +1,8 @@
 #include "daxbreak/workload/stress_runner.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +17,7 @@
 #include "daxbreak/io/disk_file.h"
 #include "daxbreak/io/uring_dio_engine.h"
 #include "daxbreak/mm/page_array.h"
+#include "daxbreak/pmem/path_claim.h"
 #include "daxbreak/pmem/pmem_device.h"
 #include "daxbreak/sync/sync_point.h"
 #include "daxbreak/workload/collision.h"
@@ -38,6 +42,11 @@ Status BuildRig(const StressConfig& config, Rig* rig) {
   PmemDeviceOptions dopts{config.device_path, config.device_bytes, config.force};
   Status s = PmemDevice::Open(dopts, &rig->device);
   if (!s.ok()) return s;
+  // By identity, not by name: "./x", a hard link or a symlink is the device.
+  if (PathFileId(config.disk_path) == FdFileId(rig->device->fd())) {
+    return Status::InvalidArgument(
+        fmt::format("--disk '{}' is the same file as --device '{}'", config.disk_path, config.device_path));
+  }
   DiskFileOptions kopts{config.disk_path, config.disk_bytes, config.force};
   s = DiskFile::Open(kopts, &rig->disk);
   if (!s.ok()) return s;
@@ -83,6 +92,14 @@ uint64_t LayoutOpsDone(CollisionCounts& c) {
   return n;
 }
 
+// Page records allocated and the process's peak resident set.
+nlohmann::json MemoryJson(Rig& rig) {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return {{"page_records_bytes", rig.pages->memory_bytes()},
+          {"max_rss_bytes", static_cast<uint64_t>(ru.ru_maxrss) * 1024}};
+}
+
 nlohmann::json LatencyJson(CollisionCounts& c) {
   return {{"longest_layout_op_seconds", static_cast<double>(c.longest_layout_ns.load()) / 1e9}};
 }
@@ -105,27 +122,40 @@ nlohmann::json InternalsJson(Rig& rig) {
           {"dio_completions", completions},        {"dio_io_errors", io_errors}};
 }
 
-// The live status line, redrawn on stderr until `done`.
-void StatusLine(Rig& rig, CollisionCounts& c, const std::atomic<bool>& done, Clock::time_point start) {
-  uint64_t last_dio = 0, last_layout = 0, last_pages = 0;
+// 12345 -> "12.3k", as fio shows rates.
+std::string Compact(double v) {
+  if (v >= 1e9) return fmt::format("{:.1f}G", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.1f}M", v / 1e6);
+  if (v >= 1e4) return fmt::format("{:.1f}k", v / 1e3);
+  return fmt::format("{:.0f}", v);
+}
+
+// The live status line, redrawn on stderr until `done`: elapsed / total and
+// the percentage done, as fio's --eta shows it, then rates and counts, cut to
+// config.status_width columns so that it never wraps.
+void StatusLine(const StressConfig& config, Rig& rig, CollisionCounts& c, const std::atomic<bool>& done,
+                Clock::time_point start) {
+  const double total = std::chrono::duration<double>(config.duration).count();
+  const size_t width = std::max<uint32_t>(config.status_width, 20) - 1;
+  uint64_t last_dio = 0, last_layout = 0;
   auto last = start;
   while (!done.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const auto now = Clock::now();
     const double dt = std::chrono::duration<double>(now - last).count();
-    const uint64_t dio = c.dio_reads.load(), layout = LayoutOpsDone(c), pages = c.pages_written.load();
-    uint64_t pins = 0;
-    for (auto& e : rig.engines) pins += e->stats().pages_pinned.load();
-    std::fprintf(stderr,
-                 "\r[%6.1fs] dio %8.0f/s  layout %7.0f/s  writes %8.0f/s  pins %10llu  breaks %9llu  violations %llu   ",
-                 std::chrono::duration<double>(now - start).count(), (dio - last_dio) / dt,
-                 (layout - last_layout) / dt, (pages - last_pages) / dt,
-                 static_cast<unsigned long long>(pins),
-                 static_cast<unsigned long long>(rig.fs->stats().breaks.load()),
-                 static_cast<unsigned long long>(rig.checker->violation_count()));
-    last_dio = dio, last_layout = layout, last_pages = pages, last = now;
+    const double elapsed = std::min(std::chrono::duration<double>(now - start).count(), total);
+    const uint64_t dio = c.dio_reads.load(), layout = LayoutOpsDone(c);
+    double done_fraction = total > 0 ? elapsed / total : 0;
+    if (config.max_ops != 0) done_fraction = std::max(done_fraction, double(layout) / double(config.max_ops));
+    std::string line = fmt::format("[{:.0f}s/{:.0f}s {:3.0f}%] dio {}/s layout {}/s breaks {} violations {}",
+                                   elapsed, total, 100 * std::min(done_fraction, 1.0),
+                                   Compact((dio - last_dio) / dt), Compact((layout - last_layout) / dt),
+                                   Compact(double(rig.fs->stats().breaks.load())), rig.checker->violation_count());
+    if (line.size() > width) line.resize(width);
+    std::fprintf(stderr, "\r%-*s", static_cast<int>(width), line.c_str());
+    last_dio = dio, last_layout = layout, last = now;
   }
-  std::fprintf(stderr, "\n");
+  std::fprintf(stderr, "\r%-*s\r", static_cast<int>(width), "");
 }
 
 }  // namespace
@@ -145,17 +175,29 @@ Status RunStress(const StressConfig& config, StressReport* report) {
   std::atomic<bool> stop{false};
   std::atomic<bool> status_done{false};
   const Clock::time_point start = Clock::now();
+  // Each thread's noise is its own stream of the run's seed, so one seed
+  // gives the same choices (the timing of real threads still varies).
+  const auto worker = [&config](uint64_t stream, auto body) {
+    return std::thread([&config, stream, body] {
+      SyncPoint::seed_noise(config.seed ^ (stream * 0x9E3779B97F4A7C15ULL));
+      body();
+    });
+  };
   std::vector<std::thread> threads;
   for (uint32_t i = 0; i < config.threads; ++i) {
-    threads.emplace_back([&, i] { scenario.run_dio(i, rig.engines[i].get(), stop); });
+    threads.push_back(worker(0x1000 + i, [&, i] { scenario.run_dio(i, rig.engines[i].get(), stop); }));
   }
-  threads.emplace_back([&] { scenario.run_layout(stop); });
-  threads.emplace_back([&] { scenario.run_writer(stop); });
+  threads.push_back(worker(0x2000, [&] { scenario.run_layout(stop); }));
+  threads.push_back(worker(0x3000, [&] { scenario.run_writer(stop); }));
   std::thread status;
-  if (config.progress) status = std::thread([&] { StatusLine(rig, scenario.counts(), status_done, start); });
+  if (config.progress) {
+    status = std::thread([&] { StatusLine(config, rig, scenario.counts(), status_done, start); });
+  }
   const Clock::time_point deadline = start + config.duration;
+  int signal = 0;
   while (!stop.load() && Clock::now() < deadline &&
          !(config.stop_on_violation && rig.checker->violation_count() > 0)) {
+    if (config.interrupt != nullptr && (signal = config.interrupt->load()) != 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   stop.store(true);
@@ -168,20 +210,20 @@ Status RunStress(const StressConfig& config, StressReport* report) {
 
   scenario.final_check();
   rig.fs->unmount();
-  s = rig.device->sync_all();
-  if (!s.ok()) return s;
-  s = scenario.first_error();
-  if (!s.ok()) return s;
-
+  report->ran = true;
+  report->interrupted_by = signal;
   report->config = config;
   report->device = DeviceJson(*rig.device);
   report->counts = CountsJson(config, scenario.counts());
   report->internals = InternalsJson(rig);
   report->latency = LatencyJson(scenario.counts());
+  report->memory = MemoryJson(rig);
   report->violations = rig.checker->to_json();
   report->violation_count = rig.checker->violation_count();
   report->violations_text = rig.checker->to_text();
-  return Status::Ok();
+  s = rig.device->sync_all();
+  if (!s.ok()) return s;
+  return scenario.first_error();
 }
 
 }  // namespace daxbreak

@@ -65,7 +65,7 @@ TEST_P(CaughtVariantTest, FoundByDefaultStrategyAndReplayed) {
   for (int i = 0; i < 20; ++i) {
     RunResult again;
     ASSERT_TRUE(Replay(o, r.schedule, false, &again).ok());
-    EXPECT_FALSE(again.diverged);
+    EXPECT_EQ(again.schedule_mismatch, "");
     EXPECT_EQ(again.kind(), r.kind);
   }
 }

@@ -21,7 +21,7 @@ TEST(GupTest, SlowPathFaultsThenFastPathPins) {
   EXPECT_EQ(stats.slow_pins.load(), 2u);
   for (const PinnedPage& p : pinned) {
     EXPECT_EQ(rig.pages->page_ref_count(p.pfn), 2u);
-    EXPECT_EQ(p.owner_at_pin.ino, inode->ino());
+    EXPECT_EQ(p.ino, inode->ino());
   }
   unpin_user_pages(*rig.pages, pinned);
   pinned.clear();

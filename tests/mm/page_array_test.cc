@@ -29,16 +29,17 @@ TEST(PageArrayTest, AtMostSixteenBytesPerPage) {
   EXPECT_LE(pages.memory_bytes(), 16u * 1024 + 8);
 }
 
-TEST(PageArrayTest, AssociationChangesTheOwner) {
+TEST(PageArrayTest, EveryOwnerChangeBumpsTheGeneration) {
   PageArray pages(8, 1);
-  EXPECT_EQ(pages.owner(2).ino, 0u);
-  pages.associate(2, 7, 3);
-  const PageOwner first = pages.owner(2);
-  EXPECT_EQ(first.ino, 7u);
-  EXPECT_EQ(first.index, 3u);
+  const uint16_t start = pages.generation(2);
+  pages.associate(2);
+  const uint16_t first = pages.generation(2);
+  EXPECT_NE(first, start);
   pages.disassociate(2);
-  pages.associate(2, 7, 3);
-  EXPECT_NE(pages.owner(2), first) << "re-association must read as a new owner";
+  EXPECT_NE(pages.generation(2), first) << "a freed page must read as a new owner";
+  pages.associate(2);
+  EXPECT_NE(pages.generation(2), first) << "re-association must read as a new owner";
+  EXPECT_EQ(pages.generation(3), start) << "other pages keep theirs";
 }
 
 TEST(PageArrayTest, WakesOnlyOnTransitionToIdle) {
@@ -153,7 +154,7 @@ TEST(PageArrayTest, SparseRecordsCostOnlyTouchedChunks) {
   EXPECT_LT(table, 1u << 20);
   sparse.get_page(pages - 1);
   sparse.get_page(12345);
-  EXPECT_EQ(sparse.memory_bytes() - table, 2 * PageArray::kChunkPages * 16);
+  EXPECT_EQ(sparse.memory_bytes() - table, 2 * PageArray::kChunkPages * 8) << "8 bytes per page of a touched chunk";
   EXPECT_EQ(sparse.page_ref_count(pages - 1), 2u);
   EXPECT_EQ(sparse.page_ref_count(7), 1u) << "an untouched page reads as idle";
 }

@@ -4,6 +4,7 @@
 #ifndef DAXBREAK_TOOLS_DAXBREAK_CLI_UTIL_H_
 #define DAXBREAK_TOOLS_DAXBREAK_CLI_UTIL_H_
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -37,6 +38,47 @@ Status ParseUnsigned(const std::string& option, const std::string& text, uint64_
 // Writes `text` to `path`, or to stdout when `path` is empty. Errors:
 // kIoError naming the path.
 Status WriteOutput(const std::string& path, const std::string& text);
+
+// A report's destination, opened before the run so that a bad path fails in
+// the first second, not after an hour, and checked against the files the run
+// writes so that a report never overwrites the device. A file it created and
+// never wrote is removed when it is destroyed. Not thread-safe.
+class ReportOutput {
+ public:
+  ReportOutput() = default;
+  ~ReportOutput();
+  ReportOutput(const ReportOutput&) = delete;
+  ReportOutput& operator=(const ReportOutput&) = delete;
+
+  // Opens `path` for writing (created if absent; its old contents stay until
+  // write()); an empty path means stdout. `option` names it in errors.
+  // Errors: kIoError or kEnvironment (under /dev) naming the option and path.
+  Status open(const std::string& path, std::string_view option);
+  // Refuses when the output is the file `other` (option `other_option`)
+  // names, by device and inode; a file open() created is removed again.
+  // Errors: kInvalidArgument naming both.
+  Status refuse_same_file(const std::string& other, std::string_view other_option);
+  // Replaces the contents with `text`. Errors: kIoError naming the path.
+  Status write(const std::string& text);
+
+ private:
+  std::string path_;
+  std::string option_;
+  int fd_ = -1;
+  bool created_ = false;
+  bool written_ = false;
+};
+
+// Installs SIGINT and SIGTERM handlers that store the signal's number in the
+// returned flag, so that a run stops, reports and exits 130 / 143 (as fio does
+// on Ctrl-C). Each handler fires once: a second signal ends the process.
+const std::atomic<int>* InstallStopSignals();
+
+// Whether the live status line is shown for --eta `mode` ("auto": stderr is a
+// terminal; "always"; "never").
+bool ShowStatusLine(const std::string& mode);
+// The columns of the terminal on stderr (TIOCGWINSZ), else $COLUMNS, else 80.
+uint32_t TerminalWidth();
 
 }  // namespace daxbreak::cli
 

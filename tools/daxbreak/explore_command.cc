@@ -2,8 +2,7 @@
 // deterministic search for interleavings that break a protocol, the replay of
 // one, and the combination of the shards of one search.
 
-#include <unistd.h>
-
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -14,6 +13,8 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "daxbreak/base/run_metadata.h"
+#include "daxbreak/base/signal_name.h"
 #include "daxbreak/base/size_parse.h"
 #include "daxbreak/workload/explorer.h"
 
@@ -35,6 +36,7 @@ struct ExploreArgs {
   std::string schedule;      // replay
   bool trace = false;        // replay
   std::string trace_json;    // replay
+  std::string eta = "auto";  // explore
 };
 
 // The options explore and replay share. An unknown --scenario is reported by
@@ -95,57 +97,88 @@ Status ConvertExplore(ExploreArgs& a) {
   return ConvertShard(a);
 }
 
-void PrintProgress(const ExploreProgress& p) {
-  std::string line = fmt::format("[{:7.1f}s] {} schedules ({:.1f}k/s)", p.seconds, p.schedules,
-                                 p.seconds > 0 ? p.schedules / p.seconds / 1000 : 0.0);
-  if (p.fraction >= 0) line += fmt::format("  tree {:5.1f}%", 100 * p.fraction);
-  line += fmt::format("  findings {}", p.findings);
-  std::fprintf(stderr, "\r%-79.79s", line.c_str());
+// The status line: elapsed / budget and the part done (of the dfs tree, the
+// schedule budget or the time budget, whichever is furthest), then rates.
+void PrintProgress(const ExploreOptions& o, int width, const ExploreProgress& p) {
+  double done = p.fraction >= 0 ? p.fraction : 0;
+  if (o.strategy != Strategy::kDfs && o.schedules > 0) done = std::max(done, double(p.schedules) / double(o.schedules));
+  if (o.time_budget_seconds > 0) done = std::max(done, p.seconds / o.time_budget_seconds);
+  std::string line = o.time_budget_seconds > 0
+                         ? fmt::format("[{:.0f}s/{:.0f}s {:3.0f}%]", p.seconds, o.time_budget_seconds, 100 * std::min(done, 1.0))
+                         : fmt::format("[{:.0f}s {:3.0f}%]", p.seconds, 100 * std::min(done, 1.0));
+  line += fmt::format(" {} schedules {:.1f}k/s findings {}", p.schedules,
+                      p.seconds > 0 ? p.schedules / p.seconds / 1000 : 0.0, p.findings);
+  if (static_cast<int>(line.size()) > width) line.resize(width);
+  std::fprintf(stderr, "\r%-*s", width, line.c_str());
   std::fflush(stderr);
 }
 
 int RunExplore(ExploreArgs& a) {
   Status s = ConvertExplore(a);
   if (!s.ok()) return Fail(s);
-  const bool tty = isatty(STDERR_FILENO) != 0;
-  if (tty) a.options.progress = PrintProgress;
+  ReportOutput output;
+  s = output.open(a.output, "--output");
+  if (!s.ok()) return Fail(s);
+  const bool status = ShowStatusLine(a.eta);
+  const int width = static_cast<int>(std::max<uint32_t>(TerminalWidth(), 20) - 1);
+  if (status) a.options.progress = [&a, width](const ExploreProgress& p) { PrintProgress(a.options, width, p); };
+  a.options.interrupt = InstallStopSignals();
   ExploreResult result;
   s = Explore(a.options, &result);
-  if (tty) std::fprintf(stderr, "\r%79s\r", "");
+  if (status) std::fprintf(stderr, "\r%-*s\r", width, "");
   if (!s.ok()) return Fail(s);
   const std::string out = a.format == "json" ? result.to_json(a.options).dump(2) + "\n" : result.to_text(a.options);
-  s = WriteOutput(a.output, out);
+  s = output.write(out);
   if (!s.ok()) return Fail(s);
-  return result.found ? kExitViolations : kExitClean;
+  if (result.found) return kExitViolations;
+  return result.interrupted_by != 0 ? SignalExitCode(result.interrupted_by) : kExitClean;
 }
 
 int RunReplay(ExploreArgs& a) {
   Status s = ConvertCommon(a);
   if (!s.ok()) return Fail(s);
+  ReportOutput output, trace_json;
+  s = output.open(a.output, "--output");
+  if (s.ok()) s = trace_json.open(a.trace_json, "--trace-json");
+  if (!s.ok()) return Fail(s);
   RunResult run;
   const bool trace = a.trace || !a.trace_json.empty();
   s = Replay(a.options, a.schedule, trace, &run);
   if (!s.ok()) return Fail(s);
-  std::string out = fmt::format("daxbreak replay: scenario {}, protocol {}, tlb-flush {}, schedule {}\n",
-                                a.options.scenario, a.options.protocol->name,
-                                TlbFlushModeName(a.options.tlb_flush), a.schedule);
-  if (run.diverged) out += "warning: the schedule did not fit this build's model (it diverged)\n";
-  if (a.trace) {
-    out += RenderTraceDiagram(run);
+  std::string out;
+  if (a.format == "json") {
+    nlohmann::json j = JsonDocument("replay", {{"scenario", a.options.scenario},
+                                               {"protocol", a.options.protocol->name},
+                                               {"tlb_flush", TlbFlushModeName(a.options.tlb_flush)},
+                                               {"schedule", a.schedule}});
+    j.update(RunResultJson(run));
+    if (a.trace) j["trace"] = TraceEventsJson(run);
+    out = j.dump(2) + "\n";
   } else {
-    out += run.found() ? fmt::format("FOUND {}\n", run.kind()) : "clean\n";
-    for (const Violation& v : run.violations) {
-      out += "   " + DescribeViolation(v) + "\n";
+    out = fmt::format("daxbreak replay: scenario {}, protocol {}, tlb-flush {}, schedule {}\n", a.options.scenario,
+                      a.options.protocol->name, TlbFlushModeName(a.options.tlb_flush), a.schedule);
+    if (a.trace) {
+      out += RenderTraceDiagram(run);
+    } else {
+      out += run.found() ? fmt::format("FOUND {}\n", run.kind()) : "clean\n";
+      for (const Violation& v : run.violations) out += "   " + DescribeViolation(v) + "\n";
+      if (!run.deadlock.empty()) out += "   deadlock: " + run.deadlock + "\n";
     }
-    if (!run.deadlock.empty()) out += "   deadlock: " + run.deadlock + "\n";
   }
   if (!a.trace_json.empty()) {
-    std::ofstream f(a.trace_json, std::ios::trunc);
-    f << TraceEventsJson(run).dump() << "\n";
-    if (!f) return Fail(fmt::format("--trace-json: cannot write '{}'", a.trace_json));
+    s = trace_json.write(TraceEventsJson(run).dump() + "\n");
+    if (!s.ok()) return Fail(s);
   }
-  s = WriteOutput(a.output, out);
-  if (!s.ok()) return Fail(s);
+  // A schedule that does not fit has no verdict; the trace and the JSON still
+  // show how far it got.
+  if (run.schedule_mismatch.empty() || a.trace || a.format == "json") {
+    s = output.write(out);
+    if (!s.ok()) return Fail(s);
+  }
+  if (!run.schedule_mismatch.empty()) {
+    return Fail(fmt::format("--schedule '{}' does not fit scenario '{}' with protocol {}: {}", a.schedule,
+                            a.options.scenario, a.options.protocol->name, run.schedule_mismatch));
+  }
   return run.found() ? kExitViolations : kExitClean;
 }
 
@@ -183,6 +216,9 @@ CommandRunner AddExploreCommand(CLI::App& app) {
                   "Run part I of N of the search (I/N; default GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS)");
   sub->add_option("--split-depth", a->options.split_depth, "dfs: branching decisions that deal out shards")
       ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  sub->add_option("--eta", a->eta, "Live status line on stderr: auto (on a terminal), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   return [a]() { return RunExplore(*a); };
 }

@@ -2,6 +2,7 @@
 // Exit codes: 0 clean, 1 violations found, 2 usage or environment error.
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "cli_util.h"
 #include "commands.h"
@@ -18,6 +19,16 @@ int main(int argc, char** argv) {
   runners.emplace_back("replay", daxbreak::cli::AddReplayCommand(app));
   runners.emplace_back("merge", daxbreak::cli::AddMergeCommand(app));
   runners.emplace_back("list", daxbreak::cli::AddListCommand(app));
+  // CLI11 would only say "A subcommand is required"; name what was typed.
+  std::string names;
+  bool known = false;
+  for (const auto& [name, run] : runners) {
+    names += (names.empty() ? "" : ", ") + name;
+    known |= argc > 1 && name == argv[1];
+  }
+  if (argc > 1 && argv[1][0] != '-' && !known) {
+    return daxbreak::cli::Fail(fmt::format("unknown subcommand '{}' (choose from {})", argv[1], names));
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

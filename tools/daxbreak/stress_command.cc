@@ -2,7 +2,7 @@
 // line, with the conventions of fio and stress-ng: --duration with suffixes,
 // a seed that is always printed, text or JSON output, a status line on a TTY.
 
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <memory>
@@ -29,7 +29,9 @@ struct StressArgs {
   std::string tlb_flush_text = "ipi";
   std::string format = "text";
   std::string output;
-  CLI::Option* seed_option = nullptr;
+  std::string seed;     // Validated by hand: CLI11 wraps "-1" into 2^64-1.
+  std::string max_ops = "0";
+  std::string eta = "auto";
 };
 
 Status Convert(StressArgs& a) {
@@ -48,23 +50,51 @@ Status Convert(StressArgs& a) {
   if (!s.ok()) return s;
   s = ParseTlbFlushOption(a.tlb_flush_text, &a.config.tlb_flush);
   if (!s.ok()) return s;
-  if (a.seed_option->count() == 0) a.config.seed = RandomSeed();
-  a.config.progress = isatty(STDERR_FILENO) != 0;
+  s = ParseUnsigned("--max-ops", a.max_ops, 0, UINT64_MAX, &a.config.max_ops);
+  if (!s.ok()) return s;
+  if (a.seed.empty()) {
+    a.config.seed = RandomSeed();
+  } else {
+    s = ParseUnsigned("--seed", a.seed, 0, UINT64_MAX, &a.config.seed);
+    if (!s.ok()) return s;
+  }
+  a.config.progress = ShowStatusLine(a.eta);
+  a.config.status_width = TerminalWidth();
   return a.config.validate();
+}
+
+// What the run will use, said before it starts: sizes, and that a sparse
+// device costs only what the run touches.
+std::string Plan(const StressConfig& c) {
+  struct stat st {};
+  const bool exists = stat(c.device_path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+  const uint64_t device = c.device_bytes != 0 ? c.device_bytes : exists ? static_cast<uint64_t>(st.st_size) : 64ULL << 20;
+  return fmt::format(
+      "daxbreak stress: protocol {}, seed {}\n"
+      "  device '{}' {}: file blocks and page records (8 bytes each) only for the pages the run touches\n"
+      "  disk   '{}' {}: allocated up front\n",
+      c.protocol->name, c.seed, c.device_path, FormatSize(device), c.disk_path, FormatSize(c.disk_bytes));
 }
 
 int Run(StressArgs& a) {
   Status s = Convert(a);
   if (!s.ok()) return Fail(s);
-  std::fprintf(stderr, "daxbreak stress: protocol %s, seed %llu\n",
-               std::string(a.config.protocol->name).c_str(),
-               static_cast<unsigned long long>(a.config.seed));
+  // The report's file is opened now: a bad path must not cost a whole run.
+  ReportOutput output;
+  s = output.open(a.output, "--output");
+  if (s.ok()) s = output.refuse_same_file(a.config.device_path, "--device");
+  if (s.ok()) s = output.refuse_same_file(a.config.disk_path, "--disk");
+  if (!s.ok()) return Fail(s);
+  std::fprintf(stderr, "%s", Plan(a.config).c_str());
+  a.config.interrupt = InstallStopSignals();
   StressReport report;
-  s = RunStress(a.config, &report);
-  if (!s.ok()) return Fail(s);
+  const Status run = RunStress(a.config, &report);
+  if (!report.ran) return Fail(run);
+  // What ran is reported even when a thread failed or a signal came.
   const std::string out = a.format == "json" ? report.to_json().dump(2) + "\n" : report.to_text();
-  s = WriteOutput(a.output, out);
+  s = output.write(out);
   if (!s.ok()) return Fail(s);
+  if (!run.ok()) return Fail(run);
   return report.exit_code();
 }
 
@@ -85,7 +115,7 @@ CommandRunner AddStressCommand(CLI::App& app) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   sub->add_option("--duration", args->duration_text, "How long to run: 500ms, 60s, 2m, 1h")->capture_default_str();
-  sub->add_option("--max-ops", c.max_ops, "Stop after this many layout operations (0: no limit)")
+  sub->add_option("--max-ops", args->max_ops, "Stop after this many layout operations (0: no limit)")
       ->capture_default_str();
   sub->add_option("--ops", args->ops_text,
                   "Layout changes of the mapped file, comma-separated: " + LayoutOpList(kAllLayoutOps))
@@ -102,7 +132,7 @@ CommandRunner AddStressCommand(CLI::App& app) {
       ->check(CLI::Range(1, 10000000))
       ->capture_default_str();
   sub->add_flag("--stop-on-violation", c.stop_on_violation, "End the run at the first violation (time to detection)");
-  args->seed_option = sub->add_option("--seed", c.seed, "Random seed (random by default; always printed)");
+  sub->add_option("--seed", args->seed, "Seed of every random choice of the run (random by default; always printed)");
   sub->add_option("--protocol", args->protocol_text, "Protocol variant: " + ProtocolNameList())->capture_default_str();
   sub->add_option("--queue-depth", c.queue_depth, "io_uring requests in flight per DIO thread")
       ->check(CLI::Range(1, 256))
@@ -113,7 +143,10 @@ CommandRunner AddStressCommand(CLI::App& app) {
   sub->add_option("--output-format", args->format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  sub->add_option("--output", args->output, "Write the report to FILE instead of stdout");
+  sub->add_option("--output", args->output, "Write the report to FILE instead of stdout (opened before the run)");
+  sub->add_option("--eta", args->eta, "Live status line on stderr: auto (on a terminal), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
   return [args]() { return Run(*args); };
 }
 

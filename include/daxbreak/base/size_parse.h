@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "daxbreak/base/status.h"
@@ -19,6 +20,10 @@ namespace daxbreak {
 // Errors: kInvalidArgument for an empty, negative, non-numeric or overflowing
 // value; the message quotes `text`.
 Status ParseSize(std::string_view text, uint64_t* bytes);
+
+// Formats a byte count the way ParseSize() reads it, exact where it can be:
+// 67108864 -> "64 MiB", 1536 -> "1.5 KiB", 100 -> "100 B".
+std::string FormatSize(uint64_t bytes);
 
 // Parses a duration: digits with an optional suffix ms, s, m, h (no suffix
 // means seconds). "90s" -> 90 s. Errors: kInvalidArgument quoting `text`.

@@ -7,7 +7,10 @@
 // PROTOCOL.md section 1; free_block() reports it as pinned_block_freed.
 //
 // Memory: 8 bytes per freed block waiting for reuse; blocks never used cost
-// nothing (they are handed out from a bump pointer, lowest pfn first).
+// nothing (they are handed out from a bump pointer, lowest pfn first). The
+// bump pointer asks the device to back the pages it is about to hand out
+// (BlockReservation), so a sparse device file gets its blocks as the run
+// needs them and a full file system shows as ENOSPC, never as SIGBUS.
 //
 // Thread-safety: thread-safe.
 
@@ -15,6 +18,7 @@
 #define DAXBREAK_FS_BLOCK_ALLOCATOR_H_
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "daxbreak/base/status.h"
@@ -25,13 +29,25 @@
 
 namespace daxbreak {
 
+// How the allocator makes sure the device pages it hands out are backed:
+// before the bump pointer reaches `reserved_end_pfn` it calls `reserve` for
+// the next `chunk_pages` pages (PmemDevice::reserve). An empty `reserve`
+// means every page is backed.
+struct BlockReservation {
+  std::function<Status(uint64_t first_pfn, uint64_t end_pfn)> reserve;
+  uint64_t reserved_end_pfn = 0;
+  uint64_t chunk_pages = 512;
+};
+
 class BlockAllocator {
  public:
   // Manages pfns [first_pfn, first_pfn + nr_blocks); reports to `sink` (may be
   // null).
-  BlockAllocator(PageArray* pages, uint64_t first_pfn, uint64_t nr_blocks, ViolationSink* sink);
+  BlockAllocator(PageArray* pages, uint64_t first_pfn, uint64_t nr_blocks, ViolationSink* sink,
+                 BlockReservation reservation = {});
 
-  // Takes a free block. Errors: kNoSpace when none is left.
+  // Takes a free block. Errors: kNoSpace when none is left, or when the
+  // device cannot back the next pages (the reserve's message).
   Status alloc_block(uint64_t* pfn) EXCLUDES(mu_);
   // Returns `pfn` to the free list. `ino` and `file_offset` (bytes) say whose
   // block it was, for the report if its page is busy.
@@ -48,6 +64,7 @@ class BlockAllocator {
   Mutex mu_{"allocator"};
   std::vector<uint64_t> freed_ GUARDED_BY(mu_);  // A stack: back() is next.
   uint64_t next_unused_ GUARDED_BY(mu_);         // Lowest pfn never handed out.
+  BlockReservation reservation_ GUARDED_BY(mu_);  // reserved_end_pfn moves up.
 };
 
 }  // namespace daxbreak

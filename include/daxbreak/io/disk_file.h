@@ -26,9 +26,13 @@ struct DiskFileOptions {
 
 class DiskFile {
  public:
-  // Opens or creates the disk file and writes its header. Errors: kRefused
-  // (foreign data, no force; untouched), kEnvironment (its file system refuses
-  // O_DIRECT), kInvalidArgument (size), kIoError.
+  // Opens or creates the disk file, locks it (flock, held while the object
+  // lives), allocates its blocks and writes its header. A file this call
+  // created is removed again when it fails. Errors: kRefused (foreign or
+  // corrupt contents and no force, or another process holds the lock; the
+  // path is untouched), kNoSpace (larger than the free space of its file
+  // system), kEnvironment (its file system refuses O_DIRECT, a missing path
+  // under /dev), kInvalidArgument (size, not a regular file), kIoError.
   static Status Open(const DiskFileOptions& options, std::unique_ptr<DiskFile>* out);
   ~DiskFile();
   DiskFile(const DiskFile&) = delete;
@@ -47,8 +51,15 @@ class DiskFile {
 
  private:
   DiskFile() = default;
+  // Opens (creating when `create`), locks, judges the old contents
+  // (`old_bytes` long), allocates and writes the header.
+  Status claim(const DiskFileOptions& options, uint64_t old_bytes, bool create);
+  // Checks the free space, sizes the file to `bytes` and allocates its blocks.
+  Status allocate(uint64_t bytes);
+
   std::string path_;
   int fd_ = -1;
+  bool created_ = false;
   uint64_t size_bytes_ = 0;
 };
 

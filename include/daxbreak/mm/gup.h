@@ -38,7 +38,9 @@ enum GupFlags : uint32_t {
 // the zero page has pfn kZeroPfn and holds no reference.
 struct PinnedPage {
   uint64_t pfn = 0;
-  PageOwner owner_at_pin;
+  uint32_t ino = 0;               // The file the VMA maps (what the DIO targets).
+  uint32_t index = 0;             // The file page the pinned address maps.
+  uint16_t generation_at_pin = 0; // PageArray::generation() when pinned.
 };
 
 // Counters of GUP outcomes; relaxed atomics, for reports.

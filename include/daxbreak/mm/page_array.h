@@ -13,8 +13,10 @@
 // 6.15 free_zone_device_folio()); protocol variants change that one rule.
 //
 // Records are allocated lazily in chunks of kChunkPages, so a large sparse
-// device costs memory only for the pages a run touches: 16 bytes per page of
-// a touched chunk, plus 8 bytes per chunk of the whole device.
+// device costs memory only for the pages a run touches: 8 bytes per page of
+// a touched chunk, plus 8 bytes per chunk of the whole device (1 TiB: 512
+// KiB). The block allocator hands out the lowest pfns first, so the touched
+// chunks are the first few.
 //
 // Thread-safety: thread-safe; every field of a record is a SyncAtomic.
 
@@ -29,24 +31,13 @@
 
 namespace daxbreak {
 
-// Who a page belongs to: (inode, file page) and the association generation,
-// which changes at every dax_associate_entry(), so that a page freed and handed
-// back to the same (inode, index) still reads as a new owner.
-struct PageOwner {
-  uint32_t ino = 0;     // 0: not associated.
-  uint32_t index = 0;   // File page index.
-  uint16_t generation = 0;
-  bool operator==(const PageOwner&) const = default;
-};
-
-// 16 bytes per page.
+// 8 bytes per page.
 struct PageRecord {
   SyncAtomic<uint32_t> refcount;     // page->_refcount.
   SyncAtomic<uint16_t> mapcount;     // Present PTEs that hold a reference (6.15 model).
-  SyncAtomic<uint16_t> generation;   // Association generation (wraps).
-  SyncAtomic<uint64_t> owner;        // (ino << 32) | index; 0: none.
+  SyncAtomic<uint16_t> generation;   // Association generation (wraps): page->mapping/index changes.
 };
-static_assert(sizeof(PageRecord) <= 16, "a page record must stay within 16 bytes");
+static_assert(sizeof(PageRecord) <= 8, "a page record must stay within 8 bytes");
 
 // When a dropped reference wakes the waiters of refcount_key().
 enum class WakeRule {
@@ -121,13 +112,16 @@ class PageArray {
   // The key break_layouts waits on for this page: &page->_refcount.
   const void* refcount_key(uint64_t pfn) const { return &record(pfn).refcount; }
 
-  // dax_associate_entry(): the page now belongs to (ino, index); bumps the
-  // generation.
-  void associate(uint64_t pfn, uint32_t ino, uint32_t index);
-  // dax_disassociate_entry(): the page belongs to nobody.
+  // dax_associate_entry() and dax_disassociate_entry(): the page's owner
+  // (page->mapping, page->index) changes, which bumps its generation. Who the
+  // owner is the DAX entries know; the page keeps only that it changed.
+  void associate(uint64_t pfn);
   void disassociate(uint64_t pfn);
-  // The page's current owner.
-  PageOwner owner(uint64_t pfn) const;
+  // The association generation: a DIO that pinned the page at one value and
+  // completes at another wrote into a page that changed owner in between.
+  // It has 16 bits: a change goes unseen only if the page changed owner a
+  // multiple of 65536 times during one DIO.
+  uint16_t generation(uint64_t pfn) const;
 
  private:
   // The record of `pfn`, allocating its chunk on first use.

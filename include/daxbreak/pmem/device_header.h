@@ -42,9 +42,17 @@ static_assert(sizeof(DeviceHeader) == 64);
 void BuildDeviceHeader(HeaderRole role, uint64_t size_bytes, uint64_t format_count,
                        DeviceHeader* out);
 
-// Whether the first `len` bytes at `page0` hold a valid header of `role`
-// (magic, version, page size and checksum). On success copies it to `out`.
-bool ParseDeviceHeader(const void* page0, size_t len, HeaderRole role, DeviceHeader* out);
+// What the first bytes of a path hold.
+enum class HeaderState {
+  kValid,      // A header of the asked role: magic, version, page size, checksum.
+  kOtherRole,  // A valid header of the other role.
+  kCorrupt,    // A daxbreak magic, but the version, page size or checksum is wrong.
+  kAbsent,     // No daxbreak magic (or fewer than 64 bytes).
+};
+
+// Reads the header in the first `len` bytes at `page0` as one of `role`. On
+// kValid copies it to `out`.
+HeaderState ReadDeviceHeader(const void* page0, size_t len, HeaderRole role, DeviceHeader* out);
 
 // "DAXBREAK-DEVICE" / "DAXBREAK-DISK".
 std::string_view HeaderMagic(HeaderRole role);

@@ -5,8 +5,11 @@
 // header; pages 1.. are the device pages the modeled file system hands out,
 // addressed by pfn.
 //
+// A regular file is sparse: only the pages the run touches get file blocks
+// (reserve()), so a 1 TiB device costs what the run uses.
+//
 // Thread-safety: after Open() the object is immutable; page_address(),
-// memcpy_nodrain() and persist() may be called from any thread (callers
+// memcpy_nodrain(), persist() and reserve() may be called from any thread (callers
 // serialize access to the bytes of a page themselves).
 
 #ifndef DAXBREAK_PMEM_PMEM_DEVICE_H_
@@ -47,10 +50,19 @@ struct PmemDeviceOptions {
 
 class PmemDevice {
  public:
-  // Opens, maps and formats `options.path`. Errors: kInvalidArgument (bad
-  // size: not a multiple of 4 KiB, under 1 MiB), kRefused (foreign data and no
-  // force; the path is left byte-for-byte unchanged), kEnvironment (a block
-  // device, a directory, libpmem2 failures, with its message), kIoError.
+  // Pages whose file blocks Open() allocates and that each later reserve()
+  // by the block allocator covers (2 MiB).
+  static constexpr uint64_t kReserveChunkPages = 512;
+
+  // Opens, locks (flock, held while the object lives), maps and formats
+  // `options.path`, and allocates the file blocks of the header and the first
+  // kReserveChunkPages pages. A file this call created is removed again when
+  // it fails. Errors: kInvalidArgument (bad size: not a multiple of 4 KiB,
+  // under 1 MiB, larger than the file system allows), kRefused (foreign or
+  // corrupt contents and no force, or another process holds the lock; the
+  // path is left byte-for-byte unchanged), kNoSpace (its file system is
+  // full), kEnvironment (a block device, a directory, a missing path under
+  // /dev, libpmem2 failures, with its message), kIoError.
   static Status Open(const PmemDeviceOptions& options, std::unique_ptr<PmemDevice>* out);
 
   ~PmemDevice();
@@ -68,6 +80,17 @@ class PmemDevice {
   // The first pfn the file system may use.
   uint64_t first_data_pfn() const { return 1; }
   const DeviceHeader& header() const { return header_; }
+  // The open descriptor of the path (for identity checks; do not close it).
+  int fd() const { return fd_; }
+
+  // Allocates the file blocks behind device pages [first_pfn, end_pfn)
+  // (posix_fallocate), so that a store to them cannot raise SIGBUS on a full
+  // file system. A no-op for device-dax, whose pages always exist. Pages
+  // [0, reserved_end_pfn()) were reserved by Open(). Thread-safe. Errors:
+  // kNoSpace naming the device and the pages, kIoError.
+  Status reserve(uint64_t first_pfn, uint64_t end_pfn) const;
+  // The end of the pages Open() reserved.
+  uint64_t reserved_end_pfn() const { return reserved_end_pfn_; }
 
   // The mapped address of device page `pfn` (kPageSize bytes). pfn must be
   // below nr_pages().
@@ -109,6 +132,7 @@ class PmemDevice {
   StoreGranularity granularity_ = StoreGranularity::kPage;
   bool map_sync_ = false;
   uint64_t size_bytes_ = 0;
+  uint64_t reserved_end_pfn_ = 0;
   char* base_ = nullptr;
   DeviceHeader header_{};
   pmem2_source* source_ = nullptr;

@@ -50,6 +50,10 @@ class SyncPoint {
   // correct protocol stays clean. 0 (the default) turns it off. Explore mode
   // ignores it: its scheduler already chooses every interleaving.
   static void set_noise(uint32_t per_million, uint32_t max_delay_ns);
+  // Seeds the calling thread's noise stream (a thread that never calls it
+  // gets a stream from its stack address). Stress runs give each worker
+  // run_seed ^ a fixed stream number, so --seed fixes every choice.
+  static void seed_noise(uint64_t seed);
 
   // What DAXBREAK_SYNC_POINT expands to.
   static void process_point(const char* point) {
@@ -65,6 +69,7 @@ class SyncPoint {
   SyncPoint() = default;
   void process(const char* point);
   static void inject_noise();
+  static uint64_t& noise_state();
 
   static std::atomic<bool> enabled_;
   static std::atomic<uint32_t> noise_per_million_;

@@ -18,6 +18,7 @@
 #ifndef DAXBREAK_WORKLOAD_EXPLORER_H_
 #define DAXBREAK_WORKLOAD_EXPLORER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -67,6 +68,10 @@ struct ExploreOptions {
   uint32_t split_depth = 6;    // dfs: branching decisions that pick a subtree's shard.
   // Called about twice a second from a helper thread while the search runs.
   std::function<void(const ExploreProgress&)> progress;
+  // When set and it becomes non-zero (a signal number, stored by a signal
+  // handler), the search ends after the runs under way and reports what ran.
+  // A plain atomic, not the sync layer's: a signal handler writes it.
+  const std::atomic<int>* interrupt = nullptr;
 };
 
 // The result of one run under the controlled scheduler.
@@ -78,8 +83,7 @@ struct RunResult {
   std::string deadlock;  // Who was blocked where.
   std::vector<TraceEvent> trace;
   std::vector<std::string> thread_names;
-  bool diverged = false;  // Replay only: a recorded pick was not runnable.
-  size_t unused_decisions = 0;  // Replay only: picks left when the run ended.
+  std::string schedule_mismatch;  // Replay only: why the schedule does not fit ("" if it does).
 
   bool found() const;
   // The first violation's kind, "deadlock", "step_limit", or "" if clean.
@@ -101,6 +105,7 @@ struct ExploreResult {
   uint64_t pruned = 0;        // dfs: runs cut off by the reduction or by sharding.
   bool exhausted = false;     // dfs: every schedule within the bound ran.
   bool timed_out = false;     // The time budget ended the search.
+  int interrupted_by = 0;     // The signal that ended the search (ExploreOptions::interrupt), or 0.
   double seconds = 0;
   std::string schedule;       // The replay string of the first finding.
   std::string replay_command;
@@ -117,10 +122,16 @@ struct ExploreResult {
 Status Explore(const ExploreOptions& options, ExploreResult* result);
 
 // Runs `schedule` once in the scenario, protocol and TLB flush mode of
-// `options`, recording a trace when `trace`. Errors: as Explore,
+// `options`, recording a trace when `trace`. A schedule that does not fit
+// (RunResult::schedule_mismatch) still runs to its end. Errors: as Explore,
 // kInvalidArgument for a bad schedule string.
 Status Replay(const ExploreOptions& options, const std::string& schedule, bool trace,
               RunResult* result);
+
+// The options of a search as the "config" object of its JSON report, and
+// back. Errors: kInvalidArgument naming the missing or bad field.
+nlohmann::json ExploreConfigJson(const ExploreOptions& options);
+Status ParseExploreConfig(const nlohmann::json& config, ExploreOptions* options);
 
 // The options and result of one shard, as its JSON report gives them.
 // Errors: kInvalidArgument naming the missing or bad field.
@@ -141,6 +152,10 @@ Status MergeExploreResults(const std::vector<std::pair<ExploreOptions, ExploreRe
 // the count becomes what a single process would have run.
 ExploreResult CombineExploreParts(const std::vector<ExploreResult>& parts, Strategy strategy, bool keep_going,
                                   bool whole_search);
+
+// One run as JSON: {"found", "kind", "outcome", "decisions" (count),
+// "schedule_mismatch", "violations", "deadlock"}.
+nlohmann::json RunResultJson(const RunResult& run);
 
 // The two-column (one column per thread) diagram of a traced run.
 std::string RenderTraceDiagram(const RunResult& run);

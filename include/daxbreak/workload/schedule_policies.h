@@ -144,16 +144,18 @@ class ReplayPolicy final : public SchedulePolicy {
  public:
   explicit ReplayPolicy(std::vector<uint32_t> decisions) : decisions_(std::move(decisions)) {}
   uint32_t choose(const Decision& d) override;
-  // Whether a recorded pick was not runnable (the schedule is not one of this
-  // scenario).
-  bool diverged() const { return diverged_; }
-  // Picks left over when the run ended (the schedule is longer than the run).
-  size_t unused() const { return decisions_.size() - next_; }
+  // Why the schedule does not fit the run, or "" when it does: a recorded
+  // pick that was not runnable, a run that needed more decisions than the
+  // schedule holds, or decisions left over when the run ended. After a
+  // mismatch the run goes on with the thread that ran last (or the lowest
+  // runnable one), so a trace can still show how far it got.
+  std::string mismatch() const;
 
  private:
   std::vector<uint32_t> decisions_;
   size_t next_ = 0;
-  bool diverged_ = false;
+  std::string diverged_;  // The first pick that was not runnable.
+  bool ran_out_ = false;
 };
 
 }  // namespace daxbreak

@@ -6,6 +6,7 @@
 #ifndef DAXBREAK_WORKLOAD_STRESS_CONFIG_H_
 #define DAXBREAK_WORKLOAD_STRESS_CONFIG_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -59,7 +60,12 @@ struct StressConfig {
   uint32_t noise_per_million = 100000;        // --noise: sync points that spin (per 1e6).
   uint32_t noise_max_ns = 20000;              // --noise-max: longest spin (ns).
   bool stop_on_violation = false;             // --stop-on-violation: end at the first one.
-  bool progress = false;                      // Live status line (TTY only).
+  bool progress = false;                      // Live status line on stderr.
+  uint32_t status_width = 80;                 // Columns the status line may use.
+  // When set and it becomes non-zero (a signal number, stored by a signal
+  // handler), the run stops and reports what ran. Not part of to_json(). A
+  // plain atomic, not the sync layer's: a signal handler writes it.
+  const std::atomic<int>* interrupt = nullptr;
 
   // Checks ranges and combinations. Errors: kInvalidArgument naming the
   // option and the bad value.
