@@ -141,8 +141,8 @@ void BM_DfsExhaust(benchmark::State& state, std::string scenario, uint32_t bound
 // Registered from main(): the scenario table is built at static
 // initialization of another translation unit.
 void RegisterExploreBenchmarks() {
-  for (const ExploreScenarioInfo& s : ExploreScenarios()) {
-    const std::string name(s.name);
+  for (const ExploreScenarioInfo* s : ExploreScenarios()) {
+    const std::string name(s->name);
     benchmark::RegisterBenchmark(("Explore/random/" + name).c_str(), BM_ExploreRandom, name)
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();

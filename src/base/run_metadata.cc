@@ -5,6 +5,8 @@
 
 #include <ctime>
 
+#include "daxbreak/version.h"
+
 namespace daxbreak {
 
 std::string UtcTimestamp() {

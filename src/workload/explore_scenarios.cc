@@ -1,73 +1,21 @@
-// The explore scenarios. Each is a class deriving from ModelBase; the table
-// at the end names them.
+// The built-in explore scenarios. Each is a class deriving from
+// ExploreModelBase; the table at the end names them, and RegisterExploreScenario()
+// adds a user's.
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
-#include "daxbreak/fs/dax_fs.h"
-#include "daxbreak/io/sync_dio_engine.h"
-#include "daxbreak/mm/gup.h"
 #include "daxbreak/sync/task.h"
-#include "daxbreak/workload/explore_scenario.h"
+#include "daxbreak/workload/explore_model_base.h"
 
 namespace daxbreak {
 namespace {
 
-// The disk of the models' DIOs: the header page and the few blocks they read.
-constexpr uint64_t kDiskBytes = 4 * kPageSize;
-
-// What every model has: page records, the file system, one file, a DIO
-// engine whose completions run on a modeled thread.
-class ModelBase : public ExploreModel {
- protected:
-  explicit ModelBase(const ModelEnv& env)
-      : env_(env),
-        pages_(MakePageArray(*env.protocol, env.device->nr_pages())),
-        mm_(env.tlb_flush),
-        fs_(env.device, pages_.get(), env.checker, DaxFsOptions{env.protocol}),
-        dio_(env.device, pages_.get(), env.checker, kDiskBytes) {}
-
-  // A file of `bytes` (rounded up to pages, all allocated), mapped over
-  // `map_pages` pages with every page faulted in for write.
-  void make_file(uint64_t bytes, uint64_t map_pages) {
-    (void)fs_.create("file", &file_);
-    const std::string data((bytes + kPageSize - 1) / kPageSize * kPageSize, 'f');
-    (void)fs_.write(file_.get(), 0, data.data(), data.size());
-    if (bytes % kPageSize != 0) (void)fs_.truncate(file_.get(), bytes);
-    vma_ = fs_.mmap(&mm_, file_.get(), map_pages, /*writable=*/true);
-    for (uint64_t p = 0; p < map_pages && p * kPageSize < bytes; ++p) {
-      (void)user_store(*vma_, vma_->address_of(p), "m", 1);
-    }
-  }
-  // A DIO read into pages [first, first + nr) that was already in flight
-  // when the model starts: its pages are pinned, its completion queued.
-  void dio_in_flight(uint64_t first, uint64_t nr) {
-    std::vector<PinnedPage> pinned;
-    (void)pin_user_pages(*vma_, vma_->address_of(first), nr, FOLL_PIN | FOLL_WRITE, &pinned);
-    dio_.submit_pinned(/*is_read=*/true, kPageSize, std::move(pinned));
-  }
-  // The device's completion thread for requests queued so far and, when
-  // `more` is false, none later.
-  void add_completion_thread(ControlledScheduler& s, bool more = false) {
-    if (!more) dio_.close();
-    s.add_thread("dio-complete", [this] { dio_.run_completions(); });
-  }
-  void add_truncate_thread(ControlledScheduler& s, uint64_t size) {
-    s.add_thread("truncate", [this, size] { truncate_status_ = fs_.truncate(file_.get(), size); });
-  }
-
-  ModelEnv env_;
-  std::unique_ptr<PageArray> pages_;
-  MmStruct mm_;
-  DaxFs fs_;
-  SyncDioEngine dio_;
-  std::shared_ptr<Inode> file_;
-  std::unique_ptr<Vma> vma_;
-  Status truncate_status_;
-};
+using ModelBase = ExploreModelBase;
 
 // Truncate to 0 against the completion of a DIO that was in flight when the
 // model started. The set-up decides the shape: how large the file is, which
@@ -250,7 +198,7 @@ constexpr FallocateSetup kZeroRange{2, 1, kFallocZeroRange | kFallocKeepSize, 0,
 // Collapse of page 0 of a 3-page file whose page 2 is pinned (it moves to 1).
 constexpr FallocateSetup kCollapse{3, 2, kFallocCollapseRange, 0, 1};
 
-const ExploreScenarioInfo kScenarios[] = {
+const ExploreScenarioInfo kBuiltin[] = {
     {"race2018", "one DIO pins two pages; truncate races its completion (the 2018 report)", BuildTruncate<kRace2018>},
     {"gup-fast", "a DIO's GUP-fast pin races truncate's unmap and busy-page scan", Build<GupFastScan>},
     {"locked-entry", "fsync holds DAX entry locks while truncate scans past a pinned page", Build<LockedEntry>},
@@ -264,15 +212,46 @@ const ExploreScenarioInfo kScenarios[] = {
     {"collapse", "collapse range moves a page a DIO has pinned", BuildFallocate<kCollapse>},
 };
 
+// Registered scenarios, in registration order; a deque so that pointers stay
+// valid. Names and summaries are owned here.
+struct OwnedScenario {
+  std::string name;
+  std::string summary;
+  ExploreScenarioInfo info;
+};
+std::deque<OwnedScenario>& Registered() {
+  static auto* registered = new std::deque<OwnedScenario>();  // Never destroyed: used at exit.
+  return *registered;
+}
+
 }  // namespace
 
-std::span<const ExploreScenarioInfo> ExploreScenarios() { return kScenarios; }
+std::vector<const ExploreScenarioInfo*> ExploreScenarios() {
+  std::vector<const ExploreScenarioInfo*> out;
+  for (const ExploreScenarioInfo& s : kBuiltin) out.push_back(&s);
+  for (const OwnedScenario& s : Registered()) out.push_back(&s.info);
+  return out;
+}
 
 const ExploreScenarioInfo* FindExploreScenario(std::string_view name) {
-  for (const ExploreScenarioInfo& s : kScenarios) {
-    if (s.name == name) return &s;
+  for (const ExploreScenarioInfo* s : ExploreScenarios()) {
+    if (s->name == name) return s;
   }
   return nullptr;
+}
+
+Status RegisterExploreScenario(const ExploreScenarioInfo& info) {
+  if (info.name.empty() || !info.build) {
+    return Status::InvalidArgument("a scenario needs a name and a build function");
+  }
+  if (info.name == "collision" || FindExploreScenario(info.name) != nullptr) {
+    return Status::Exists(fmt::format("scenario '{}' exists", info.name));
+  }
+  OwnedScenario& s = Registered().emplace_back();
+  s.name = info.name;
+  s.summary = info.summary;
+  s.info = {s.name, s.summary, info.build};
+  return Status::Ok();
 }
 
 }  // namespace daxbreak

@@ -29,7 +29,7 @@ Status FindScenario(const std::string& name, const ExploreScenarioInfo** out) {
   *out = FindExploreScenario(name);
   if (*out != nullptr) return Status::Ok();
   std::string names;
-  for (const ExploreScenarioInfo& s : ExploreScenarios()) names += (names.empty() ? "" : ", ") + std::string(s.name);
+  for (const ExploreScenarioInfo* s : ExploreScenarios()) names += (names.empty() ? "" : ", ") + std::string(s->name);
   return Status::InvalidArgument(fmt::format("--scenario: unknown scenario '{}' (choose from {})", name, names));
 }
 

@@ -1,9 +1,11 @@
+#include "daxbreak/workload/stress_runner.h"
+
 #include <fmt/format.h>
 
 #include "daxbreak/base/run_metadata.h"
-#include "daxbreak/base/size_parse.h"
 #include "daxbreak/base/signal_name.h"
-#include "daxbreak/workload/stress_runner.h"
+#include "daxbreak/base/size_parse.h"
+#include "daxbreak/version.h"
 
 namespace daxbreak {
 

@@ -23,8 +23,8 @@ nlohmann::json ListJson() {
       {{{"name", "collision"},
         {"summary", "stress: xfstests generic/503 shape: DIO into a mapped DAX file against every "
                     "layout change, with a reallocating writer and a data oracle"}}});
-  for (const ExploreScenarioInfo& s : ExploreScenarios()) {
-    j["scenarios"].push_back({{"name", s.name}, {"summary", "explore: " + std::string(s.summary)}});
+  for (const ExploreScenarioInfo* s : ExploreScenarios()) {
+    j["scenarios"].push_back({{"name", s->name}, {"summary", "explore: " + std::string(s->summary)}});
   }
   j["protocols"] = nlohmann::json::array();
   for (const ProtocolTraits* p : AllProtocols()) {

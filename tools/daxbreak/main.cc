@@ -6,6 +6,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "daxbreak/version.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"daxbreak: reproduce and check the fs-dax layout-breaking protocol"};

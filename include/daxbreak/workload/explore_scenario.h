@@ -5,14 +5,15 @@
 // threads then run the same fs, mm and io code as `daxbreak stress`, and the
 // checker's invariants are the oracle.
 //
-// Thread-safety: a model is used by one schedule run at a time.
+// Thread-safety: a model is used by one schedule run at a time. The scenario
+// table is constant once registration is over (see RegisterExploreScenario()).
 
 #ifndef DAXBREAK_WORKLOAD_EXPLORE_SCENARIO_H_
 #define DAXBREAK_WORKLOAD_EXPLORE_SCENARIO_H_
 
 #include <functional>
 #include <memory>
-#include <span>
+#include <vector>
 #include <string_view>
 
 #include "daxbreak/check/checker.h"
@@ -47,10 +48,16 @@ struct ExploreScenarioInfo {
   std::function<std::unique_ptr<ExploreModel>(const ModelEnv&)> build;
 };
 
-// Every explore scenario, in `daxbreak list` order.
-std::span<const ExploreScenarioInfo> ExploreScenarios();
+// Every explore scenario: the built-in ones in `daxbreak list` order, then
+// the registered ones.
+std::vector<const ExploreScenarioInfo*> ExploreScenarios();
 // The scenario named `name`, or nullptr.
 const ExploreScenarioInfo* FindExploreScenario(std::string_view name);
+// Adds a user's scenario (its strings are copied; `build` is kept). It runs
+// under explore, replay and run like a built-in one. Errors:
+// kInvalidArgument (no name or no build function), kExists (the name is
+// taken). Not thread-safe against look-ups: register before any run starts.
+Status RegisterExploreScenario(const ExploreScenarioInfo& info);
 
 }  // namespace daxbreak
 
