@@ -66,6 +66,20 @@ rc=$?
 if [ $rc != 0 ] || ! grep -q "clean" "$dir/out"; then echo "FAIL: explore fixed rc=$rc"; cat "$dir/out"; fail=1; else echo "ok: explore fixed clean"; fi
 "$bin" list --output-format json | python3 -c "import json,sys; d=json.load(sys.stdin); assert {'race2018','lost-wake','signal','zero-range','collapse'} <= {s['name'] for s in d['scenarios']}; assert all(p['summary'] and p['cites'] and p['status'] in ('correct','released bug','hypothetical','candidate fix') for p in d['protocols']); k={v['name']: v['severity'] for v in d['violation_kinds']}; assert k['busy_page_disassociated']=='warn' and k['pinned_block_freed']=='data' and k['partial_change_on_eintr']=='data'" || { echo "FAIL: list scenarios, protocols, kinds"; fail=1; }
 
+# info: the machine's pmem and what a path gives, read-only; a missing path is exit 2.
+"$bin" stress "${common[@]}" >/dev/null 2>&1
+sum=$(md5sum <"$dir/dev.pmem")
+"$bin" info "$dir/dev.pmem" "$dir" --output-format json >"$dir/info.json" || { echo "FAIL: info rc=$?"; fail=1; }
+python3 -c "
+import json; d = json.load(open('$dir/info.json'))
+assert d['command'] == 'info' and isinstance(d['regions'], list) and isinstance(d['dax_devices'], list)
+f, t = d['paths']
+assert f['file_type'] == 'regular file' and f['granularity'] in ('PAGE', 'CACHE_LINE', 'BYTE') and f['size'] == 8 << 20, f
+assert t['file_type'] == 'directory', t
+" || { echo "FAIL: info json"; fail=1; }
+[ "$sum" = "$(md5sum <"$dir/dev.pmem")" ] || { echo "FAIL: info changed the device"; fail=1; }
+expect 2 "'$dir/none': no such file" info "$dir/none"
+
 # The README's tables of kinds and protocols say what `list` says.
 "$bin" list --output-format json > "$dir/list.json"
 python3 "$(dirname "$0")/readme_tables.py" "$(dirname "$0")/../../README.md" "$dir/list.json" || { echo "FAIL: README tables"; fail=1; }

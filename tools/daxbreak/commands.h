@@ -18,6 +18,7 @@ CommandRunner AddListCommand(CLI::App& app);
 CommandRunner AddExploreCommand(CLI::App& app);
 CommandRunner AddReplayCommand(CLI::App& app);
 CommandRunner AddMergeCommand(CLI::App& app);
+CommandRunner AddInfoCommand(CLI::App& app);
 
 }  // namespace daxbreak::cli
 
