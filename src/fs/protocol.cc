@@ -33,6 +33,7 @@ const ProtocolTraits kBuiltin[] = {
               "\"fs/dax: create a common implementation to break DAX layouts\" (6.15); no "
               "upstream report or fix of the stall found up to 6.18",
      .catches_in = "refault",
+     .catches_as = CatchKind::kStall,
      .layout = L{.idle_refcount = 0}},
     {.name = "modern-mapcount-wake",
      .status = ProtocolStatus::kCandidateFix,
@@ -110,6 +111,7 @@ const ProtocolTraits kBuiltin[] = {
               "\"fs/dax: properly refcount fs dax pages\" moves the wake (read in the posted "
               "series, not bisected on a built kernel)",
      .catches_in = "lost-wake",
+     .catches_as = CatchKind::kStall,
      .layout = L{.wake_rule = WakeRule::kAtIdleWrongKey}},
     {.name = "short-range",
      .status = ProtocolStatus::kHypothetical,
@@ -136,6 +138,7 @@ const ProtocolTraits kBuiltin[] = {
               "skipping put_devmap_managed_page_refs(); seen on Debian 12's 6.1 (PROTOCOL.md "
               "section 6); 6.12 does not have it",
      .catches_in = "lost-wake",
+     .catches_as = CatchKind::kStall,
      .layout = L{.wake_rule = WakeRule::kAtIdleExceptBioRelease}},
 };
 
@@ -161,6 +164,8 @@ std::string_view ProtocolStatusName(ProtocolStatus status) {
   }
   return "?";
 }
+
+std::string_view CatchKindName(CatchKind kind) { return kind == CatchKind::kStall ? "stall" : "violation"; }
 
 std::vector<const ProtocolTraits*> AllProtocols() {
   std::vector<const ProtocolTraits*> out;

@@ -61,6 +61,10 @@ TEST_P(CaughtVariantTest, FoundByDefaultStrategyAndReplayed) {
   ASSERT_TRUE(Explore(o, &r).ok());
   ASSERT_TRUE(r.found) << o.protocol->name << " not found in " << r.schedules << " schedules";
   EXPECT_LE(r.schedules, 10000u);
+  if (o.scenario == o.protocol->catches_in) {
+    EXPECT_EQ(r.kind == "deadlock", o.protocol->catches_as == CatchKind::kStall)
+        << "the row says it shows as a " << CatchKindName(o.protocol->catches_as) << ", found " << r.kind;
+  }
   EXPECT_TRUE(r.confirmed);
   for (int i = 0; i < 20; ++i) {
     RunResult again;

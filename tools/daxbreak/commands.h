@@ -19,6 +19,7 @@ CommandRunner AddExploreCommand(CLI::App& app);
 CommandRunner AddReplayCommand(CLI::App& app);
 CommandRunner AddMergeCommand(CLI::App& app);
 CommandRunner AddInfoCommand(CLI::App& app);
+CommandRunner AddRunCommand(CLI::App& app);
 
 }  // namespace daxbreak::cli
 

@@ -10,6 +10,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/violation.h"
 #include "daxbreak/fs/protocol.h"
 #include "daxbreak/workload/explore_scenario.h"
@@ -18,7 +19,7 @@ namespace daxbreak::cli {
 namespace {
 
 nlohmann::json ListJson() {
-  nlohmann::json j;
+  nlohmann::json j = JsonDocument("list", nlohmann::json::object());
   j["scenarios"] = nlohmann::json::array(
       {{{"name", "collision"},
         {"summary", "stress: xfstests generic/503 shape: DIO into a mapped DAX file against every "
@@ -32,7 +33,8 @@ nlohmann::json ListJson() {
                               {"status", ProtocolStatusName(p->status)},
                               {"summary", p->summary},
                               {"cites", p->cites},
-                              {"catches_in", p->catches_in}});
+                              {"catches_in", p->catches_in},
+                              {"catches_as", p->catches_in.empty() ? "" : CatchKindName(p->catches_as)}});
   }
   j["violation_kinds"] = nlohmann::json::array();
   for (const ViolationKindInfo& k : ViolationKinds()) {
@@ -57,7 +59,8 @@ std::string ListText(const nlohmann::json& j) {
     out += name(e) + fmt::format("[{}] {}\n", e["status"].get<std::string>(), e["summary"].get<std::string>());
     out += indent + "cites: " + e["cites"].get<std::string>() + "\n";
     if (!e["catches_in"].get<std::string>().empty()) {
-      out += indent + "caught in: " + e["catches_in"].get<std::string>() + "\n";
+      out += indent + "caught in: " + e["catches_in"].get<std::string>() + " (" + e["catches_as"].get<std::string>() +
+             ")\n";
     }
   }
   out += "violation kinds:\n";

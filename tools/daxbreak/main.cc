@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   runners.emplace_back("replay", daxbreak::cli::AddReplayCommand(app));
   runners.emplace_back("merge", daxbreak::cli::AddMergeCommand(app));
   runners.emplace_back("list", daxbreak::cli::AddListCommand(app));
+  runners.emplace_back("run", daxbreak::cli::AddRunCommand(app));
   runners.emplace_back("info", daxbreak::cli::AddInfoCommand(app));
   // CLI11 would only say "A subcommand is required"; name what was typed.
   std::string names;

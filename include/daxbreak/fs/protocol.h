@@ -69,12 +69,21 @@ struct LayoutBreakTraits {
   bool size_before_break = false;         // true: truncate sets i_size before the break.
 };
 
+// How a buggy row shows in its catches_in scenario.
+enum class CatchKind {
+  kViolation,  // A violation kind (a WARN, a freed pinned block, ...).
+  kStall,      // A deadlock: the layout change sleeps for ever (a known stall).
+};
+// "violation", "stall".
+std::string_view CatchKindName(CatchKind kind);
+
 struct ProtocolTraits {
   std::string_view name;        // CLI name: "fixed", "retry-flag", ...
   ProtocolStatus status = ProtocolStatus::kCorrect;
   std::string_view summary;     // One line: what it does or what goes wrong.
   std::string_view cites;       // Kernel commits, threads; says so where unconfirmed.
   std::string_view catches_in;  // The explore scenario that finds it ("" if none).
+  CatchKind catches_as = CatchKind::kViolation;  // What it finds there.
   LayoutBreakTraits layout;
 };
 
