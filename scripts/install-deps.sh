@@ -7,7 +7,7 @@ packages=(build-essential cmake ninja-build pkg-config python3
           libpmem2-dev liburing-dev libcli11-dev libgtest-dev libgmock-dev
           libbenchmark-dev nlohmann-json3-dev libfmt-dev libxxhash-dev
           libboost-context-dev libndctl-dev libdaxctl-dev libpugixml-dev
-          libxml2-utils "$@")
+          libxml2-utils help2man "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -77,7 +77,7 @@ ControlledScheduler::Outcome ControlledScheduler::run() {
       decisions_.push_back(pick);
     }
     policy_->observe(pick, pending_);
-    if (record_trace_) trace_.push_back(TraceEvent{steps_, pick, pending_[pick].op, pending_[pick].what});
+    if (record_trace_) trace_.push_back(TraceEvent{steps_, pick, pending_[pick].op, pending_[pick].what, pending_[pick].obj});
     ++steps_;
     current_ = pick;
     threads_[pick].ready = nullptr;
@@ -109,6 +109,14 @@ bool ControlledScheduler::pause(SyncOp op, const void* obj, const char* what,
   threads_[self].ready = ready;
   threads_[self].fiber->suspend();
   return aborting_;
+}
+
+void ControlledScheduler::note_value(const void* obj, uint64_t before, uint64_t after) {
+  // The caller's step is the last one recorded: nothing else ran since.
+  if (!record_trace_ || trace_.empty() || trace_.back().thread != running_ || trace_.back().obj != obj) return;
+  trace_.back().has_values = true;
+  trace_.back().before = before;
+  trace_.back().after = after;
 }
 
 bool ControlledScheduler::yield(SyncOp op, const void* obj, const char* what) {

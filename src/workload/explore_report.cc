@@ -1,6 +1,7 @@
 // Text and JSON renderings of exploration results and traces.
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 
@@ -8,6 +9,7 @@
 
 #include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/signal_name.h"
+#include "daxbreak/check/checker.h"
 #include "daxbreak/workload/explorer.h"
 
 namespace daxbreak {
@@ -55,12 +57,21 @@ std::string RenderTraceDiagram(const RunResult& run) {
   out += "\n";
   for (size_t i = 0; i < run.thread_names.size(); ++i) out += fmt::format("{:<{}}", std::string(kWidth - 2, '-'), kWidth);
   out += "\n";
+  size_t reported = 0;
   for (const TraceEvent& e : run.trace) {
+    const std::string indent(kWidth * e.thread, ' ');
+    // The checker's lock is taken once per report, in the order kept.
+    if (e.op == SyncOp::kLock && e.what == Checker::kLockName && reported < run.violations.size()) {
+      out += indent + "!! " + std::string(ViolationKindName(run.violations[reported++].kind)) + "\n";
+    }
     if (!ShowInDiagram(e)) continue;
-    std::string line(kWidth * e.thread, ' ');
     std::string text = Describe(e);
+    // Small values (counts, flags) help; PTEs and pointers would only clutter.
+    if (e.has_values && e.before < 1000 && e.after < 1000) {
+      text += e.before == e.after ? fmt::format(" ={}", e.after) : fmt::format(" {}->{}", e.before, e.after);
+    }
     if (text.size() > kWidth - 2) text.resize(kWidth - 2);
-    out += line + text + "\n";
+    out += indent + text + "\n";
   }
   out += "=> " + OutcomeLine(run) + "\n";
   for (const Violation& v : run.violations) {
@@ -74,9 +85,31 @@ nlohmann::json TraceEventsJson(const RunResult& run) {
   for (size_t t = 0; t < run.thread_names.size(); ++t) {
     events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", t}, {"args", {{"name", run.thread_names[t]}}}});
   }
+  // Objects get small ids in order of first use: addresses differ between runs.
+  std::map<const void*, size_t> ids;
+  size_t reported = 0;
   for (const TraceEvent& e : run.trace) {
+    nlohmann::json args = {{"op", SyncOpName(e.op)}, {"what", e.what}};
+    if (e.obj != nullptr) args["object"] = fmt::format("obj{}", ids.emplace(e.obj, ids.size() + 1).first->second);
+    if (e.has_values) {
+      args["before"] = e.before;
+      args["after"] = e.after;
+    }
     events.push_back({{"name", Describe(e)}, {"cat", SyncOpName(e.op)}, {"ph", "X"}, {"ts", e.step}, {"dur", 1},
-                      {"pid", 1}, {"tid", e.thread}});
+                      {"pid", 1}, {"tid", e.thread}, {"args", args}});
+    // The checker's lock is taken once per report, in the order kept.
+    if (e.op == SyncOp::kLock && e.what == Checker::kLockName && reported < run.violations.size()) {
+      const Violation& v = run.violations[reported++];
+      events.push_back({{"name", fmt::format("VIOLATION {}", ViolationKindName(v.kind))},
+                        {"cat", "violation"}, {"ph", "i"}, {"s", "g"}, {"ts", e.step}, {"pid", 1}, {"tid", e.thread},
+                        {"args", {{"kind", ViolationKindName(v.kind)}, {"severity", SeverityName(ViolationSeverity(v.kind))},
+                                  {"pfn", v.pfn}, {"ino", v.ino}, {"file_offset", v.file_offset}, {"detail", v.detail}}}});
+    }
+  }
+  if (!run.deadlock.empty()) {
+    const uint64_t end = run.trace.empty() ? 0 : run.trace.back().step + 1;
+    events.push_back({{"name", "DEADLOCK"}, {"cat", "violation"}, {"ph", "i"}, {"s", "g"}, {"ts", end}, {"pid", 1},
+                      {"tid", 0}, {"args", {{"blocked", run.deadlock}}}});
   }
   return {{"traceEvents", events}, {"displayTimeUnit", "ns"}};
 }

@@ -56,7 +56,11 @@ replay=$(python3 -c "import json; d=json.load(open('$dir/e.json')); assert d['fo
 if [ $rc != 1 ] || [ -z "$replay" ]; then echo "FAIL: explore retry-flag rc=$rc"; cat "$dir/e.json" "$dir/err"; fail=1; else echo "ok: explore found: $replay"; fi
 "$bin" ${replay#daxbreak } --trace --trace-json "$dir/t.json" >"$dir/out" 2>&1
 rc=$?
-if [ $rc != 1 ] || ! grep -q "truncate" "$dir/out" || ! python3 -c "import json; json.load(open('$dir/t.json'))['traceEvents']"; then
+if [ $rc != 1 ] || ! grep -q "truncate" "$dir/out" || ! python3 -c "
+import json; e = json.load(open('$dir/t.json'))['traceEvents']
+assert any(x['name'].startswith('VIOLATION') and x['ph'] == 'i' and x['args']['kind'] for x in e)
+assert any('before' in x.get('args', {}) and x['args']['object'].startswith('obj') for x in e)" ||
+   ! grep -q "^ *!! " "$dir/out"; then
   echo "FAIL: replay rc=$rc"; cat "$dir/out"; fail=1
 else
   echo "ok: replay reproduces with a trace"

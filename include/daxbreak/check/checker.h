@@ -27,6 +27,11 @@ class Checker : public ViolationSink {
   // Keeps at most `cap` violations in full; counts all of them.
   explicit Checker(size_t cap = 100);
 
+  // The name of the lock report() takes. Under a controlled scheduler each
+  // report() locks it at one scheduling point, in the order violations() keeps
+  // them, so a trace shows where each violation was found (TraceEventsJson()).
+  static constexpr const char* kLockName = "checker";
+
   // ViolationSink.
   void report(Violation v) override EXCLUDES(mu_);
 
@@ -54,7 +59,7 @@ class Checker : public ViolationSink {
   std::atomic<uint64_t> total_{0};
   std::array<std::atomic<uint64_t>, kViolationKinds> by_kind_{};
   std::atomic<int64_t> first_ns_{-1};
-  mutable Mutex mu_{"checker"};
+  mutable Mutex mu_{kLockName};
   std::vector<Violation> kept_ GUARDED_BY(mu_);
 };
 

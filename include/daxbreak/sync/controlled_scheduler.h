@@ -84,6 +84,10 @@ struct TraceEvent {
   uint32_t thread = 0;
   SyncOp op = SyncOp::kSyncPoint;
   std::string what;
+  const void* obj = nullptr;  // The object of the step (its identity only).
+  bool has_values = false;    // An atomic access: before and after are set.
+  uint64_t before = 0;        // The value before the access...
+  uint64_t after = 0;         // ...and after it (equal for a load).
 };
 
 class ControlledScheduler : public SchedulerHook {
@@ -118,6 +122,8 @@ class ControlledScheduler : public SchedulerHook {
   void block_until(SyncOp op, const void* obj, const char* what,
                    const std::function<bool()>& ready) override;
   WaitTable* wait_table() override { return waits_; }
+  // Adds the values to the caller's trace event (when tracing).
+  void note_value(const void* obj, uint64_t before, uint64_t after) override;
 
  private:
   struct ModelThread {

@@ -63,6 +63,13 @@ class SchedulerHook {
   // The wait queues of the threads this hook runs (wait_var.h), or nullptr
   // for the process-wide table.
   virtual WaitTable* wait_table() { return nullptr; }
+
+  // Told, right after the calling thread's atomic access at its last
+  // scheduling point, the value of `obj` before and after it (equal for a
+  // load), for traces. Not a scheduling point. The default ignores it.
+  virtual void note_value(const void* obj, uint64_t before, uint64_t after) {
+    (void)obj, (void)before, (void)after;
+  }
 };
 
 // Thrown through a modeled thread to unwind it when a controlled run is

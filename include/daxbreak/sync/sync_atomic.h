@@ -10,6 +10,8 @@
 #define DAXBREAK_SYNC_SYNC_ATOMIC_H_
 
 #include <atomic>
+#include <cstdint>
+#include <type_traits>
 
 #include "daxbreak/sync/scheduler_hook.h"
 
@@ -23,28 +25,38 @@ class SyncAtomic {
   SyncAtomic(const SyncAtomic&) = delete;
   SyncAtomic& operator=(const SyncAtomic&) = delete;
 
-  // `what` (a static string) names the access in traces.
+  // `what` (a static string) names the access in traces. Under a
+  // scheduler, each access also tells it the value before and after
+  // (SchedulerHook::note_value()).
   T load(const char* what = "load") const {
     schedule_point(SyncOp::kAtomicLoad, this, what);
-    return v_.load();
+    const T v = v_.load();
+    note(v, v);
+    return v;
   }
   void store(T v, const char* what = "store") {
     schedule_point(SyncOp::kAtomicStore, this, what);
-    v_.store(v);
+    note(v_.exchange(v), v);
   }
   T exchange(T v, const char* what = "exchange") {
     schedule_point(SyncOp::kAtomicRmw, this, what);
-    return v_.exchange(v);
+    const T old = v_.exchange(v);
+    note(old, v);
+    return old;
   }
   // Returns the value before the addition.
   T fetch_add(T d, const char* what = "fetch_add") {
     schedule_point(SyncOp::kAtomicRmw, this, what);
-    return v_.fetch_add(d);
+    const T old = v_.fetch_add(d);
+    note(old, static_cast<T>(old + d));
+    return old;
   }
   // Returns the value before the subtraction.
   T fetch_sub(T d, const char* what = "fetch_sub") {
     schedule_point(SyncOp::kAtomicRmw, this, what);
-    return v_.fetch_sub(d);
+    const T old = v_.fetch_sub(d);
+    note(old, static_cast<T>(old - d));
+    return old;
   }
   // Adds `d` unless the value is `u` (atomic_add_unless()); returns whether
   // it added. One scheduling point however often the inner CAS retries.
@@ -52,13 +64,20 @@ class SyncAtomic {
     schedule_point(SyncOp::kAtomicRmw, this, what);
     T cur = v_.load();
     while (cur != u) {
-      if (v_.compare_exchange_weak(cur, static_cast<T>(cur + d))) return true;
+      if (v_.compare_exchange_weak(cur, static_cast<T>(cur + d))) {
+        note(cur, static_cast<T>(cur + d));
+        return true;
+      }
     }
+    note(cur, cur);
     return false;
   }
   bool compare_exchange(T& expected, T desired, const char* what = "cmpxchg") {
     schedule_point(SyncOp::kAtomicRmw, this, what);
-    return v_.compare_exchange_strong(expected, desired);
+    const T want = expected;
+    const bool done = v_.compare_exchange_strong(expected, desired);
+    note(done ? want : expected, done ? desired : expected);
+    return done;
   }
   // Sets the value before the atomic is shared (no scheduling point).
   void init(T v) { v_.store(v, std::memory_order_relaxed); }
@@ -67,6 +86,17 @@ class SyncAtomic {
   T peek() const { return v_.load(std::memory_order_relaxed); }
 
  private:
+  static uint64_t to_u64(T v) {
+    if constexpr (std::is_pointer_v<T>) {
+      return reinterpret_cast<uintptr_t>(v);
+    } else {
+      return static_cast<uint64_t>(v);
+    }
+  }
+  void note(T before, T after) const {
+    if (SchedulerHook* h = current_scheduler_hook()) h->note_value(this, to_u64(before), to_u64(after));
+  }
+
   std::atomic<T> v_;
 };
 
