@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "daxbreak/sync/mutex.h"
 #include "daxbreak/workload/stress_runner.h"
 
 namespace daxbreak {
@@ -188,7 +188,7 @@ Status RunCampaign(const CampaignOptions& options, const std::function<void(cons
   }
   std::vector<CellOutcome> results(cells.size());
   std::vector<bool> ran(cells.size(), false);
-  std::mutex mu;  // Orders the callback and `ran`; the cells themselves share nothing.
+  Mutex mu("campaign");  // Orders the callback and `ran`; the cells themselves share nothing.
   std::atomic<size_t> next{0};
   const auto worker = [&] {
     for (size_t i; !Interrupted(options) && (i = next.fetch_add(1)) < cells.size();) {
@@ -196,7 +196,7 @@ Status RunCampaign(const CampaignOptions& options, const std::function<void(cons
                                                              : RunExploreCell(options, cells[i]);
       out.met = out.error.ok() && Meets(cells[i].expect, out.found, out.kind) &&
                 (out.interrupted_by == 0 || cells[i].expect == Expectation::kAny || out.found);
-      std::lock_guard<std::mutex> lock(mu);
+      MutexLock lock(&mu);
       results[i] = std::move(out);
       ran[i] = true;
       if (done) done(results[i]);
