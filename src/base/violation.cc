@@ -20,6 +20,9 @@ constexpr std::array<ViolationKindInfo, kViolationKinds> kKinds = {{
      "the data oracle found a stamp in a file block that does not belong there"},
     {ViolationKind::kPartialChangeOnEintr, "partial_change_on_eintr", Severity::kData,
      "a layout change returned EINTR after it had already changed the file's size or blocks"},
+    {ViolationKind::kStaleMappingUsed, "stale_mapping_used", Severity::kData,
+     "a buffered write filled a folio through a cached mapping that the extent map no longer "
+     "matches (zeros over written data)"},
 }};
 
 constexpr bool InEnumOrder() {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "daxbreak/fs/dax_fs.h"
+#include "daxbreak/fs/iomap.h"
 #include "daxbreak/sync/sync_point.h"
 
 namespace daxbreak {
@@ -30,11 +31,12 @@ Status DaxFs::fault(Vma& vma, uint64_t pgoff, bool write) {
   if (entry.has_pfn) {
     vma.install_pte(pgoff, entry.pfn, write);
   } else if (!write) {
-    if (inode->lookup_block(pgoff, &pfn)) {
-      pages_->associate(pfn);
-      entry.pfn = pfn;
+    const Iomap map = iomap_begin(*inode, pgoff);
+    if (map.type == IomapType::kMapped) {
+      pages_->associate(map.pfn);
+      entry.pfn = map.pfn;
       entry.has_pfn = true;
-      vma.install_pte(pgoff, pfn, false);
+      vma.install_pte(pgoff, map.pfn, false);
     } else {
       entry.zero = true;  // dax_load_hole()
       vma.install_pte(pgoff, kZeroPfn, false);

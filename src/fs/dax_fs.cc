@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "daxbreak/fs/iomap.h"
 #include "daxbreak/sync/sync_point.h"
 
 namespace daxbreak {
@@ -28,11 +29,11 @@ DaxFs::DaxFs(PmemDevice* device, PageArray* pages, ViolationSink* sink, DaxFsOpt
 
 DaxFs::~DaxFs() = default;
 
-Status DaxFs::create(const std::string& name, std::shared_ptr<Inode>* out) {
+Status DaxFs::create(const std::string& name, std::shared_ptr<Inode>* out, bool dax) {
   if (name.empty()) return Status::InvalidArgument("empty file name");
   MutexLock lock(&namespace_lock_);
   if (names_.count(name) != 0) return Status::Exists(fmt::format("file '{}' exists", name));
-  auto inode = std::make_shared<Inode>(next_ino_++, name);
+  auto inode = std::make_shared<Inode>(next_ino_++, name, dax);
   names_[name] = inode;
   *out = std::move(inode);
   return Status::Ok();
@@ -82,9 +83,9 @@ std::vector<std::shared_ptr<Inode>> DaxFs::inodes() {
 
 Status DaxFs::get_block_for_write(Inode* inode, uint64_t pgoff, uint64_t* pfn, bool* is_new) {
   *is_new = false;
-  Extent e;
-  if (inode->lookup_extent(pgoff, &e) && !e.unwritten) {
-    *pfn = e.pfn;
+  const Iomap map = iomap_begin(*inode, pgoff);
+  if (map.type == IomapType::kMapped) {
+    *pfn = map.pfn;
     return Status::Ok();
   }
   WriteLock lock(&inode->i_data_sem_);
@@ -106,7 +107,7 @@ Status DaxFs::get_block_for_write(Inode* inode, uint64_t pgoff, uint64_t* pfn, b
   // New and unwritten blocks are zeroed before they are exposed
   // (EXT4_GET_BLOCKS_CREATE_ZERO for DAX).
   device_->memset_nodrain(device_->page_address(*pfn), 0, kPageSize);
-  inode->i_es_seq_.fetch_add(1, "i_es_seq++");
+  es_inc_seq(*inode, protocol().iomap.seq_update);
   *is_new = true;
   return Status::Ok();
 }
@@ -122,9 +123,9 @@ Status DaxFs::read(Inode* inode, uint64_t offset, void* buf, uint64_t len, uint6
     const uint64_t pos = offset + *done;
     const uint64_t in_page = pos % kPageSize;
     const uint64_t chunk = std::min(len - *done, kPageSize - in_page);
-    uint64_t pfn = 0;
-    if (inode->lookup_block(pos / kPageSize, &pfn)) {
-      std::memcpy(out + *done, device_->page_address(pfn) + in_page, chunk);
+    const Iomap map = iomap_begin(*inode, pos / kPageSize);
+    if (map.type == IomapType::kMapped) {
+      std::memcpy(out + *done, device_->page_address(map.pfn) + in_page, chunk);
     } else {
       std::memset(out + *done, 0, chunk);  // A hole or an unwritten extent.
     }
@@ -164,12 +165,17 @@ Status DaxFs::write(Inode* inode, uint64_t offset, const void* buf, uint64_t len
 }
 
 void DaxFs::zero_partial_page(Inode* inode, uint64_t from, uint64_t to) {
-  uint64_t pfn = 0;
-  if (from >= to || !inode->lookup_block(from / kPageSize, &pfn)) return;
-  device_->memset_nodrain(device_->page_address(pfn) + from % kPageSize, 0, to - from);
+  if (from >= to) return;
+  const Iomap map = iomap_begin(*inode, from / kPageSize);
+  if (map.type != IomapType::kMapped) return;
+  device_->memset_nodrain(device_->page_address(map.pfn) + from % kPageSize, 0, to - from);
 }
 
 void DaxFs::truncate_dax_entries(Inode* inode, uint64_t first, uint64_t last) {
+  if (!inode->dax_) {
+    inode->i_folios_.truncate_range(first, last);
+    return;
+  }
   inode->i_mapping_.unmap_mapping_pages(first, last - first + 1);
   inode->i_pages_.dax_delete_mapping_range(first, last, *pages_, inode->ino(), sink_);
 }
@@ -183,7 +189,7 @@ void DaxFs::free_blocks(Inode* inode, uint64_t first, uint64_t last) {
       freed.emplace_back(it->first, it->second.pfn);
       it = inode->extents_.erase(it);
     }
-    if (!freed.empty()) inode->i_es_seq_.fetch_add(1, "i_es_seq++");
+    if (!freed.empty()) es_inc_seq(*inode, protocol().iomap.seq_update);
   }
   for (const auto& [pgoff, pfn] : freed) allocator_.free_block(pfn, inode->ino(), pgoff * kPageSize);
   stats_.blocks_freed.fetch_add(freed.size(), std::memory_order_relaxed);
@@ -207,7 +213,7 @@ Status DaxFs::make_unwritten(Inode* inode, uint64_t first, uint64_t last, bool c
       changed = true;
     }
   }
-  if (changed) inode->i_es_seq_.fetch_add(1, "i_es_seq++");
+  if (changed) es_inc_seq(*inode, protocol().iomap.seq_update);
   return s;
 }
 

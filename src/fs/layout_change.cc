@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "daxbreak/fs/dax_fs.h"
+#include "daxbreak/fs/iomap.h"
 
 namespace daxbreak {
 namespace {
@@ -31,6 +32,8 @@ PartialEdges partial_edges(uint64_t offset, uint64_t end) {
 }  // namespace
 
 Status DaxFs::break_for_change(Inode* inode, uint64_t first, uint64_t end) {
+  // ext4_break_layouts(): nothing to break for a file that is not DAX.
+  if (!inode->dax_) return Status::Ok();
   // short-range: a ranged break, never in a release (ext4 and xfs break the
   // whole file for every layout change); an empty range (truncate up) breaks
   // nothing.
@@ -156,7 +159,8 @@ Status DaxFs::do_zero_range(Inode* inode, uint64_t offset, uint64_t len, bool ke
 // Moves every extent at or past file page `from` by `delta` pages
 // (ext4_ext_shift_extents()); the caller removed or made room for the range
 // they move over.
-static void shift_extents(Inode* inode, uint64_t from, int64_t delta) REQUIRES(inode->i_data_sem_) {
+static void shift_extents(Inode* inode, uint64_t from, int64_t delta, SeqUpdate how)
+    REQUIRES(inode->i_data_sem_) {
   std::map<uint64_t, Extent> moved;
   auto it = inode->extents_.lower_bound(from);
   while (it != inode->extents_.end()) {
@@ -164,7 +168,7 @@ static void shift_extents(Inode* inode, uint64_t from, int64_t delta) REQUIRES(i
     it = inode->extents_.erase(it);
   }
   inode->extents_.merge(moved);
-  inode->i_es_seq_.fetch_add(1, "i_es_seq++");
+  es_inc_seq(*inode, how);
 }
 
 // ext4_collapse_range(): block-aligned, and the range must end before EOF.
@@ -190,7 +194,7 @@ Status DaxFs::do_collapse_range(Inode* inode, uint64_t offset, uint64_t len) {
   free_blocks(inode, first, first + nr - 1);
   {
     WriteLock lock(&inode->i_data_sem_);
-    shift_extents(inode, first + nr, -static_cast<int64_t>(nr));
+    shift_extents(inode, first + nr, -static_cast<int64_t>(nr), protocol().iomap.seq_update);
   }
   inode->i_size_.store(size - len, "i_size_write");
   stats_.collapse_ranges.fetch_add(1, std::memory_order_relaxed);
@@ -220,7 +224,7 @@ Status DaxFs::do_insert_range(Inode* inode, uint64_t offset, uint64_t len) {
   inode->i_size_.store(size + len, "i_size_write");
   {
     WriteLock lock(&inode->i_data_sem_);
-    shift_extents(inode, first, static_cast<int64_t>(len / kPageSize));
+    shift_extents(inode, first, static_cast<int64_t>(len / kPageSize), protocol().iomap.seq_update);
   }
   stats_.insert_ranges.fetch_add(1, std::memory_order_relaxed);
   return Status::Ok();

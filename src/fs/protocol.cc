@@ -10,6 +10,7 @@ namespace daxbreak {
 namespace {
 
 using L = LayoutBreakTraits;
+using I = IomapTraits;
 
 // The built-in rows. Each bug row differs from `fixed` (or `modern`) in the
 // traits it names; the code each trait changes cites the row by name.
@@ -24,7 +25,8 @@ const ProtocolTraits kBuiltin[] = {
               "\"mm, fs, dax: handle layout changes to pinned dax mappings\"; b1f382178d15 "
               "\"ext4: close race between direct IO and ext4_break_layouts()\"",
      .catches_in = "",
-     .layout = L{}},
+     .layout = L{},
+     .iomap = I{}},
     {.name = "modern",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "the 6.15+ form: idle refcount 0, a mapping holds a page reference; stalls when a "
@@ -34,7 +36,8 @@ const ProtocolTraits kBuiltin[] = {
               "upstream report or fix of the stall found up to 6.18",
      .catches_in = "refault",
      .catches_as = CatchKind::kStall,
-     .layout = L{.idle_refcount = 0}},
+     .layout = L{.idle_refcount = 0},
+     .iomap = I{}},
     {.name = "modern-mapcount-wake",
      .status = ProtocolStatus::kCandidateFix,
      .summary = "modern plus a fix for its re-fault stall: the breaker waits for refcount == "
@@ -44,14 +47,16 @@ const ProtocolTraits kBuiltin[] = {
      .catches_in = "",
      .layout = L{.idle_refcount = 0,
                  .wake_rule = WakeRule::kAtIdleOrOnlyMapped,
-                 .wait_condition = BreakWaitCondition::kUnpinned}},
+                 .wait_condition = BreakWaitCondition::kUnpinned},
+     .iomap = I{}},
     {.name = "no-break",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "layout changes free blocks without breaking layouts: blocks freed under DMA",
      .cites = "ext4 before 430657b6be89 \"ext4: handle layout changes to pinned DAX mappings\" "
               "(4.19)",
      .catches_in = "race2018",
-     .layout = L{.breaks_layouts = false}},
+     .layout = L{.breaks_layouts = false},
+     .iomap = I{}},
     {.name = "retry-flag",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "the loop goes on only if the sleep callback ran; a pin dropped between the scan "
@@ -60,7 +65,8 @@ const ProtocolTraits kBuiltin[] = {
               "ext4_break_layouts()\" (Ross Zwisler, July 2018, seeds/004); xfs had the same loop "
               "(Jan Kara in that thread), its fix commit not confirmed here",
      .catches_in = "race2018",
-     .layout = L{.loop_needs_sleep_callback = true}},
+     .layout = L{.loop_needs_sleep_callback = true},
+     .iomap = I{}},
     {.name = "no-unmap",
      .status = ProtocolStatus::kHypothetical,
      .summary = "an ablation: the busy-page scan runs without unmapping first, so GUP-fast takes a "
@@ -68,7 +74,8 @@ const ProtocolTraits kBuiltin[] = {
      .cites = "never in a release: 5fac7408d828 introduced dax_layout_busy_page() already "
               "unmapping first",
      .catches_in = "gup-fast",
-     .layout = L{.unmap_first = false}},
+     .layout = L{.unmap_first = false},
+     .iomap = I{}},
     {.name = "mapped-only",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "the scan returns early when no user mapping is left: DMA into pages already "
@@ -76,7 +83,8 @@ const ProtocolTraits kBuiltin[] = {
      .cites = "fixed by cee91fa13a8e \"fs/dax: return unmapped busy pages from "
               "dax_layout_busy_page_range()\" (6.15; id read in a merge log)",
      .catches_in = "unmapped-pin",
-     .layout = L{.stop_when_unmapped = true}},
+     .layout = L{.stop_when_unmapped = true},
+     .iomap = I{}},
     {.name = "skip-locked",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "the scan moves past an entry that is locked at that moment: a busy page behind it "
@@ -84,7 +92,8 @@ const ProtocolTraits kBuiltin[] = {
      .cites = "fixed by 6be3e21d25ca \"fs/dax: don't skip locked entries when scanning entries\" "
               "(6.15)",
      .catches_in = "locked-entry",
-     .layout = L{.locked_entry_scan = LockedEntryScan::kSkip}},
+     .layout = L{.locked_entry_scan = LockedEntryScan::kSkip},
+     .iomap = I{}},
     {.name = "pause-skip",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "after waiting for a locked entry the scan resumes at the next index (xas_pause): "
@@ -93,14 +102,16 @@ const ProtocolTraits kBuiltin[] = {
               "locked entries when scanning entries\\\"\" (May 2025, xas_reset; found only "
               "intermittently by xfstests generic/068; id read in a mainline log)",
      .catches_in = "locked-entry",
-     .layout = L{.locked_entry_scan = LockedEntryScan::kWaitAndPause}},
+     .layout = L{.locked_entry_scan = LockedEntryScan::kWaitAndPause},
+     .iomap = I{}},
     {.name = "no-final-break",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "eviction and unmount free blocks without waiting for busy pages",
      .cites = "every kernel before 0e2f80afcfa6 \"fs/dax: ensure all pages are idle prior to "
               "filesystem unmount\" (6.15; id read in a merge log)",
      .catches_in = "evict-pinned",
-     .layout = L{.final_break_on_evict = false}},
+     .layout = L{.final_break_on_evict = false},
+     .iomap = I{}},
     {.name = "wake-key",
      .status = ProtocolStatus::kHypothetical,
      .summary = "the waker wakes another key than the one the waiter sleeps on: lost wake-up, the "
@@ -112,7 +123,8 @@ const ProtocolTraits kBuiltin[] = {
               "series, not bisected on a built kernel)",
      .catches_in = "lost-wake",
      .catches_as = CatchKind::kStall,
-     .layout = L{.wake_rule = WakeRule::kAtIdleWrongKey}},
+     .layout = L{.wake_rule = WakeRule::kAtIdleWrongKey},
+     .iomap = I{}},
     {.name = "short-range",
      .status = ProtocolStatus::kHypothetical,
      .summary = "a ranged break: only the pages a change touches, nothing on truncate up, and "
@@ -120,7 +132,8 @@ const ProtocolTraits kBuiltin[] = {
      .cites = "never in a release: ext4 and xfs always broke the whole file; the nearest is a 2019 "
               "sub-range RFC that Dave Chinner reviewed (not located here)",
      .catches_in = "beyond-eof",
-     .layout = L{.break_range = BreakRange::kAffectedRange}},
+     .layout = L{.break_range = BreakRange::kAffectedRange},
+     .iomap = I{}},
     {.name = "eintr-partial",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "truncate sets the new size before the break; a signal during the break returns "
@@ -128,7 +141,8 @@ const ProtocolTraits kBuiltin[] = {
      .cites = "fixed by b9c1c26739ec \"ext4: gracefully handle ext4_break_layouts() failure "
               "during truncate\" (Jan Kara, 2019; title confirmed, diff not read)",
      .catches_in = "signal",
-     .layout = L{.size_before_break = true}},
+     .layout = L{.size_before_break = true},
+     .iomap = I{}},
     {.name = "bio-release-no-wake",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "a DIO completion drops its page references without the fs-dax wake: the break "
@@ -139,7 +153,39 @@ const ProtocolTraits kBuiltin[] = {
               "section 6); 6.12 does not have it",
      .catches_in = "lost-wake",
      .catches_as = CatchKind::kStall,
-     .layout = L{.wake_rule = WakeRule::kAtIdleExceptBioRelease}},
+     .layout = L{.wake_rule = WakeRule::kAtIdleExceptBioRelease},
+     .iomap = I{}},
+    {.name = "no-iomap-valid",
+     .status = ProtocolStatus::kReleasedBug,
+     .summary = "a buffered write keeps the mapping it got before it locked the folio: writeback "
+                "converts the unwritten extent and reclaim drops the folio, and the write zeroes a "
+                "new folio over data already on the device",
+     .cites = "the iomap buffered write path before d7b64041164c \"iomap: write iomap validity "
+              "checks\" (6.2; id and title as given to us, not confirmed here); the race is the one "
+              "Dave Chinner describes in seeds/001 (writeback and reclaim over unwritten extents)",
+     .catches_in = "stale-unwritten",
+     .layout = L{},
+     .iomap = I{.write_begin_checks_valid = false}},
+    {.name = "racy-seq",
+     .status = ProtocolStatus::kHypothetical,
+     .summary = "the extent sequence is advanced as WRITE_ONCE(seq, READ_ONCE(seq) + 1) by writers "
+                "that share no lock: an increment is lost, the counter goes back, and a stale "
+                "mapping passes iomap_valid",
+     .cites = "posted, never merged in this form: Zhang Yi's ext4_es_inc_seq() (ext4 buffered "
+              "iomap series, October 2024), Jan Kara's review in seeds/000",
+     .catches_in = "racy-seq",
+     .layout = L{},
+     .iomap = I{.seq_update = SeqUpdate::kReadThenWrite}},
+    {.name = "seq-misses-change",
+     .status = ProtocolStatus::kHypothetical,
+     .summary = "an extent change that does not advance the sequence (here the unwritten "
+                "conversion at I/O completion): a mapping made before it passes iomap_valid",
+     .cites = "Jan Kara's rule in seeds/000 (the counter must advance on every mapping change); "
+              "his example is ext4_collapse_range() dropping i_data_sem to restart a transaction; "
+              "not a shipped bug",
+     .catches_in = "stale-unwritten",
+     .layout = L{},
+     .iomap = I{.conversion_bumps_seq = false}},
 };
 
 // A registered row and the strings it points into.

@@ -20,7 +20,10 @@ const std::set<std::string> kQuietLocks = {"allocator", "checker", "dio_queue", 
                                            "namespace", "oracle", "i_data_sem", "ptl", "first_error"};
 
 bool ShowInDiagram(const TraceEvent& e) {
-  if (e.op == SyncOp::kAtomicLoad) return false;
+  // Loads are left out, except the reads of the extent sequence: in the
+  // stale-mapping races they are the decisions (the cookie a mapping gets,
+  // the value a racy increment starts from, the check).
+  if (e.op == SyncOp::kAtomicLoad) return e.what.find("i_es_seq") != std::string::npos;
   if (e.what == "prepare_to_wait") return false;
   if (e.op == SyncOp::kLock || e.op == SyncOp::kUnlock || e.op == SyncOp::kLockShared ||
       e.op == SyncOp::kUnlockShared) {

@@ -11,6 +11,7 @@
 
 #include "daxbreak/sync/task.h"
 #include "daxbreak/workload/explore_model_base.h"
+#include "iomap_scenarios.h"
 
 namespace daxbreak {
 namespace {
@@ -210,6 +211,8 @@ const ExploreScenarioInfo kBuiltin[] = {
     {"refault", "a pinned page is faulted back in while truncate sleeps on it", Build<RefaultDuringBreak>},
     {"zero-range", "zero range over a file whose page is pinned by a DIO", BuildFallocate<kZeroRange>},
     {"collapse", "collapse range moves a page a DIO has pinned", BuildFallocate<kCollapse>},
+    {"stale-unwritten", "a buffered write's unwritten mapping goes stale: writeback converts, reclaim drops the folio (seeds/001)", BuildStaleUnwritten},
+    {"racy-seq", "two I/O completions advance the extent sequence at once while a buffered write holds a mapping (seeds/000)", BuildRacySeq},
 };
 
 // Registered scenarios, in registration order; a deque so that pointers stay

@@ -127,8 +127,13 @@ void SearchRandom(const ExploreScenarioInfo& info, const ExploreOptions& o, RunC
     if (!o.keep_going && i > shared.first_found_index.load()) break;
     if (OutOfTime(o, shared, result)) break;
     std::unique_ptr<SchedulePolicy> policy;
-    if (o.strategy == Strategy::kRandom) policy = std::make_unique<RandomPolicy>(o.seed + i);
-    else policy = std::make_unique<PctPolicy>(o.seed + i, kMaxModelThreads, o.depth, expected_steps);
+    if (o.strategy == Strategy::kRandom) {
+      policy = std::make_unique<RandomPolicy>(o.seed + i);
+    } else if (o.strategy == Strategy::kMixed && i % 2 == 1) {
+      policy = std::make_unique<RandomPolicy>(RandomPolicy::WithDrawnSwitchRate(o.seed + i));
+    } else {
+      policy = std::make_unique<PctPolicy>(o.seed + i, kMaxModelThreads, o.depth, expected_steps);
+    }
     RunResult run = ctx.run(info, o, policy.get(), false);
     ++result->schedules;
     shared.schedules.fetch_add(1, std::memory_order_relaxed);
@@ -212,12 +217,13 @@ std::string_view StrategyName(Strategy s) {
     case Strategy::kRandom: return "random";
     case Strategy::kPct: return "pct";
     case Strategy::kDfs: return "dfs";
+    case Strategy::kMixed: return "mixed";
   }
   return "?";
 }
 
 std::optional<Strategy> ParseStrategy(std::string_view name) {
-  for (Strategy s : {Strategy::kRandom, Strategy::kPct, Strategy::kDfs}) {
+  for (Strategy s : {Strategy::kRandom, Strategy::kPct, Strategy::kDfs, Strategy::kMixed}) {
     if (StrategyName(s) == name) return s;
   }
   return std::nullopt;

@@ -56,7 +56,16 @@ Status DecodeSchedule(const std::string& text, std::vector<uint32_t>* decisions)
   return Status::Ok();
 }
 
+RandomPolicy RandomPolicy::WithDrawnSwitchRate(uint64_t seed) {
+  SplitMix64 draw(seed ^ 0x5eed5eed5eed5eedULL);
+  return RandomPolicy(seed, static_cast<uint32_t>(100 + draw() % 901));
+}
+
 uint32_t RandomPolicy::choose(const Decision& d) {
+  if (switch_per_mille_ < 1000 && rng_() % 1000 >= switch_per_mille_ &&
+      std::find(d.runnable.begin(), d.runnable.end(), d.current) != d.runnable.end()) {
+    return d.current;
+  }
   return d.runnable[rng_() % d.runnable.size()];
 }
 

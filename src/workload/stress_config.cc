@@ -45,8 +45,9 @@ std::string LayoutOpList(uint32_t mask) {
 }
 
 Status StressConfig::validate() const {
-  if (scenario != "collision") {
-    return Status::InvalidArgument(fmt::format("--scenario: unknown scenario '{}' (choose from collision)", scenario));
+  if (scenario != "collision" && scenario != "cached-mapping") {
+    return Status::InvalidArgument(
+        fmt::format("--scenario: unknown scenario '{}' (choose from collision, cached-mapping)", scenario));
   }
   if (threads < 1 || threads > 64) {
     return Status::InvalidArgument(fmt::format("--threads: {} is not in 1..64", threads));

@@ -39,9 +39,14 @@ std::string StressReport::to_text() const {
   out += fmt::format("device  {} ({}, granularity {}, MAP_SYNC {}, {} bytes)\n",
                      device.value("path", ""), device.value("kind", ""), device.value("granularity", ""),
                      device.value("map_sync", false) ? "yes" : "no", device.value("size", uint64_t{0}));
-  out += fmt::format("config  threads {} (DIO) + layout + writer, queue depth {}, file pages {}, ops {}, disk {}\n",
-                     config.threads, config.queue_depth, config.victim_pages,
-                     LayoutOpList(config.layout_ops), config.disk_path);
+  if (config.scenario == "cached-mapping") {
+    out += fmt::format("config  threads {} (buffered writers) + layout + writeback + reclaim, file pages {}, ops {}\n",
+                       config.threads, config.victim_pages, LayoutOpList(config.layout_ops));
+  } else {
+    out += fmt::format("config  threads {} (DIO) + layout + writer, queue depth {}, file pages {}, ops {}, disk {}\n",
+                       config.threads, config.queue_depth, config.victim_pages,
+                       LayoutOpList(config.layout_ops), config.disk_path);
+  }
   out += fmt::format("ran     {:.2f} s{}\n", seconds,
                      interrupted_by != 0 ? fmt::format(" (stopped early by {})", SignalName(interrupted_by)) : "");
   out += "ops    ";

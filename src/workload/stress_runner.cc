@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "daxbreak/pmem/path_claim.h"
 #include "daxbreak/pmem/pmem_device.h"
 #include "daxbreak/sync/sync_point.h"
+#include "daxbreak/workload/cached_mapping.h"
 #include "daxbreak/workload/collision.h"
 
 namespace daxbreak {
@@ -47,15 +49,18 @@ Status BuildRig(const StressConfig& config, Rig* rig) {
     return Status::InvalidArgument(
         fmt::format("--disk '{}' is the same file as --device '{}'", config.disk_path, config.device_path));
   }
-  DiskFileOptions kopts{config.disk_path, config.disk_bytes, config.force};
-  s = DiskFile::Open(kopts, &rig->disk);
-  if (!s.ok()) return s;
+  const bool collision = config.scenario == "collision";  // The others need no disk and no DIO.
+  if (collision) {
+    DiskFileOptions kopts{config.disk_path, config.disk_bytes, config.force};
+    s = DiskFile::Open(kopts, &rig->disk);
+    if (!s.ok()) return s;
+  }
   rig->pages = MakePageArray(*config.protocol, rig->device->nr_pages());
   rig->mm = std::make_unique<MmStruct>(config.tlb_flush);
   rig->checker = std::make_unique<Checker>();
   rig->fs = std::make_unique<DaxFs>(rig->device.get(), rig->pages.get(), rig->checker.get(),
                                     DaxFsOptions{config.protocol});
-  for (uint32_t i = 0; i < config.threads; ++i) {
+  for (uint32_t i = 0; collision && i < config.threads; ++i) {
     std::unique_ptr<DioEngine> engine;
     s = CreateUringDioEngine(rig->disk.get(), rig->device.get(), rig->pages.get(),
                              rig->checker.get(), config.queue_depth, &engine);
@@ -72,6 +77,20 @@ nlohmann::json DeviceJson(const PmemDevice& d) {
           {"map_sync", d.map_sync()},
           {"size", d.size_bytes()}};
 }
+
+// What the runner needs of a scenario: its threads (each with the stream of
+// the seed its noise draws from), how to wake them at the stop, the final
+// check, its counts and its first error.
+struct Workload {
+  std::vector<std::pair<uint64_t, std::function<void()>>> threads;
+  std::function<void()> interrupt_workers;
+  std::function<void()> final_check;
+  std::function<nlohmann::json()> counts;
+  std::function<nlohmann::json()> latency;
+  std::function<uint64_t()> io_done;      // DIO reads or buffered writes, for the status line.
+  std::function<uint64_t()> layout_done;  // Layout changes, for the status line.
+  std::function<Status()> first_error;
+};
 
 nlohmann::json CountsJson(const StressConfig& config, CollisionCounts& c) {
   nlohmann::json j = {{"dio_read", c.dio_reads.load()}, {"dio_refused_sigbus", c.dio_refused.load()}};
@@ -133,7 +152,7 @@ std::string Compact(double v) {
 // The live status line, redrawn on stderr until `done`: elapsed / total and
 // the percentage done, as fio's --eta shows it, then rates and counts, cut to
 // config.status_width columns so that it never wraps.
-void StatusLine(const StressConfig& config, Rig& rig, CollisionCounts& c, const std::atomic<bool>& done,
+void StatusLine(const StressConfig& config, Rig& rig, const Workload& w, const std::atomic<bool>& done,
                 Clock::time_point start) {
   const double total = std::chrono::duration<double>(config.duration).count();
   const size_t width = std::max<uint32_t>(config.status_width, 20) - 1;
@@ -144,18 +163,105 @@ void StatusLine(const StressConfig& config, Rig& rig, CollisionCounts& c, const 
     const auto now = Clock::now();
     const double dt = std::chrono::duration<double>(now - last).count();
     const double elapsed = std::min(std::chrono::duration<double>(now - start).count(), total);
-    const uint64_t dio = c.dio_reads.load(), layout = LayoutOpsDone(c);
+    const uint64_t dio = w.io_done(), layout = w.layout_done();
     double done_fraction = total > 0 ? elapsed / total : 0;
     if (config.max_ops != 0) done_fraction = std::max(done_fraction, double(layout) / double(config.max_ops));
-    std::string line = fmt::format("[{:.0f}s/{:.0f}s {:3.0f}%] dio {}/s layout {}/s breaks {} violations {}",
+    std::string line = fmt::format("[{:.0f}s/{:.0f}s {:3.0f}%] {} {}/s layout {}/s breaks {} violations {}",
                                    elapsed, total, 100 * std::min(done_fraction, 1.0),
-                                   Compact((dio - last_dio) / dt), Compact((layout - last_layout) / dt),
+                                   config.scenario == "collision" ? "dio" : "writes", Compact((dio - last_dio) / dt), Compact((layout - last_layout) / dt),
                                    Compact(double(rig.fs->stats().breaks.load())), rig.checker->violation_count());
     if (line.size() > width) line.resize(width);
     std::fprintf(stderr, "\r%-*s", static_cast<int>(width), line.c_str());
     last_dio = dio, last_layout = layout, last = now;
   }
   std::fprintf(stderr, "\r%-*s\r", static_cast<int>(width), "");
+}
+
+// The collision scenario's threads: DIO, layout and writer.
+Workload CollisionWorkload(const StressConfig& config, Rig& rig, CollisionScenario& c, std::atomic<bool>& stop) {
+  Workload w;
+  for (uint32_t i = 0; i < config.threads; ++i) {
+    w.threads.emplace_back(0x1000 + i, [&, i] { c.run_dio(i, rig.engines[i].get(), stop); });
+  }
+  w.threads.emplace_back(0x2000, [&] { c.run_layout(stop); });
+  w.threads.emplace_back(0x3000, [&] { c.run_writer(stop); });
+  w.interrupt_workers = [&c] { c.interrupt_workers(); };
+  w.final_check = [&c] { c.final_check(); };
+  w.counts = [&config, &c] { return CountsJson(config, c.counts()); };
+  w.latency = [&c] { return LatencyJson(c.counts()); };
+  w.io_done = [&c] { return c.counts().dio_reads.load(); };
+  w.layout_done = [&c] { return LayoutOpsDone(c.counts()); };
+  w.first_error = [&c] { return c.first_error(); };
+  return w;
+}
+
+// The cached-mapping scenario's threads: writers, writeback, reclaim, layout.
+Workload CachedMappingWorkload(const StressConfig& config, CachedMappingScenario& c, std::atomic<bool>& stop) {
+  Workload w;
+  for (uint32_t i = 0; i < config.threads; ++i) w.threads.emplace_back(0x4000 + i, [&, i] { c.run_writer(i, stop); });
+  w.threads.emplace_back(0x5000, [&] { c.run_layout(stop); });
+  w.threads.emplace_back(0x6000, [&] { c.run_writeback(stop); });
+  w.threads.emplace_back(0x7000, [&] { c.run_reclaim(stop); });
+  w.interrupt_workers = [] {};  // Nothing there sleeps on a pin.
+  w.final_check = [&c] { c.final_check(); };
+  w.counts = [&c] { return c.counts_json(); };
+  w.latency = [] { return nlohmann::json::object(); };
+  w.io_done = [&c] { return c.writes_done(); };
+  w.layout_done = [&c] { return c.layout_ops_done(); };
+  w.first_error = [&c] { return c.first_error(); };
+  return w;
+}
+
+// Runs `w`'s threads until the duration, max_ops, a violation with
+// stop_on_violation, or a signal; then the final check and the report.
+Status RunWorkload(const StressConfig& config, Rig& rig, const Workload& w, std::atomic<bool>& stop,
+                   StressReport* report) {
+  SyncPoint::set_noise(config.noise_per_million, config.noise_max_ns);
+  rig.checker->restart_clock();
+  std::atomic<bool> status_done{false};
+  const Clock::time_point start = Clock::now();
+  std::vector<std::thread> threads;
+  for (const auto& [stream, body] : w.threads) {
+    // Each thread's noise is its own stream of the run's seed, so one seed
+    // gives the same choices (the timing of real threads still varies).
+    threads.emplace_back([&config, stream = stream, &body = body] {
+      SyncPoint::seed_noise(config.seed ^ (stream * 0x9E3779B97F4A7C15ULL));
+      body();
+    });
+  }
+  std::thread status;
+  if (config.progress) status = std::thread([&] { StatusLine(config, rig, w, status_done, start); });
+  const Clock::time_point deadline = start + config.duration;
+  int signal = 0;
+  while (!stop.load() && Clock::now() < deadline &&
+         !(config.stop_on_violation && rig.checker->violation_count() > 0)) {
+    if (config.interrupt != nullptr && (signal = config.interrupt->load()) != 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  stop.store(true);
+  w.interrupt_workers();
+  for (std::thread& t : threads) t.join();
+  SyncPoint::set_noise(0, 0);
+  report->seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  status_done.store(true);
+  if (status.joinable()) status.join();
+
+  w.final_check();
+  rig.fs->unmount();
+  report->ran = true;
+  report->interrupted_by = signal;
+  report->config = config;
+  report->device = DeviceJson(*rig.device);
+  report->counts = w.counts();
+  report->internals = InternalsJson(rig);
+  report->latency = w.latency();
+  report->memory = MemoryJson(rig);
+  report->violations = rig.checker->to_json();
+  report->violation_count = rig.checker->violation_count();
+  report->violations_text = rig.checker->to_text();
+  Status s = rig.device->sync_all();
+  if (!s.ok()) return s;
+  return w.first_error();
 }
 
 }  // namespace
@@ -166,64 +272,17 @@ Status RunStress(const StressConfig& config, StressReport* report) {
   Rig rig;
   s = BuildRig(config, &rig);
   if (!s.ok()) return s;
+  std::atomic<bool> stop{false};
+  if (config.scenario == "cached-mapping") {
+    CachedMappingScenario scenario(config, rig.fs.get(), rig.checker.get());
+    s = scenario.setup();
+    if (!s.ok()) return s;
+    return RunWorkload(config, rig, CachedMappingWorkload(config, scenario, stop), stop, report);
+  }
   CollisionScenario scenario(config, rig.fs.get(), rig.disk.get(), rig.checker.get(), rig.mm.get());
   s = scenario.setup();
   if (!s.ok()) return s;
-
-  SyncPoint::set_noise(config.noise_per_million, config.noise_max_ns);
-  rig.checker->restart_clock();
-  std::atomic<bool> stop{false};
-  std::atomic<bool> status_done{false};
-  const Clock::time_point start = Clock::now();
-  // Each thread's noise is its own stream of the run's seed, so one seed
-  // gives the same choices (the timing of real threads still varies).
-  const auto worker = [&config](uint64_t stream, auto body) {
-    return std::thread([&config, stream, body] {
-      SyncPoint::seed_noise(config.seed ^ (stream * 0x9E3779B97F4A7C15ULL));
-      body();
-    });
-  };
-  std::vector<std::thread> threads;
-  for (uint32_t i = 0; i < config.threads; ++i) {
-    threads.push_back(worker(0x1000 + i, [&, i] { scenario.run_dio(i, rig.engines[i].get(), stop); }));
-  }
-  threads.push_back(worker(0x2000, [&] { scenario.run_layout(stop); }));
-  threads.push_back(worker(0x3000, [&] { scenario.run_writer(stop); }));
-  std::thread status;
-  if (config.progress) {
-    status = std::thread([&] { StatusLine(config, rig, scenario.counts(), status_done, start); });
-  }
-  const Clock::time_point deadline = start + config.duration;
-  int signal = 0;
-  while (!stop.load() && Clock::now() < deadline &&
-         !(config.stop_on_violation && rig.checker->violation_count() > 0)) {
-    if (config.interrupt != nullptr && (signal = config.interrupt->load()) != 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  stop.store(true);
-  scenario.interrupt_workers();
-  for (std::thread& t : threads) t.join();
-  SyncPoint::set_noise(0, 0);
-  report->seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  status_done.store(true);
-  if (status.joinable()) status.join();
-
-  scenario.final_check();
-  rig.fs->unmount();
-  report->ran = true;
-  report->interrupted_by = signal;
-  report->config = config;
-  report->device = DeviceJson(*rig.device);
-  report->counts = CountsJson(config, scenario.counts());
-  report->internals = InternalsJson(rig);
-  report->latency = LatencyJson(scenario.counts());
-  report->memory = MemoryJson(rig);
-  report->violations = rig.checker->to_json();
-  report->violation_count = rig.checker->violation_count();
-  report->violations_text = rig.checker->to_text();
-  s = rig.device->sync_all();
-  if (!s.ok()) return s;
-  return scenario.first_error();
+  return RunWorkload(config, rig, CollisionWorkload(config, rig, scenario, stop), stop, report);
 }
 
 }  // namespace daxbreak

@@ -25,7 +25,7 @@ check "subcommands" "$(complete_words "")" stress explore replay merge list run 
 check "explore options" "$(complete_words explore --pre)" --preemptions
 check "protocol names" "$(complete_words explore --protocol mod)" modern modern-mapcount-wake
 check "scenario names" "$(complete_words run --scenarios "")" race2018 refault all
-check "strategies" "$(complete_words explore --strategy "")" random pct dfs
+check "strategies" "$(complete_words explore --strategy "")" mixed random pct dfs
 for sub in stress explore replay merge list run info; do
   grep -q "^\.SS $sub" "$man" || { echo "FAIL: man page has no section for $sub"; fail=1; }
 done

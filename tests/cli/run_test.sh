@@ -59,7 +59,7 @@ expect 2 "'glob' exists and is not empty" run --results glob
 expect 2 "mode: nope" run --mode nope
 
 # Stress cells, one after another: the correct protocol clean, the rest reported.
-"$bin" run --mode stress --protocols fixed,no-break --duration 2s --results stress --eta never >stress.txt 2>&1
+"$bin" run --mode stress --scenarios collision --protocols fixed,no-break --duration 2s --results stress --eta never >stress.txt 2>&1
 rc=$?
 python3 -c "
 import json; s = json.load(open('stress/summary.json'))

@@ -107,6 +107,29 @@ INSTANTIATE_TEST_SUITE_P(Stress, BuggyStressTest, ::testing::Values("no-break", 
                            return name;
                          });
 
+// The cached-mapping scenario on real threads, both sides: the correct form
+// is clean, a missing iomap_valid check loses a writer's data.
+TEST(CachedMappingStressTest, FixedIsCleanAndNoIomapValidIsCaught) {
+  for (const char* name : {"fixed", "no-iomap-valid"}) {
+    TempDir dir;
+    StressConfig c = ShortConfig(dir, BuiltinProtocol(name), name == std::string("fixed") ? 3 : 60);
+    c.scenario = "cached-mapping";
+    StressReport report;
+    RUN_OR_SKIP(c, &report);
+    EXPECT_GT(report.counts["buffered_writes"].get<uint64_t>(), 0u) << name;
+    EXPECT_GT(report.counts["writeback_passes"].get<uint64_t>(), 0u) << name;
+    EXPECT_GT(report.counts["reclaim_passes"].get<uint64_t>(), 0u) << name;
+    if (name == std::string("fixed")) {
+      EXPECT_EQ(report.violation_count, 0u) << report.violations_text;
+      EXPECT_GT(report.counts["punch"].get<uint64_t>(), 0u);
+      EXPECT_EQ(report.counts.contains("collapse"), false) << "this oracle does not follow shifts";
+    } else {
+      EXPECT_GT(report.violation_count, 0u);
+      EXPECT_EQ(report.exit_code(), 1);
+    }
+  }
+}
+
 TEST(StressRunnerTest, RefusesAForeignDevice) {
   TempDir dir;
   StressConfig c = ShortConfig(dir, BuiltinProtocol("fixed"), 1);

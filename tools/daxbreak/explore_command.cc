@@ -25,7 +25,7 @@ struct ExploreArgs {
   ExploreOptions options;
   std::string protocol = "fixed";
   std::string tlb_flush = "ipi";
-  std::string strategy = "pct";
+  std::string strategy = "mixed";
   std::string schedules;     // Validated by hand: CLI11 wraps "-1" into 2^64-1.
   std::string seed = "1";
   std::string shard;         // "I/N"
@@ -73,7 +73,7 @@ Status ConvertExplore(ExploreArgs& a) {
   const auto strategy = ParseStrategy(a.strategy);
   if (!strategy) {
     return Status::InvalidArgument(
-        fmt::format("--strategy: unknown strategy '{}' (choose from random, pct, dfs)", a.strategy));
+        fmt::format("--strategy: unknown strategy '{}' (choose from mixed, random, pct, dfs)", a.strategy));
   }
   a.options.strategy = *strategy;
   // dfs runs to exhaustion unless a budget is given.
@@ -200,7 +200,7 @@ CommandRunner AddExploreCommand(CLI::App& app) {
   auto a = std::make_shared<ExploreArgs>();
   auto* sub = app.add_subcommand("explore", "Search interleavings of a scenario under the deterministic scheduler");
   AddCommonOptions(sub, *a);
-  sub->add_option("--strategy", a->strategy, "random, pct or dfs")->capture_default_str();
+  sub->add_option("--strategy", a->strategy, "mixed (pct and random by turns), random, pct or dfs")->capture_default_str();
   sub->add_option("--schedules", a->schedules,
                   "Schedules to run at most (default 10000; dfs: all within the bound unless given)");
   sub->add_option("--time-budget", a->time_budget, "Stop after this long: 30s, 10m, 1h");
@@ -210,7 +210,7 @@ CommandRunner AddExploreCommand(CLI::App& app) {
       ->capture_default_str();
   sub->add_flag("--no-reduction", a->no_reduction, "dfs: explore every interleaving (no sleep sets)");
   sub->add_flag("--keep-going", a->options.keep_going, "Do not stop at the first finding; count every kind");
-  sub->add_option("--seed", a->seed, "Seed of random and pct")->capture_default_str();
+  sub->add_option("--seed", a->seed, "Seed of mixed, random and pct")->capture_default_str();
   sub->add_option("--jobs", a->options.jobs, "Worker threads")->check(CLI::Range(1, 256))->capture_default_str();
   sub->add_option("--shard", a->shard,
                   "Run part I of N of the search (I/N; default GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS)");

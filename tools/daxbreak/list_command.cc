@@ -23,7 +23,10 @@ nlohmann::json ListJson() {
   j["scenarios"] = nlohmann::json::array(
       {{{"name", "collision"},
         {"summary", "stress: xfstests generic/503 shape: DIO into a mapped DAX file against every "
-                    "layout change, with a reallocating writer and a data oracle"}}});
+                    "layout change, with a reallocating writer and a data oracle"}},
+       {{"name", "cached-mapping"},
+        {"summary", "stress: buffered writers on page-cache files against writeback, reclaim and "
+                    "layout changes, with a data oracle (stale iomap mappings)"}}});
   for (const ExploreScenarioInfo* s : ExploreScenarios()) {
     j["scenarios"].push_back({{"name", s->name}, {"summary", "explore: " + std::string(s->summary)}});
   }

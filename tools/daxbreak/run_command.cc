@@ -39,7 +39,7 @@ struct RunArgs {
   std::string scenarios = "all";
   std::string protocols = "all";
   std::string seeds = "1";
-  std::string strategy = "pct";
+  std::string strategy = "mixed";
   std::string schedules = "10000";
   std::string time_budget;
   uint32_t depth = 3;
@@ -57,7 +57,7 @@ struct RunArgs {
 Status ConvertExploreTemplate(const RunArgs& a, ExploreOptions* o) {
   const auto strategy = ParseStrategy(a.strategy);
   if (!strategy) {
-    return Status::InvalidArgument(fmt::format("--strategy: unknown strategy '{}' (choose from random, pct, dfs)", a.strategy));
+    return Status::InvalidArgument(fmt::format("--strategy: unknown strategy '{}' (choose from mixed, random, pct, dfs)", a.strategy));
   }
   o->strategy = *strategy;
   Status s = ParseUnsigned("--schedules", a.schedules, 0, UINT64_MAX, &o->schedules);
@@ -89,7 +89,7 @@ Status ConvertStressTemplate(const RunArgs& a, StressConfig* c) {
 
 Status Convert(const RunArgs& a, CampaignOptions* o) {
   o->mode = a.mode == "stress" ? CampaignMode::kStress : CampaignMode::kExplore;
-  std::vector<std::string> known_scenarios = {"collision"};
+  std::vector<std::string> known_scenarios = {"collision", "cached-mapping"};
   if (o->mode == CampaignMode::kExplore) {
     known_scenarios.clear();
     for (const ExploreScenarioInfo* s : ExploreScenarios()) known_scenarios.emplace_back(s->name);
@@ -242,10 +242,10 @@ CommandRunner AddRunCommand(CLI::App& app) {
   sub->add_option("--mode", a->mode, "explore (a search per cell) or stress (a timed run per cell)")
       ->check(CLI::IsMember({"explore", "stress"}))
       ->capture_default_str();
-  sub->add_option("--scenarios", a->scenarios, "Names, globs or all (stress: collision)")->capture_default_str();
+  sub->add_option("--scenarios", a->scenarios, "Names, globs or all (stress: collision, cached-mapping)")->capture_default_str();
   sub->add_option("--protocols", a->protocols, "Names, globs or all")->capture_default_str();
   sub->add_option("--seeds", a->seeds, "Seeds: 1,2,7 or 1-10")->capture_default_str();
-  sub->add_option("--strategy", a->strategy, "explore: random, pct or dfs")->capture_default_str();
+  sub->add_option("--strategy", a->strategy, "explore: mixed (pct and random by turns), random, pct or dfs")->capture_default_str();
   sub->add_option("--schedules", a->schedules, "explore: schedules per cell (dfs: 0 runs to exhaustion)")
       ->capture_default_str();
   sub->add_option("--time-budget", a->time_budget, "explore: stop each cell after this long");

@@ -69,11 +69,12 @@ std::string Plan(const StressConfig& c) {
   struct stat st {};
   const bool exists = stat(c.device_path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
   const uint64_t device = c.device_bytes != 0 ? c.device_bytes : exists ? static_cast<uint64_t>(st.st_size) : 64ULL << 20;
-  return fmt::format(
-      "daxbreak stress: protocol {}, seed {}\n"
-      "  device '{}' {}: file blocks and page records (8 bytes each) only for the pages the run touches\n"
-      "  disk   '{}' {}: allocated up front\n",
-      c.protocol->name, c.seed, c.device_path, FormatSize(device), c.disk_path, FormatSize(c.disk_bytes));
+  std::string plan = fmt::format(
+      "daxbreak stress: scenario {}, protocol {}, seed {}\n"
+      "  device '{}' {}: file blocks and page records (8 bytes each) only for the pages the run touches\n",
+      c.scenario, c.protocol->name, c.seed, c.device_path, FormatSize(device));
+  if (c.scenario == "collision") plan += fmt::format("  disk   '{}' {}: allocated up front\n", c.disk_path, FormatSize(c.disk_bytes));
+  return plan;
 }
 
 int Run(StressArgs& a) {
@@ -104,14 +105,14 @@ CommandRunner AddStressCommand(CLI::App& app) {
   auto args = std::make_shared<StressArgs>();
   StressConfig& c = args->config;
   auto* sub = app.add_subcommand("stress", "Run a scenario on real threads with real io_uring DIO");
-  sub->add_option("--scenario", c.scenario, "Scenario (see `daxbreak list`)")->capture_default_str();
+  sub->add_option("--scenario", c.scenario, "collision (DIO against layout changes) or cached-mapping (buffered writes against writeback, reclaim and layout changes)")->capture_default_str();
   sub->add_option("--device", c.device_path, "Backing pmem path: a file (created if absent), a file on an fs-dax mount, or /dev/daxN.M")
       ->capture_default_str();
   sub->add_option("--size", args->size_text, "Device size for a new or empty file, e.g. 64M (default 64M)");
   sub->add_flag("--force", c.force, "Format --device/--disk even if they hold data daxbreak did not write");
   sub->add_option("--disk", c.disk_path, "The O_DIRECT backing disk file (non-DAX file system)")->capture_default_str();
   sub->add_option("--disk-size", args->disk_size_text, "Size of the disk file")->capture_default_str();
-  sub->add_option("--threads", c.threads, "DIO threads (plus one layout and one writer thread)")
+  sub->add_option("--threads", c.threads, "DIO threads (collision) or buffered writers (cached-mapping)")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   sub->add_option("--duration", args->duration_text, "How long to run: 500ms, 60s, 2m, 1h")->capture_default_str();

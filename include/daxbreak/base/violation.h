@@ -35,10 +35,14 @@ enum class ViolationKind {
   // A layout change returned EINTR but had already changed the file (size or
   // blocks): the half-done truncate of the eintr-partial bug.
   kPartialChangeOnEintr,
+  // A folio was filled through a cached mapping (struct iomap) that no longer
+  // says what the extent map says: the page cache gets zeros over written
+  // data, or another block's bytes.
+  kStaleMappingUsed,
 };
 
 // How many kinds there are.
-inline constexpr size_t kViolationKinds = 5;
+inline constexpr size_t kViolationKinds = 6;
 
 // What a violation costs. `warn`: a kernel WARN would fire, no data is harmed
 // by the violation itself. `data`: data is corrupted, leaked or lost (or a

@@ -59,8 +59,12 @@ class DaxFs : public VmOperations {
   DaxFs(PmemDevice* device, PageArray* pages, ViolationSink* sink, DaxFsOptions options);
   ~DaxFs() override;
 
-  // Creates an empty file. Errors: kExists, kInvalidArgument (empty name).
-  Status create(const std::string& name, std::shared_ptr<Inode>* out);
+  // Creates an empty file, DAX unless `dax` is false (a page-cache file:
+  // its data goes through BufferedIo, never through read(), write(), fault()
+  // or fsync() here; its layout changes must be page-aligned, and they drop
+  // its folios instead of DAX entries). Errors: kExists, kInvalidArgument
+  // (empty name).
+  Status create(const std::string& name, std::shared_ptr<Inode>* out, bool dax = true);
   // Finds a file by name. Errors: kNotFound.
   Status lookup(const std::string& name, std::shared_ptr<Inode>* out);
   // Removes the name. An unmapped file is evicted at once (its blocks freed
@@ -138,8 +142,8 @@ class DaxFs : public VmOperations {
   // pages [first, end) the change touches (none if the range is empty).
   Status break_for_change(Inode* inode, uint64_t first, uint64_t end)
       REQUIRES(inode->invalidate_lock_);
-  // truncate_pagecache_range() for DAX: unmap, then delete the DAX entries of
-  // file pages [first, last].
+  // truncate_pagecache_range(): for DAX, unmap, then delete the DAX entries
+  // of file pages [first, last]; otherwise drop the folios there.
   void truncate_dax_entries(Inode* inode, uint64_t first, uint64_t last)
       REQUIRES(inode->invalidate_lock_);
   // ext4_ext_remove_space(): frees the blocks of file pages [first, last] and

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "daxbreak/fs/dax_entries.h"
+#include "daxbreak/fs/page_cache.h"
 #include "daxbreak/mm/address_space.h"
 #include "daxbreak/sync/rwsem.h"
 #include "daxbreak/sync/sync_atomic.h"
@@ -40,7 +41,10 @@ struct Extent {
 
 class Inode {
  public:
-  Inode(uint32_t ino, std::string name) : ino_(ino), name_(std::move(name)), i_mapping_(ino) {}
+  // `dax`: S_DAX (the file's pages are device pages, no page cache); false:
+  // a page-cache file for BufferedIo.
+  Inode(uint32_t ino, std::string name, bool dax = true)
+      : ino_(ino), name_(std::move(name)), dax_(dax), i_mapping_(ino) {}
   Inode(const Inode&) = delete;
   Inode& operator=(const Inode&) = delete;
 
@@ -62,6 +66,7 @@ class Inode {
 
   const uint32_t ino_;
   const std::string name_;
+  const bool dax_;  // IS_DAX().
   // Stops syscall I/O to the file; exclusive across a whole layout change.
   RwSem i_rwsem_{"i_rwsem"};
   // The fault lock (mapping->invalidate_lock): faults shared, layout changes
@@ -71,13 +76,15 @@ class Inode {
   RwSem i_data_sem_{"i_data_sem"};
   // Bytes.
   SyncAtomic<uint64_t> i_size_{0};
-  // Bumped whenever the extent map changes (ext4 i_es_seq, xfs
-  // xfs_iomap_inode_sequence), so a cached mapping can tell it went stale.
+  // Advanced on every change of the extent map (ext4 i_es_seq, xfs if_seq)
+  // by es_inc_seq(), so a cached mapping can tell it went stale (iomap.h).
   SyncAtomic<uint64_t> i_es_seq_{0};
   // i_mmap and unmap_mapping_pages().
   AddressSpace i_mapping_;
-  // The DAX entries (i_pages).
+  // The DAX entries (i_pages of a DAX file).
   DaxEntries i_pages_;
+  // The folios (i_pages of a file that is not DAX).
+  PageCache i_folios_;
   // File page -> extent.
   std::map<uint64_t, Extent> extents_ GUARDED_BY(i_data_sem_);
 };

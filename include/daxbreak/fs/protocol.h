@@ -69,6 +69,25 @@ struct LayoutBreakTraits {
   bool size_before_break = false;         // true: truncate sets i_size before the break.
 };
 
+// How the extent sequence (ext4 i_es_seq, xfs if_seq) is advanced.
+enum class SeqUpdate {
+  kAtomic,         // One atomic increment (atomic_inc, or a plain one under the one
+                   // lock every writer holds).
+  kReadThenWrite,  // WRITE_ONCE(seq, READ_ONCE(seq) + 1) from writers that share no
+                   // lock: two increments can overlap and the counter goes back
+                   // (`racy-seq`).
+};
+
+// The knobs of cached mappings (fs/iomap/buffered-io.c, PROTOCOL.md section 8).
+struct IomapTraits {
+  bool write_begin_checks_valid = true;  // false: iomap_write_begin() never calls
+                                         // ->iomap_valid() (`no-iomap-valid`).
+  SeqUpdate seq_update = SeqUpdate::kAtomic;
+  bool conversion_bumps_seq = true;      // false: the unwritten conversion at I/O
+                                         // completion changes the extent map without
+                                         // advancing the sequence (`seq-misses-change`).
+};
+
 // How a buggy row shows in its catches_in scenario.
 enum class CatchKind {
   kViolation,  // A violation kind (a WARN, a freed pinned block, ...).
@@ -85,6 +104,7 @@ struct ProtocolTraits {
   std::string_view catches_in;  // The explore scenario that finds it ("" if none).
   CatchKind catches_as = CatchKind::kViolation;  // What it finds there.
   LayoutBreakTraits layout;
+  IomapTraits iomap;
 };
 
 // Every protocol: the built-in rows in `daxbreak list` order, then the

@@ -36,7 +36,11 @@
 
 namespace daxbreak {
 
-enum class Strategy { kRandom, kPct, kDfs };
+// How a search picks schedules. kMixed, the default, runs pct on even
+// schedule indices and random on odd ones: pct's guarantee for shallow bugs
+// on half the budget, and random's reach into bugs that need many
+// alternations (a lost update between three threads) on the other half.
+enum class Strategy { kRandom, kPct, kDfs, kMixed };
 std::string_view StrategyName(Strategy s);
 std::optional<Strategy> ParseStrategy(std::string_view name);
 
@@ -52,7 +56,7 @@ struct ExploreOptions {
   std::string scenario;
   const ProtocolTraits* protocol = &DefaultProtocol();
   TlbFlushMode tlb_flush = TlbFlushMode::kIpi;  // --tlb-flush
-  Strategy strategy = Strategy::kPct;
+  Strategy strategy = Strategy::kMixed;
   uint64_t schedules = 10000;  // Budget of schedule indices (random, pct) or of schedules
                                // per shard (dfs); 0: no limit (dfs runs until done).
   double time_budget_seconds = 0;  // 0: no limit.

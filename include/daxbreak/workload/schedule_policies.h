@@ -55,13 +55,24 @@ std::string EncodeSchedule(const std::vector<uint32_t>& decisions);
 // The inverse. Errors: kInvalidArgument quoting the bad token.
 Status DecodeSchedule(const std::string& text, std::vector<uint32_t>* decisions);
 
+// A uniform random walk: at each decision any runnable thread. With
+// `switch_per_mille` below 1000, the thread that took the last step keeps
+// going (if it can) unless a draw below `switch_per_mille` out of 1000 says
+// to pick afresh: runs of one thread get longer, so a thread can sit still
+// through another's whole critical section, which the uniform walk makes
+// exponentially unlikely.
 class RandomPolicy final : public SchedulePolicy {
  public:
-  explicit RandomPolicy(uint64_t seed) : rng_(seed) {}
+  explicit RandomPolicy(uint64_t seed, uint32_t switch_per_mille = 1000)
+      : rng_(seed), switch_per_mille_(switch_per_mille) {}
+  // The walk of `mixed` search: the switch rate drawn from 10% to 100% by
+  // the seed, so a budget covers short and long runs alike.
+  static RandomPolicy WithDrawnSwitchRate(uint64_t seed);
   uint32_t choose(const Decision& d) override;
 
  private:
   SplitMix64 rng_;
+  uint32_t switch_per_mille_;
 };
 
 class PctPolicy final : public SchedulePolicy {

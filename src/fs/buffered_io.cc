@@ -1,0 +1,168 @@
+#include "daxbreak/fs/buffered_io.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "daxbreak/sync/task.h"
+
+namespace daxbreak {
+
+BufferedIo::BufferedIo(PmemDevice* device, BlockAllocator* allocator, const IomapTraits& traits,
+                       ViolationSink* sink)
+    : device_(device), allocator_(allocator), traits_(traits), sink_(sink) {}
+
+std::shared_ptr<Folio> BufferedIo::lock_cached_folio(Inode* inode, uint64_t pgoff) {
+  for (;;) {
+    std::shared_ptr<Folio> folio = inode->i_folios_.get_or_create(pgoff);
+    folio->lock_.lock();
+    // Reclaim or truncate may have taken it out while we waited for the lock.
+    if (!folio->removed_) return folio;
+    folio->lock_.unlock();
+  }
+}
+
+void BufferedIo::fill_folio(Inode* inode, Folio& folio, const Iomap& map) {
+  // The oracle: a fill decides the bytes of the whole page, so a mapping
+  // that is no longer the extent map's puts wrong bytes in the page cache
+  // (zeros over written data, in the seeds' race).
+  if (!iomap_matches_extent_map(*inode, map)) {
+    if (sink_ != nullptr) {
+      sink_->report(Violation{ViolationKind::kStaleMappingUsed, map.pfn, inode->ino(), map.pgoff * kPageSize,
+                              Task::current().name(),
+                              fmt::format("folio {} filled through a stale {} mapping (cookie {}, i_es_seq now {})",
+                                          map.pgoff, IomapTypeName(map.type), map.validity_cookie,
+                                          inode->i_es_seq_.peek())});
+    }
+  }
+  folio.data_.assign(kPageSize, '\0');
+  if (map.type == IomapType::kMapped) std::memcpy(folio.data_.data(), device_->page_address(map.pfn), kPageSize);
+  folio.uptodate_ = true;
+}
+
+Status BufferedIo::write(Inode* inode, uint64_t offset, const void* buf, uint64_t len) {
+  if (offset > kMaxFileBytes || len > kMaxFileBytes - offset) {
+    return Status::TooBig(fmt::format("write of {} bytes at {} is past the largest file", len, offset));
+  }
+  WriteLock io(&inode->i_rwsem_);
+  const char* in = static_cast<const char*>(buf);
+  for (uint64_t done = 0; done < len;) {
+    const uint64_t pos = offset + done;
+    const uint64_t pgoff = pos / kPageSize;
+    const uint64_t in_page = pos % kPageSize;
+    const uint64_t chunk = std::min(len - done, kPageSize - in_page);
+    Iomap map = iomap_begin(*inode, pgoff);
+    std::shared_ptr<Folio> folio;
+    for (;;) {
+      folio = lock_cached_folio(inode, pgoff);
+      // iomap_write_begin(): with the folio locked, nothing can write it back
+      // or drop it, so a mapping that is still valid stays valid for this
+      // folio; a stale one (IOMAP_F_STALE) is dropped and the page mapped
+      // again. no-iomap-valid: no such check.
+      if (!traits_.write_begin_checks_valid || iomap_valid(*inode, map)) break;
+      folio->lock_.unlock();
+      map = iomap_begin(*inode, pgoff);
+    }
+    folio->lock_.assert_held();
+    if (!folio->uptodate_) fill_folio(inode, *folio, map);
+    std::memcpy(folio->data_.data() + in_page, in + done, chunk);
+    folio->dirty_ = true;
+    folio->lock_.unlock();
+    done += chunk;
+  }
+  if (offset + len > inode->size()) inode->i_size_.store(offset + len, "i_size_write");
+  return Status::Ok();
+}
+
+Status BufferedIo::writeback_submit(Inode* inode, std::vector<PendingIo>* pending) {
+  for (const std::shared_ptr<Folio>& folio : inode->i_folios_.range(0, kMaxPageIndex)) {
+    MutexLock lock(&folio->lock_);
+    if (folio->removed_ || !folio->dirty_) continue;
+    folio->wait_writeback();
+    Iomap map = iomap_begin(*inode, folio->index_);
+    if (map.type == IomapType::kHole) {
+      // ext4's dioread_nolock writeback: an unwritten block now, converted
+      // when the I/O completes.
+      uint64_t pfn = 0;
+      Status s = allocator_->alloc_block(&pfn);
+      if (!s.ok()) return s;
+      {
+        WriteLock extents(&inode->i_data_sem_);
+        inode->extents_[folio->index_] = Extent{pfn, true};
+        es_inc_seq(*inode, traits_.seq_update);
+      }
+      map = iomap_begin(*inode, folio->index_);
+    }
+    device_->memcpy_nodrain(device_->page_address(map.pfn), folio->data_.data(), kPageSize);
+    device_->drain();
+    folio->dirty_ = false;
+    folio->writeback_.store(true, "folio_start_writeback");
+    pending->push_back(PendingIo{folio, map});
+  }
+  return Status::Ok();
+}
+
+void BufferedIo::writeback_end_io(Inode* inode, const PendingIo& io) {
+  if (io.map.type == IomapType::kUnwritten) {
+    bool converted = false;
+    {
+      WriteLock extents(&inode->i_data_sem_);
+      auto it = inode->extents_.find(io.map.pgoff);
+      if (it != inode->extents_.end() && it->second.pfn == io.map.pfn && it->second.unwritten) {
+        it->second.unwritten = false;
+        converted = true;
+      }
+    }
+    // The sequence advances after i_data_sem is dropped (as ext4's extent
+    // status insert does it) but before writeback ends, so a folio that
+    // reclaim drops after this completion can only be refilled through a
+    // mapping whose cookie is older. seq-misses-change: no advance.
+    if (converted && traits_.conversion_bumps_seq) es_inc_seq(*inode, traits_.seq_update);
+  }
+  io.folio->end_writeback();
+}
+
+Status BufferedIo::writeback(Inode* inode) {
+  std::vector<PendingIo> pending;
+  Status s = writeback_submit(inode, &pending);
+  for (const PendingIo& io : pending) writeback_end_io(inode, io);
+  return s;
+}
+
+void BufferedIo::reclaim(Inode* inode, uint64_t first, uint64_t last) {
+  for (const std::shared_ptr<Folio>& folio : inode->i_folios_.range(first, last)) {
+    if (!folio->lock_.try_lock()) continue;
+    if (!folio->removed_ && folio->uptodate_ && !folio->dirty_ && !folio->writeback_.load("folio_test_writeback")) {
+      inode->i_folios_.remove(*folio);
+    }
+    folio->lock_.unlock();
+  }
+}
+
+void BufferedIo::read(Inode* inode, uint64_t offset, void* buf, uint64_t len) {
+  char* out = static_cast<char*>(buf);
+  for (uint64_t done = 0; done < len;) {
+    const uint64_t pos = offset + done;
+    const uint64_t pgoff = pos / kPageSize;
+    const uint64_t in_page = pos % kPageSize;
+    const uint64_t chunk = std::min(len - done, kPageSize - in_page);
+    bool copied = false;
+    if (std::shared_ptr<Folio> folio = inode->i_folios_.get(pgoff)) {
+      MutexLock lock(&folio->lock_);
+      if (!folio->removed_ && folio->uptodate_) {
+        std::memcpy(out + done, folio->data_.data() + in_page, chunk);
+        copied = true;
+      }
+    }
+    uint64_t pfn = 0;
+    if (!copied && inode->lookup_block(pgoff, &pfn)) {
+      std::memcpy(out + done, device_->page_address(pfn) + in_page, chunk);
+    } else if (!copied) {
+      std::memset(out + done, 0, chunk);
+    }
+    done += chunk;
+  }
+}
+
+}  // namespace daxbreak

@@ -1,0 +1,29 @@
+// The explore scenarios of cached mappings (PROTOCOL.md section 8, seeds/000
+// and 001): buffered writes on a file that is not DAX, against writeback,
+// I/O completion and reclaim. Internal to the workload layer: the scenario
+// table (explore_scenarios.cc) names their builders.
+//
+// Thread-safety: as ExploreModel.
+
+#ifndef DAXBREAK_WORKLOAD_IOMAP_SCENARIOS_H_
+#define DAXBREAK_WORKLOAD_IOMAP_SCENARIOS_H_
+
+#include <memory>
+
+#include "daxbreak/workload/explore_scenario.h"
+
+namespace daxbreak {
+
+// seeds/001: a buffered write maps an unwritten extent; writeback converts it
+// and reclaim drops the folio; the write then fills a new folio through the
+// stale mapping (zeros over data already on the device).
+std::unique_ptr<ExploreModel> BuildStaleUnwritten(const ModelEnv& env);
+
+// seeds/000: the same stale mapping, with the conversion's increment of the
+// extent sequence undone by an overlapping read-then-write increment of
+// another completion, so the stale mapping passes iomap_valid.
+std::unique_ptr<ExploreModel> BuildRacySeq(const ModelEnv& env);
+
+}  // namespace daxbreak
+
+#endif  // DAXBREAK_WORKLOAD_IOMAP_SCENARIOS_H_
