@@ -13,16 +13,6 @@ BufferedIo::BufferedIo(PmemDevice* device, BlockAllocator* allocator, const Ioma
                        ViolationSink* sink)
     : device_(device), allocator_(allocator), traits_(traits), sink_(sink) {}
 
-std::shared_ptr<Folio> BufferedIo::lock_cached_folio(Inode* inode, uint64_t pgoff) {
-  for (;;) {
-    std::shared_ptr<Folio> folio = inode->i_folios_.get_or_create(pgoff);
-    folio->lock_.lock();
-    // Reclaim or truncate may have taken it out while we waited for the lock.
-    if (!folio->removed_) return folio;
-    folio->lock_.unlock();
-  }
-}
-
 void BufferedIo::fill_folio(Inode* inode, Folio& folio, const Iomap& map) {
   // The oracle: a fill decides the bytes of the whole page, so a mapping
   // that is no longer the extent map's puts wrong bytes in the page cache
@@ -41,6 +31,29 @@ void BufferedIo::fill_folio(Inode* inode, Folio& folio, const Iomap& map) {
   folio.uptodate_ = true;
 }
 
+void BufferedIo::write_page(Inode* inode, uint64_t pgoff, uint64_t in_page, const char* src, uint64_t len) {
+  Iomap map = iomap_begin(*inode, pgoff);
+  for (;;) {
+    {
+      const std::shared_ptr<Folio> folio = inode->i_folios_.get_or_create(pgoff);
+      MutexLock lock(&folio->lock_);
+      // Reclaim or truncate may have taken it out while we waited for the lock.
+      if (folio->removed_) continue;
+      // iomap_write_begin(): with the folio locked, nothing can write it back
+      // or drop it, so a mapping that is still valid stays valid for this
+      // folio; a stale one (IOMAP_F_STALE) is dropped and the page mapped
+      // again. no-iomap-valid: no such check.
+      if (!traits_.write_begin_checks_valid || iomap_valid(*inode, map)) {
+        if (!folio->uptodate_) fill_folio(inode, *folio, map);
+        std::memcpy(folio->data_.data() + in_page, src, len);
+        folio->dirty_ = true;
+        return;
+      }
+    }
+    map = iomap_begin(*inode, pgoff);
+  }
+}
+
 Status BufferedIo::write(Inode* inode, uint64_t offset, const void* buf, uint64_t len) {
   if (offset > kMaxFileBytes || len > kMaxFileBytes - offset) {
     return Status::TooBig(fmt::format("write of {} bytes at {} is past the largest file", len, offset));
@@ -49,26 +62,8 @@ Status BufferedIo::write(Inode* inode, uint64_t offset, const void* buf, uint64_
   const char* in = static_cast<const char*>(buf);
   for (uint64_t done = 0; done < len;) {
     const uint64_t pos = offset + done;
-    const uint64_t pgoff = pos / kPageSize;
-    const uint64_t in_page = pos % kPageSize;
-    const uint64_t chunk = std::min(len - done, kPageSize - in_page);
-    Iomap map = iomap_begin(*inode, pgoff);
-    std::shared_ptr<Folio> folio;
-    for (;;) {
-      folio = lock_cached_folio(inode, pgoff);
-      // iomap_write_begin(): with the folio locked, nothing can write it back
-      // or drop it, so a mapping that is still valid stays valid for this
-      // folio; a stale one (IOMAP_F_STALE) is dropped and the page mapped
-      // again. no-iomap-valid: no such check.
-      if (!traits_.write_begin_checks_valid || iomap_valid(*inode, map)) break;
-      folio->lock_.unlock();
-      map = iomap_begin(*inode, pgoff);
-    }
-    folio->lock_.assert_held();
-    if (!folio->uptodate_) fill_folio(inode, *folio, map);
-    std::memcpy(folio->data_.data() + in_page, in + done, chunk);
-    folio->dirty_ = true;
-    folio->lock_.unlock();
+    const uint64_t chunk = std::min(len - done, kPageSize - pos % kPageSize);
+    write_page(inode, pos / kPageSize, pos % kPageSize, in + done, chunk);
     done += chunk;
   }
   if (offset + len > inode->size()) inode->i_size_.store(offset + len, "i_size_write");

@@ -11,14 +11,6 @@ namespace {
 
 using testing::TestRig;
 
-std::string ReadFile(DaxFs& fs, Inode* inode, uint64_t off, uint64_t len) {
-  std::string out(len, '?');
-  uint64_t done = 0;
-  EXPECT_TRUE(fs.read(inode, off, out.data(), len, &done).ok());
-  out.resize(done);
-  return out;
-}
-
 TEST(DaxFsTest, CreateLookupUnlink) {
   TestRig rig;
   std::shared_ptr<Inode> a, b;
@@ -39,9 +31,9 @@ TEST(DaxFsTest, WriteReadAcrossPagesAndHoles) {
   ASSERT_TRUE(rig.fs->write(f.get(), 3 * kPageSize + 100, data.data(), data.size()).ok());
   EXPECT_EQ(f->size(), 3 * kPageSize + 100 + 6000);
   EXPECT_EQ(f->nr_blocks(), 2u);
-  EXPECT_EQ(ReadFile(*rig.fs, f.get(), 3 * kPageSize + 100, 6000), data);
-  EXPECT_EQ(ReadFile(*rig.fs, f.get(), 0, 10), std::string(10, '\0'));  // Hole.
-  EXPECT_EQ(ReadFile(*rig.fs, f.get(), f->size() - 5, 100).size(), 5u);  // EOF.
+  EXPECT_EQ(rig.read(f.get(), 3 * kPageSize + 100, 6000), data);
+  EXPECT_EQ(rig.read(f.get(), 0, 10), std::string(10, '\0'));  // Hole.
+  EXPECT_EQ(rig.read(f.get(), f->size() - 5, 100).size(), 5u);  // EOF.
 }
 
 TEST(DaxFsTest, TruncateDownFreesAndZeroesTail) {
@@ -53,7 +45,7 @@ TEST(DaxFsTest, TruncateDownFreesAndZeroesTail) {
   EXPECT_EQ(f->nr_blocks(), 2u);
   EXPECT_EQ(rig.fs->allocator()->free_blocks(), free_before + 2);
   ASSERT_TRUE(rig.fs->truncate(f.get(), 2 * kPageSize).ok());  // Up again.
-  EXPECT_EQ(ReadFile(*rig.fs, f.get(), kPageSize, 20), std::string(10, 'x') + std::string(10, '\0'));
+  EXPECT_EQ(rig.read(f.get(), kPageSize, 20), std::string(10, 'x') + std::string(10, '\0'));
   EXPECT_EQ(rig.checker.violation_count(), 0u);
 }
 
@@ -65,9 +57,9 @@ TEST(DaxFsTest, PunchHoleFreesWholePagesZeroesPartial) {
   ASSERT_TRUE(rig.fs->punch_hole(f.get(), kPageSize - 10, kPageSize + 30).ok());
   EXPECT_EQ(f->size(), 4 * kPageSize);
   EXPECT_EQ(f->nr_blocks(), 3u);  // Page 1 freed; 0 and 2 partly zeroed.
-  EXPECT_EQ(ReadFile(*rig.fs, f.get(), kPageSize - 12, 4), std::string("yy") + std::string(2, '\0'));
-  EXPECT_EQ(ReadFile(*rig.fs, f.get(), 2 * kPageSize + 18, 4), std::string(2, '\0') + "yy");
-  EXPECT_EQ(ReadFile(*rig.fs, f.get(), kPageSize, 4), std::string(4, '\0'));
+  EXPECT_EQ(rig.read(f.get(), kPageSize - 12, 4), std::string("yy") + std::string(2, '\0'));
+  EXPECT_EQ(rig.read(f.get(), 2 * kPageSize + 18, 4), std::string(2, '\0') + "yy");
+  EXPECT_EQ(rig.read(f.get(), kPageSize, 4), std::string(4, '\0'));
   EXPECT_EQ(rig.fs->punch_hole(f.get(), 0, 0).code(), StatusCode::kInvalidArgument);
 }
 

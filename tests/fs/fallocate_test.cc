@@ -17,14 +17,6 @@ namespace {
 
 using testing::TestRig;
 
-std::string ReadFile(DaxFs& fs, Inode* inode, uint64_t off, uint64_t len) {
-  std::string out(len, '?');
-  uint64_t done = 0;
-  EXPECT_TRUE(fs.read(inode, off, out.data(), len, &done).ok());
-  out.resize(done);
-  return out;
-}
-
 // A file of one page per character of `pages`, each page filled with it.
 std::shared_ptr<Inode> Pages(TestRig& rig, const std::string& name, const std::string& pages) {
   std::shared_ptr<Inode> f;
@@ -40,7 +32,7 @@ std::shared_ptr<Inode> Pages(TestRig& rig, const std::string& name, const std::s
 std::string FirstBytes(TestRig& rig, Inode* f) {
   std::string out;
   for (uint64_t p = 0; p * kPageSize < f->size(); ++p) {
-    const char c = ReadFile(*rig.fs, f, p * kPageSize, 1)[0];
+    const char c = rig.read(f, p * kPageSize, 1)[0];
     out += c == '\0' ? '0' : c;
   }
   return out;
@@ -85,13 +77,13 @@ TEST(FallocateTest, PreallocationGivesUnwrittenExtentsThatReadZero) {
   EXPECT_EQ(f->size(), 3 * kPageSize);
   EXPECT_EQ(f->nr_blocks(), 3u);
   for (const auto& [pgoff, e] : f->extents_snapshot()) EXPECT_TRUE(e.unwritten) << pgoff;
-  EXPECT_EQ(ReadFile(*rig.fs, f.get(), 0, 3 * kPageSize), std::string(3 * kPageSize, '\0'));
+  EXPECT_EQ(rig.read(f.get(), 0, 3 * kPageSize), std::string(3 * kPageSize, '\0'));
   // A write converts its page after zeroing it.
   ASSERT_TRUE(rig.fs->write(f.get(), 100, "w", 1).ok());
   Extent e;
   ASSERT_TRUE(f->lookup_extent(0, &e));
   EXPECT_FALSE(e.unwritten);
-  EXPECT_EQ(ReadFile(*rig.fs, f.get(), 0, kPageSize), std::string(100, '\0') + "w" + std::string(kPageSize - 101, '\0'));
+  EXPECT_EQ(rig.read(f.get(), 0, kPageSize), std::string(100, '\0') + "w" + std::string(kPageSize - 101, '\0'));
   EXPECT_EQ(rig.fs->stats().unwritten_converted.load(), 1u);
 }
 
@@ -109,7 +101,7 @@ TEST(FallocateTest, FaultsOnUnwrittenExtents) {
   Extent e;
   ASSERT_TRUE(f->lookup_extent(1, &e));
   EXPECT_FALSE(e.unwritten) << "a write fault converts";
-  EXPECT_EQ(ReadFile(*rig.fs, f.get(), kPageSize, 2), std::string("s") + '\0');
+  EXPECT_EQ(rig.read(f.get(), kPageSize, 2), std::string("s") + '\0');
   // A read pin (a DIO write from the mapping) of an unwritten page takes the
   // zero page: no block reference, nothing converted.
   std::vector<PinnedPage> pinned;
@@ -135,8 +127,8 @@ TEST(FallocateTest, ZeroRangeUnwritesWholePagesAndZeroesTheEdges) {
   EXPECT_TRUE(after.at(1).unwritten);
   EXPECT_TRUE(after.at(2).unwritten);
   EXPECT_FALSE(after.at(3).unwritten);
-  EXPECT_EQ(ReadFile(*rig.fs, f.get(), kPageSize - 12, 4), std::string("zz") + std::string(2, '\0'));
-  EXPECT_EQ(ReadFile(*rig.fs, f.get(), 3 * kPageSize + 8, 4), std::string(2, '\0') + "zz");
+  EXPECT_EQ(rig.read(f.get(), kPageSize - 12, 4), std::string("zz") + std::string(2, '\0'));
+  EXPECT_EQ(rig.read(f.get(), 3 * kPageSize + 8, 4), std::string(2, '\0') + "zz");
   ASSERT_TRUE(rig.fs->fallocate(f.get(), kFallocZeroRange, 4 * kPageSize, kPageSize).ok());
   EXPECT_EQ(f->size(), 5 * kPageSize) << "without KEEP_SIZE zero range grows the file";
 }

@@ -62,6 +62,15 @@ struct TestRig {
     return inode;
   }
 
+  // Up to `len` bytes of `inode` at byte `off`, through DaxFs::read().
+  std::string read(Inode* inode, uint64_t off, uint64_t len) {
+    std::string out(len, '?');
+    uint64_t done = 0;
+    EXPECT_TRUE(fs->read(inode, off, out.data(), len, &done).ok());
+    out.resize(done);
+    return out;
+  }
+
   // mmap() in the rig's process.
   std::unique_ptr<Vma> mmap(Inode* inode, uint64_t nr_pages, bool writable) {
     return fs->mmap(&mm, inode, nr_pages, writable);

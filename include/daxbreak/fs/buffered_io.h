@@ -84,9 +84,11 @@ class BufferedIo {
   void read(Inode* inode, uint64_t offset, void* buf, uint64_t len);
 
  private:
-  // Locks the folio of `pgoff` that is in the cache now (retrying past one
-  // that was removed while we waited for its lock) and returns it locked.
-  std::shared_ptr<Folio> lock_cached_folio(Inode* inode, uint64_t pgoff);
+  // iomap_write_iter() for one page: maps `pgoff`, locks its folio (created
+  // if absent), checks the mapping, fills the folio if it is not uptodate,
+  // and copies `len` bytes from `src` to byte `in_page` of it. Caller holds
+  // i_rwsem exclusive.
+  void write_page(Inode* inode, uint64_t pgoff, uint64_t in_page, const char* src, uint64_t len);
   // Fills a locked folio that is not uptodate from `map`.
   void fill_folio(Inode* inode, Folio& folio, const Iomap& map) REQUIRES(folio.lock_);
 
