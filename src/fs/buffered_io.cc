@@ -6,12 +6,13 @@
 #include <fmt/format.h>
 
 #include "daxbreak/sync/task.h"
+#include "daxbreak/sync/wait_var.h"
 
 namespace daxbreak {
 
 BufferedIo::BufferedIo(PmemDevice* device, BlockAllocator* allocator, const IomapTraits& traits,
-                       ViolationSink* sink)
-    : device_(device), allocator_(allocator), traits_(traits), sink_(sink) {}
+                       ViolationSink* sink, Journal* journal)
+    : device_(device), allocator_(allocator), traits_(traits), sink_(sink), journal_(journal) {}
 
 void BufferedIo::fill_folio(Inode* inode, Folio& folio, const Iomap& map) {
   // The oracle: a fill decides the bytes of the whole page, so a mapping
@@ -70,8 +71,8 @@ Status BufferedIo::write(Inode* inode, uint64_t offset, const void* buf, uint64_
   return Status::Ok();
 }
 
-Status BufferedIo::writeback_submit(Inode* inode, std::vector<PendingIo>* pending) {
-  for (const std::shared_ptr<Folio>& folio : inode->i_folios_.range(0, kMaxPageIndex)) {
+Status BufferedIo::writeback_submit(Inode* inode, std::vector<PendingIo>* pending, uint64_t first, uint64_t last) {
+  for (const std::shared_ptr<Folio>& folio : inode->i_folios_.range(first, last)) {
     MutexLock lock(&folio->lock_);
     if (folio->removed_ || !folio->dirty_) continue;
     folio->wait_writeback();
@@ -93,7 +94,7 @@ Status BufferedIo::writeback_submit(Inode* inode, std::vector<PendingIo>* pendin
     device_->drain();
     folio->dirty_ = false;
     folio->writeback_.store(true, "folio_start_writeback");
-    pending->push_back(PendingIo{folio, map});
+    pending->push_back(PendingIo{folio, map, inode});
   }
   return Status::Ok();
 }
@@ -101,6 +102,7 @@ Status BufferedIo::writeback_submit(Inode* inode, std::vector<PendingIo>* pendin
 void BufferedIo::writeback_end_io(Inode* inode, const PendingIo& io) {
   if (io.map.type == IomapType::kUnwritten) {
     bool converted = false;
+    if (journal_ != nullptr) journal_->start();
     {
       WriteLock extents(&inode->i_data_sem_);
       auto it = inode->extents_.find(io.map.pgoff);
@@ -114,8 +116,94 @@ void BufferedIo::writeback_end_io(Inode* inode, const PendingIo& io) {
     // reclaim drops after this completion can only be refilled through a
     // mapping whose cookie is older. seq-misses-change: no advance.
     if (converted && traits_.conversion_bumps_seq) es_inc_seq(*inode, traits_.seq_update);
+    if (journal_ != nullptr) journal_->stop();
   }
   io.folio->end_writeback();
+}
+
+void BufferedIo::flush_page(Inode* inode, uint64_t pgoff) {
+  std::vector<PendingIo> pending;
+  Status s = writeback_submit(inode, &pending, pgoff, pgoff);
+  (void)s;  // A failed allocation leaves the folio dirty; the zeroing goes on in the cache.
+  for (const PendingIo& io : pending) {
+    if (!end_io_worker_) {
+      writeback_end_io(inode, io);
+      continue;
+    }
+    {
+      MutexLock lock(&end_io_lock_);
+      end_io_list_.push_back(io);
+    }
+    end_io_queued_.fetch_add(1, "end_io_queue");
+    wake_up_var(&end_io_queued_);
+  }
+  for (const PendingIo& io : pending) io.folio->wait_writeback();
+}
+
+bool BufferedIo::take_end_io(PendingIo* out) {
+  {
+    MutexLock lock(&end_io_lock_);
+    if (end_io_list_.empty()) return false;
+    *out = end_io_list_.front();
+    end_io_list_.pop_front();
+  }
+  end_io_queued_.fetch_sub(1, "end_io_take");
+  return true;
+}
+
+void BufferedIo::run_end_io_worker() {
+  for (;;) {
+    (void)wait_var_event(
+        &end_io_queued_, [&] { return end_io_queued_.load() > 0 || end_io_closed_.load() != 0; }, false);
+    PendingIo io;
+    if (take_end_io(&io)) {
+      writeback_end_io(io.inode, io);
+    } else if (end_io_closed_.load() != 0) {
+      return;
+    }
+  }
+}
+
+void BufferedIo::close_end_io_worker() {
+  end_io_closed_.store(1, "end_io_close");
+  wake_up_var(&end_io_queued_);
+}
+
+void BufferedIo::zero_range(Inode* inode, uint64_t offset, uint64_t len) {
+  const uint64_t pgoff = offset / kPageSize;
+  const Iomap map = iomap_begin(*inode, pgoff);
+  bool dirty = false;
+  if (const std::shared_ptr<Folio> folio = inode->i_folios_.get(pgoff)) {
+    MutexLock lock(&folio->lock_);
+    dirty = !folio->removed_ && folio->dirty_;
+  }
+  // Which dirty folios are written back before zeroing. flush-under-handle:
+  // every one over an unwritten or hole mapping, with the caller's journal
+  // handle open. zero-hole-flush: the folio batch takes those over
+  // unwritten mappings, a hole's is still flushed. The fixes flush none.
+  bool flush = false;
+  switch (traits_.zero_flush) {
+    case ZeroFlush::kFlushDirty: flush = dirty && map.type != IomapType::kMapped; break;
+    case ZeroFlush::kBatchFlushOnHole: flush = dirty && map.type == IomapType::kHole; break;
+    case ZeroFlush::kBatchAll:
+    case ZeroFlush::kBatchNoFlushOnHole: break;
+  }
+  if (flush) flush_page(inode, pgoff);
+  // The zeroing itself: in the cached folio (written back later), else on a
+  // written block; a hole or an unwritten block reads as zeros already.
+  if (const std::shared_ptr<Folio> folio = inode->i_folios_.get(pgoff)) {
+    MutexLock lock(&folio->lock_);
+    if (!folio->removed_ && folio->uptodate_) {
+      std::memset(folio->data_.data() + offset % kPageSize, 0, len);
+      folio->dirty_ = true;
+      return;
+    }
+  }
+  const Iomap now = iomap_begin(*inode, pgoff);
+  if (now.type == IomapType::kMapped) {
+    device_->memset_nodrain(device_->page_address(now.pfn) + offset % kPageSize, 0, len);
+    device_->drain();
+  }
 }
 
 Status BufferedIo::writeback(Inode* inode) {

@@ -186,6 +186,46 @@ const ProtocolTraits kBuiltin[] = {
      .catches_in = "stale-unwritten",
      .layout = L{},
      .iomap = I{.conversion_bumps_seq = false}},
+    {.name = "flush-under-handle",
+     .status = ProtocolStatus::kHypothetical,
+     .summary = "iomap_zero_range() writes back a dirty folio over an unwritten block and waits for "
+                "it while ext4 holds a journal handle; the conversion at I/O completion needs a "
+                "handle, a commit waits for the open one: deadlock",
+     .cites = "Zhang Yi's ext4 buffered iomap series with iomap zero range as it flushed (seeds/003, "
+              "2025); the flush is from 7d9b474ee4cc \"iomap: make zero range flush conditional on "
+              "unwritten mappings\" (id as quoted in the thread); posted, not in a release",
+     .catches_in = "zero-unwritten",
+     .catches_as = CatchKind::kStall,
+     .layout = L{},
+     .iomap = I{.zero_flush = ZeroFlush::kFlushDirty}},
+    {.name = "zero-hole-flush",
+     .status = ProtocolStatus::kHypothetical,
+     .summary = "with the folio batch, a dirty folio over a hole is not batched and still flushed "
+                "under the handle: the same deadlock, met by punch hole",
+     .cites = "Brian Foster's folio batch series plus ext4 (seeds/003, Zhang Yi's corner case "
+              "[hhhhuuuu]); posted, not in a release",
+     .catches_in = "zero-hole",
+     .catches_as = CatchKind::kStall,
+     .layout = L{},
+     .iomap = I{.zero_flush = ZeroFlush::kBatchFlushOnHole}},
+    {.name = "dirty-folio-batch",
+     .status = ProtocolStatus::kCandidateFix,
+     .summary = "the folio batch filled for hole mappings as well, so zero range flushes nothing "
+                "(in this one-block-per-folio model it acts as no-flush-on-hole)",
+     .cites = "Brian Foster's suggestion in seeds/003 (\"call the fill helper in the hole case as "
+              "well\"), which he calls a hack; not in a release",
+     .catches_in = "",
+     .layout = L{},
+     .iomap = I{.zero_flush = ZeroFlush::kBatchAll}},
+    {.name = "no-flush-on-hole",
+     .status = ProtocolStatus::kCandidateFix,
+     .summary = "the folio batch for unwritten mappings and no flush for a hole mapping (the "
+                "default of every other row)",
+     .cites = "Zhang Yi's one-line change in seeds/003 (flush only when the mapping is "
+              "IOMAP_UNWRITTEN, on top of the batch); whether it was merged is not confirmed here",
+     .catches_in = "",
+     .layout = L{},
+     .iomap = I{.zero_flush = ZeroFlush::kBatchNoFlushOnHole}},
 };
 
 // A registered row and the strings it points into.

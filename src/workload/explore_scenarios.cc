@@ -12,6 +12,7 @@
 #include "daxbreak/sync/task.h"
 #include "daxbreak/workload/explore_model_base.h"
 #include "iomap_scenarios.h"
+#include "journal_scenarios.h"
 
 namespace daxbreak {
 namespace {
@@ -213,6 +214,8 @@ const ExploreScenarioInfo kBuiltin[] = {
     {"collapse", "collapse range moves a page a DIO has pinned", BuildFallocate<kCollapse>},
     {"stale-unwritten", "a buffered write's unwritten mapping goes stale: writeback converts, reclaim drops the folio (seeds/001)", BuildStaleUnwritten},
     {"racy-seq", "two I/O completions advance the extent sequence at once while a buffered write holds a mapping (seeds/000)", BuildRacySeq},
+    {"zero-unwritten", "ext4 zeroes a partial block under a journal handle over a dirty unwritten folio, beside a commit (seeds/003)", BuildZeroUnwritten},
+    {"zero-hole", "the same over a dirty folio on a hole, as punch hole meets it (seeds/003)", BuildZeroHole},
 };
 
 // Registered scenarios, in registration order; a deque so that pointers stay

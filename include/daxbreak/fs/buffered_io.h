@@ -28,6 +28,7 @@
 #define DAXBREAK_FS_BUFFERED_IO_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -36,6 +37,7 @@
 #include "daxbreak/fs/block_allocator.h"
 #include "daxbreak/fs/inode.h"
 #include "daxbreak/fs/iomap.h"
+#include "daxbreak/fs/journal.h"
 #include "daxbreak/pmem/pmem_device.h"
 
 namespace daxbreak {
@@ -46,13 +48,17 @@ class BufferedIo {
   // pending (a bio in flight).
   struct PendingIo {
     std::shared_ptr<Folio> folio;
-    Iomap map;  // The mapping the data went through.
+    Iomap map;             // The mapping the data went through.
+    Inode* inode = nullptr;
   };
 
   // Blocks are read and written on `device`; holes get blocks from
   // `allocator`; `traits` are the protocol's; violations go to `sink` (may be
-  // null). All four must outlive the object.
-  BufferedIo(PmemDevice* device, BlockAllocator* allocator, const IomapTraits& traits, ViolationSink* sink);
+  // null). With a `journal`, the unwritten conversion at I/O completion runs
+  // under a handle (ext4_convert_unwritten_extents()). All must outlive the
+  // object.
+  BufferedIo(PmemDevice* device, BlockAllocator* allocator, const IomapTraits& traits, ViolationSink* sink,
+             Journal* journal = nullptr);
 
   // iomap_file_buffered_write() under i_rwsem exclusive: copies `len` bytes
   // from `buf` to byte `offset` of `inode` (not DAX), one page at a time, and
@@ -61,17 +67,34 @@ class BufferedIo {
   // says. Errors: kTooBig past the largest file.
   Status write(Inode* inode, uint64_t offset, const void* buf, uint64_t len);
 
-  // The first half of iomap_writepages(): for every dirty folio of `inode`,
-  // in index order, locks it, maps its page (a hole gets an unwritten block),
+  // The first half of iomap_writepages(): for every dirty folio of `inode`
+  // in file pages [first, last], in index order, locks it, maps its page (a hole gets an unwritten block),
   // copies its bytes to the block, clears dirty, sets writeback and unlocks
   // it. Errors: kNoSpace (what was submitted before is in `*pending`).
-  Status writeback_submit(Inode* inode, std::vector<PendingIo>* pending);
+  Status writeback_submit(Inode* inode, std::vector<PendingIo>* pending, uint64_t first = 0,
+                          uint64_t last = kMaxPageIndex);
   // The I/O completion of one folio: converts an unwritten extent that still
   // holds the block (advancing the extent sequence unless the protocol is
   // `seq-misses-change`), then ends writeback.
   void writeback_end_io(Inode* inode, const PendingIo& io);
   // writeback_submit() and every completion: the writeback of the whole file.
   Status writeback(Inode* inode);
+
+  // iomap_zero_range() over bytes [offset, offset + len) of one page of
+  // `inode`, as ext4 calls it to zero a partial block (the caller may hold a
+  // journal handle). A dirty folio over an unwritten or hole mapping is
+  // zeroed in the page cache, or first flushed (written back, waiting for
+  // the I/O to complete), as traits.zero_flush says.
+  void zero_range(Inode* inode, uint64_t offset, uint64_t len);
+
+  // From now on a flush queues its I/O completions for run_end_io_worker()
+  // instead of completing them itself. Call before the threads start.
+  void use_end_io_worker() { end_io_worker_ = true; }
+  // The end_io worker (ext4's rsv conversion work): completes queued I/O
+  // until close_end_io_worker() was called and the queue is empty.
+  void run_end_io_worker();
+  // No more I/O will be queued.
+  void close_end_io_worker();
 
   // Memory reclaim of `inode`'s clean folios in file pages [first, last]:
   // drops each folio that is uptodate, not dirty, not under writeback and
@@ -91,11 +114,23 @@ class BufferedIo {
   void write_page(Inode* inode, uint64_t pgoff, uint64_t in_page, const char* src, uint64_t len);
   // Fills a locked folio that is not uptodate from `map`.
   void fill_folio(Inode* inode, Folio& folio, const Iomap& map) REQUIRES(folio.lock_);
+  // filemap_write_and_wait_range() of one page: writes back its dirty folio
+  // and waits until the I/O completed (on the end_io worker, if used).
+  void flush_page(Inode* inode, uint64_t pgoff);
+  // Takes the oldest queued completion, if any.
+  bool take_end_io(PendingIo* out) EXCLUDES(end_io_lock_);
 
   PmemDevice* const device_;
   BlockAllocator* const allocator_;
   const IomapTraits traits_;
   ViolationSink* const sink_;
+  Journal* const journal_;
+
+  bool end_io_worker_ = false;  // Set before the threads start.
+  Mutex end_io_lock_{"end_io_list"};
+  std::deque<PendingIo> end_io_list_ GUARDED_BY(end_io_lock_);
+  SyncAtomic<uint32_t> end_io_queued_{0};
+  SyncAtomic<uint32_t> end_io_closed_{0};
 };
 
 }  // namespace daxbreak

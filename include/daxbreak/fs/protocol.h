@@ -78,6 +78,20 @@ enum class SeqUpdate {
                    // (`racy-seq`).
 };
 
+// What iomap_zero_range() does with a dirty folio in the range it zeroes
+// (seeds/003). The model has one block per folio, so "a dirty folio over a
+// hole and an unwritten block" is a dirty folio over a hole whose writeback
+// allocates an unwritten block and converts it at completion.
+enum class ZeroFlush {
+  kFlushDirty,         // Flushes (writes back and waits for) a dirty folio over an
+                       // unwritten or hole mapping (`flush-under-handle`).
+  kBatchFlushOnHole,   // A folio batch filled at lookup for unwritten mappings; a
+                       // dirty folio over a hole is still flushed (`zero-hole-flush`).
+  kBatchAll,           // The batch filled for hole mappings too (`dirty-folio-batch`).
+  kBatchNoFlushOnHole, // The batch for unwritten mappings and no flush for a hole
+                       // (`no-flush-on-hole`, the default).
+};
+
 // The knobs of cached mappings (fs/iomap/buffered-io.c, PROTOCOL.md section 8).
 struct IomapTraits {
   bool write_begin_checks_valid = true;  // false: iomap_write_begin() never calls
@@ -86,6 +100,7 @@ struct IomapTraits {
   bool conversion_bumps_seq = true;      // false: the unwritten conversion at I/O
                                          // completion changes the extent map without
                                          // advancing the sequence (`seq-misses-change`).
+  ZeroFlush zero_flush = ZeroFlush::kBatchNoFlushOnHole;
 };
 
 // How a buggy row shows in its catches_in scenario.
