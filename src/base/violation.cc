@@ -23,6 +23,9 @@ constexpr std::array<ViolationKindInfo, kViolationKinds> kKinds = {{
     {ViolationKind::kStaleMappingUsed, "stale_mapping_used", Severity::kData,
      "a buffered write filled a folio through a cached mapping that the extent map no longer "
      "matches (zeros over written data)"},
+    {ViolationKind::kLockOrderCycle, "lock_order_cycle", Severity::kWarn,
+     "two lock classes (a journal handle and waiting for writeback count as classes) were "
+     "taken in both orders: a lockdep splat, a deadlock waiting for its schedule"},
 }};
 
 constexpr bool InEnumOrder() {

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "daxbreak/sync/lockdep.h"
 #include "daxbreak/sync/task.h"
 #include "daxbreak/sync/wait_var.h"
 
@@ -100,6 +101,9 @@ Status BufferedIo::writeback_submit(Inode* inode, std::vector<PendingIo>* pendin
 }
 
 void BufferedIo::writeback_end_io(Inode* inode, const PendingIo& io) {
+  // An I/O completion is inside "writeback" until it ends the folio's
+  // writeback: what it takes here is taken "inside" every wait for it.
+  LockdepScope completing("writeback");
   if (io.map.type == IomapType::kUnwritten) {
     bool converted = false;
     if (journal_ != nullptr) journal_->start();

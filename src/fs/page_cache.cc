@@ -1,5 +1,6 @@
 #include "daxbreak/fs/page_cache.h"
 
+#include "daxbreak/sync/lockdep.h"
 #include "daxbreak/sync/wait_var.h"
 
 namespace daxbreak {
@@ -10,8 +11,13 @@ void Folio::end_writeback() {
 }
 
 void Folio::wait_writeback() {
-  (void)wait_var_event(&writeback_, [this] { return !writeback_.load("folio_test_writeback"); },
-                       /*interruptible=*/false);
+  // For the lock-order checker, whoever completes the I/O is inside the
+  // pseudo-class "writeback" (BufferedIo::writeback_end_io()); the wait is
+  // named after it, so a deadlock report names who holds it.
+  lockdep_wait("writeback");
+  (void)wait_var_event(
+      &writeback_, [this] { return !writeback_.load("folio_test_writeback"); }, /*interruptible=*/false,
+      [](const WaitSleeper& s) { s.schedule("writeback"); });
 }
 
 std::shared_ptr<Folio> PageCache::get(uint64_t index) {

@@ -1,5 +1,7 @@
 #include "daxbreak/sync/controlled_scheduler.h"
 
+#include <cstring>
+
 #include <exception>
 
 namespace daxbreak {
@@ -88,7 +90,20 @@ ControlledScheduler::Outcome ControlledScheduler::run() {
 ControlledScheduler::Outcome ControlledScheduler::abort(Outcome outcome) {
   if (outcome == Outcome::kDeadlock) {
     for (uint32_t i = 0; i < threads_.size(); ++i) {
-      if (!threads_[i].finished) deadlock_report_ += names_[i] + " blocked at " + pending_[i].what + "; ";
+      if (threads_[i].finished) continue;
+      // Who holds what it waits for: the lock classes each task holds
+      // (lockdep.h), so the report reads as a wait chain.
+      std::string holders;
+      for (uint32_t j = 0; j < threads_.size(); ++j) {
+        if (j == i || threads_[j].finished) continue;
+        for (const char* cls : threads_[j].task->held_locks()) {
+          if (std::strcmp(pending_[i].what, cls) == 0) {
+            holders += (holders.empty() ? " (held by " : ", ") + names_[j];
+            break;
+          }
+        }
+      }
+      deadlock_report_ += names_[i] + " blocked at " + pending_[i].what + (holders.empty() ? "" : holders + ")") + "; ";
     }
   }
   aborting_ = true;

@@ -1,12 +1,17 @@
 #include "daxbreak/sync/mutex.h"
 
+#include "daxbreak/sync/lockdep.h"
+
 namespace daxbreak {
 
 void Mutex::lock() {
+  lockdep_acquire(name_);
   core_.wait(SyncOp::kLock, this, name_, [this] { return !locked_; }, [this] { locked_ = true; });
+  lockdep_acquired(name_);
 }
 
 void Mutex::unlock() {
+  lockdep_release(name_);
   core_.release(SyncOp::kUnlock, this, name_, [this] { locked_ = false; });
 }
 
@@ -18,6 +23,7 @@ bool Mutex::try_lock() {
       taken = true;
     }
   });
+  if (taken) lockdep_acquired(name_);
   return taken;
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "daxbreak/sync/lockdep.h"
+
 namespace daxbreak {
 
 bool RwSem::may_enter(uint64_t ticket, bool writer) const {
@@ -21,6 +23,7 @@ void RwSem::leave_queue(uint64_t ticket) {
 }
 
 void RwSem::down_write() {
+  lockdep_acquire(name_);
   uint64_t ticket = 0;
   core_.enqueue_and_wait(
       SyncOp::kLock, this, name_,
@@ -34,13 +37,16 @@ void RwSem::down_write() {
         writer_ = true;
       },
       [&] { leave_queue(ticket); });
+  lockdep_acquired(name_);
 }
 
 void RwSem::up_write() {
+  lockdep_release(name_);
   core_.release(SyncOp::kUnlock, this, name_, [this] { writer_ = false; });
 }
 
 void RwSem::down_read() {
+  lockdep_acquire(name_);
   uint64_t ticket = 0;
   core_.enqueue_and_wait(
       SyncOp::kLockShared, this, name_,
@@ -54,9 +60,11 @@ void RwSem::down_read() {
         ++readers_;
       },
       [&] { leave_queue(ticket); });
+  lockdep_acquired(name_);
 }
 
 void RwSem::up_read() {
+  lockdep_release(name_);
   core_.release(SyncOp::kUnlockShared, this, name_, [this] { --readers_; });
 }
 

@@ -39,11 +39,11 @@ WaitQueueEntry::~WaitQueueEntry() {
   });
 }
 
-void WaitQueueEntry::schedule(bool interruptible) const {
+void WaitQueueEntry::schedule(bool interruptible, const char* what) const {
   WaitTable::Queue& q = table_->queues_[bucket_];
   Task& self = Task::current();
   q.core.wait(
-      SyncOp::kWait, key_, "schedule",
+      SyncOp::kWait, key_, what,
       [&] {
         return q.keys.find(key_)->second.wakes != wakes_at_join_ ||
                (interruptible && self.signal_pending());

@@ -45,8 +45,13 @@ std::string Describe(const TraceEvent& e) {
 }
 
 std::string OutcomeLine(const RunResult& run) {
+  const bool stuck = run.outcome == ControlledScheduler::Outcome::kDeadlock;
+  if (stuck && run.kind() == "deadlock") {
+    return "deadlock: " + run.deadlock +
+           (run.violation_count > 0 ? fmt::format("and {} violation(s)", run.violation_count) : "");
+  }
   if (run.violation_count > 0) return fmt::format("{} violation(s), first {}", run.violation_count, run.kind());
-  if (run.outcome == ControlledScheduler::Outcome::kDeadlock) return "deadlock: " + run.deadlock;
+  if (stuck) return "deadlock: " + run.deadlock;
   if (run.outcome == ControlledScheduler::Outcome::kStepLimit) return "cut off at the step limit";
   return "clean";
 }

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "daxbreak/check/checker.h"
+#include "daxbreak/sync/lockdep.h"
 #include "daxbreak/workload/explore_scenario.h"
 #include "daxbreak/workload/schedule_policies.h"
 
@@ -57,6 +58,9 @@ class RunContext {
       std::unique_ptr<ExploreModel> model =
           info.build(ModelEnv{device_.get(), options.protocol, options.tlb_flush, &checker});
       ControlledScheduler scheduler(policy, options.max_steps, trace, &waits_, &fibers_);
+      LockOrderGraph lock_order;  // Per run, so that a cycle replays from its schedule.
+      lock_order.set_sink(&checker);
+      scheduler.set_lock_order_graph(&lock_order);
       model->add_threads(scheduler);
       r.outcome = scheduler.run();
       if (r.outcome == ControlledScheduler::Outcome::kCompleted) model->check();
@@ -235,8 +239,16 @@ bool RunResult::found() const {
 }
 
 std::string RunResult::kind() const {
-  if (violation_count > 0 && !violations.empty()) return std::string(ViolationKindName(violations[0].kind));
-  if (outcome == ControlledScheduler::Outcome::kDeadlock) return "deadlock";
+  // A lock-order cycle is a warning of a deadlock: a run that also met the
+  // deadlock is named by the deadlock.
+  const bool only_cycles = std::all_of(violations.begin(), violations.end(), [](const Violation& v) {
+    return v.kind == ViolationKind::kLockOrderCycle;
+  });
+  const bool stuck = outcome == ControlledScheduler::Outcome::kDeadlock;
+  if (violation_count > 0 && !violations.empty() && !(stuck && only_cycles)) {
+    return std::string(ViolationKindName(violations[0].kind));
+  }
+  if (stuck) return "deadlock";
   if (outcome == ControlledScheduler::Outcome::kStepLimit) return "step_limit";
   return "";
 }

@@ -20,6 +20,7 @@
 #include "daxbreak/mm/page_array.h"
 #include "daxbreak/pmem/path_claim.h"
 #include "daxbreak/pmem/pmem_device.h"
+#include "daxbreak/sync/lockdep.h"
 #include "daxbreak/sync/sync_point.h"
 #include "daxbreak/workload/cached_mapping.h"
 #include "daxbreak/workload/collision.h"
@@ -218,6 +219,10 @@ Status RunWorkload(const StressConfig& config, Rig& rig, const Workload& w, std:
                    StressReport* report) {
   SyncPoint::set_noise(config.noise_per_million, config.noise_max_ns);
   rig.checker->restart_clock();
+  // The lock-order checker watches the run's threads (lockdep.h).
+  LockOrderGraph& lock_order = LockOrderGraph::free_mode();
+  lock_order.reset();
+  lock_order.set_sink(rig.checker.get());
   std::atomic<bool> status_done{false};
   const Clock::time_point start = Clock::now();
   std::vector<std::thread> threads;
@@ -242,6 +247,9 @@ Status RunWorkload(const StressConfig& config, Rig& rig, const Workload& w, std:
   w.interrupt_workers();
   for (std::thread& t : threads) t.join();
   SyncPoint::set_noise(0, 0);
+  lock_order.set_sink(nullptr);
+  const size_t lock_order_edges = lock_order.edges();
+  lock_order.reset();
   report->seconds = std::chrono::duration<double>(Clock::now() - start).count();
   status_done.store(true);
   if (status.joinable()) status.join();
@@ -254,6 +262,7 @@ Status RunWorkload(const StressConfig& config, Rig& rig, const Workload& w, std:
   report->device = DeviceJson(*rig.device);
   report->counts = w.counts();
   report->internals = InternalsJson(rig);
+  report->internals["lock_order_edges"] = lock_order_edges;
   report->latency = w.latency();
   report->memory = MemoryJson(rig);
   report->violations = rig.checker->to_json();

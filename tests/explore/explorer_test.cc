@@ -369,3 +369,37 @@ TEST(ExplorerTest, UnknownScenarioIsAnError) {
 
 }  // namespace
 }  // namespace daxbreak
+
+namespace daxbreak {
+namespace {
+
+// The lock-order checker on the zero-range deadlock of seeds/003: the order
+// jbd2_handle -> writeback (a flush under a handle) against writeback ->
+// jbd2_handle (the conversion at I/O completion) is reported from schedules
+// that complete; the schedules that deadlock report the wait chain.
+TEST(LockOrderTest, FlushUnderHandleCycleWithoutADeadlock) {
+  ExploreOptions o;
+  o.scenario = "zero-unwritten";
+  o.protocol = &BuiltinProtocol("flush-under-handle");
+  o.keep_going = true;
+  o.schedules = 2000;
+  ExploreResult r;
+  ASSERT_TRUE(Explore(o, &r).ok());
+  ASSERT_EQ(r.findings.count("lock_order_cycle"), 1u) << r.to_text(o);
+  ASSERT_EQ(r.findings.count("deadlock"), 1u) << r.to_text(o);
+  RunResult cycle;
+  ASSERT_TRUE(Replay(o, r.findings.at("lock_order_cycle").first_schedule, false, &cycle).ok());
+  EXPECT_EQ(cycle.outcome, ControlledScheduler::Outcome::kCompleted);
+  ASSERT_FALSE(cycle.violations.empty());
+  EXPECT_EQ(cycle.violations[0].kind, ViolationKind::kLockOrderCycle);
+  EXPECT_NE(cycle.violations[0].detail.find("jbd2_handle"), std::string::npos) << cycle.violations[0].detail;
+  EXPECT_NE(cycle.violations[0].detail.find("writeback"), std::string::npos) << cycle.violations[0].detail;
+  RunResult stuck;
+  ASSERT_TRUE(Replay(o, r.findings.at("deadlock").first_schedule, false, &stuck).ok());
+  EXPECT_EQ(stuck.kind(), "deadlock");
+  EXPECT_NE(stuck.deadlock.find("end-io blocked at jbd2_handle (held by zero)"), std::string::npos) << stuck.deadlock;
+  EXPECT_NE(stuck.deadlock.find("zero blocked at writeback (held by end-io)"), std::string::npos) << stuck.deadlock;
+}
+
+}  // namespace
+}  // namespace daxbreak

@@ -39,10 +39,13 @@ enum class ViolationKind {
   // says what the extent map says: the page cache gets zeros over written
   // data, or another block's bytes.
   kStaleMappingUsed,
+  // Two lock classes were taken in both orders (lockdep.h): a deadlock is
+  // possible even if this run did not meet it.
+  kLockOrderCycle,
 };
 
 // How many kinds there are.
-inline constexpr size_t kViolationKinds = 6;
+inline constexpr size_t kViolationKinds = 7;
 
 // What a violation costs. `warn`: a kernel WARN would fire, no data is harmed
 // by the violation itself. `data`: data is corrupted, leaked or lost (or a

@@ -122,6 +122,11 @@ class ControlledScheduler : public SchedulerHook {
   void block_until(SyncOp op, const void* obj, const char* what,
                    const std::function<bool()>& ready) override;
   WaitTable* wait_table() override { return waits_; }
+  // The lock-order graph of this run's threads (set_lock_order_graph()).
+  LockOrderGraph* lock_order_graph() override { return lock_graph_; }
+  // Checks the lock order of this run's threads in `graph` (nullptr: none).
+  // Set before run().
+  void set_lock_order_graph(LockOrderGraph* graph) { lock_graph_ = graph; }
   // Adds the values to the caller's trace event (when tracing).
   void note_value(const void* obj, uint64_t before, uint64_t after) override;
 
@@ -146,6 +151,7 @@ class ControlledScheduler : public SchedulerHook {
 
   std::unique_ptr<WaitTable> own_waits_;
   WaitTable* const waits_;
+  LockOrderGraph* lock_graph_ = nullptr;
   std::unique_ptr<FiberPool> own_fibers_;
   FiberPool* const fibers_;
   SchedulePolicy* const policy_;

@@ -38,6 +38,8 @@ std::string_view SyncOpName(SyncOp op);
 // Interface of a controlled scheduler. Implementations decide, at each call,
 // which modeled thread runs next; calls arrive from the modeled threads
 // themselves, one at a time.
+class LockOrderGraph;
+
 class SchedulerHook {
  public:
   virtual ~SchedulerHook() = default;
@@ -70,6 +72,10 @@ class SchedulerHook {
   virtual void note_value(const void* obj, uint64_t before, uint64_t after) {
     (void)obj, (void)before, (void)after;
   }
+
+  // The lock-order graph of the threads this hook runs (lockdep.h), or
+  // nullptr for none.
+  virtual LockOrderGraph* lock_order_graph() { return nullptr; }
 };
 
 // Thrown through a modeled thread to unwind it when a controlled run is

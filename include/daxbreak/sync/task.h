@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace daxbreak {
 
@@ -33,6 +34,10 @@ class Task {
   // A small process-unique number, in creation order.
   uint32_t id() const { return id_; }
 
+  // The lock classes the task holds, outermost first (lockdep.h). Touched
+  // only by the task itself.
+  std::vector<const char*>& held_locks() { return held_locks_; }
+
   // Whether a signal is pending (signal_pending()).
   bool signal_pending() const { return sigpending_.load(std::memory_order_acquire); }
   // Forgets a pending signal, as its delivery on return to user space does.
@@ -45,6 +50,7 @@ class Task {
   const uint32_t id_;
   std::string name_;
   std::atomic<bool> sigpending_{false};
+  std::vector<const char*> held_locks_;
 };
 
 // Marks a signal pending on `task` and wakes it if it sleeps interruptibly

@@ -77,7 +77,8 @@ class WaitQueueEntry {
   // `interruptible`, until the calling task has a pending signal (schedule()
   // in TASK_INTERRUPTIBLE / TASK_UNINTERRUPTIBLE). Returns at once if such a
   // wake already came.
-  void schedule(bool interruptible) const;
+  // `what` (a static string) names the wait in traces and deadlock reports.
+  void schedule(bool interruptible, const char* what = "schedule") const;
   const void* key() const { return key_; }
 
  private:
@@ -103,8 +104,8 @@ class WaitSleeper {
  public:
   WaitSleeper(const WaitQueueEntry& entry, bool interruptible)
       : entry_(entry), interruptible_(interruptible) {}
-  // Sleeps as WaitQueueEntry::schedule() does.
-  void schedule() const { entry_.schedule(interruptible_); }
+  // Sleeps as WaitQueueEntry::schedule() does; `what` names the wait.
+  void schedule(const char* what = "schedule") const { entry_.schedule(interruptible_, what); }
 
  private:
   const WaitQueueEntry& entry_;

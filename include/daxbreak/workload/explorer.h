@@ -90,7 +90,8 @@ struct RunResult {
   std::string schedule_mismatch;  // Replay only: why the schedule does not fit ("" if it does).
 
   bool found() const;
-  // The first violation's kind, "deadlock", "step_limit", or "" if clean.
+  // The first violation's kind, "deadlock", "step_limit", or "" if clean; a
+  // deadlocked run whose only violations are lock-order cycles is "deadlock".
   std::string kind() const;
 };
 
