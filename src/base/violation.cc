@@ -26,6 +26,11 @@ constexpr std::array<ViolationKindInfo, kViolationKinds> kKinds = {{
     {ViolationKind::kLockOrderCycle, "lock_order_cycle", Severity::kWarn,
      "two lock classes (a journal handle and waiting for writeback count as classes) were "
      "taken in both orders: a lockdep splat, a deadlock waiting for its schedule"},
+    {ViolationKind::kStaleDataAfterCrash, "stale_data_after_crash", Severity::kData,
+     "after a power cut and log replay, an extent marked written shows bytes its write never "
+     "made durable"},
+    {ViolationKind::kFsyncDataLost, "fsync_data_lost", Severity::kData,
+     "after a power cut and log replay, data written before an fsync that returned is missing"},
 }};
 
 constexpr bool InEnumOrder() {

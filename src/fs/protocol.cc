@@ -11,6 +11,7 @@ namespace {
 
 using L = LayoutBreakTraits;
 using I = IomapTraits;
+using F = FsyncTraits;
 
 // The built-in rows. Each bug row differs from `fixed` (or `modern`) in the
 // traits it names; the code each trait changes cites the row by name.
@@ -26,7 +27,8 @@ const ProtocolTraits kBuiltin[] = {
               "\"ext4: close race between direct IO and ext4_break_layouts()\"",
      .catches_in = "",
      .layout = L{},
-     .iomap = I{}},
+     .iomap = I{},
+     .fsync = F{}},
     {.name = "modern",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "the 6.15+ form: idle refcount 0, a mapping holds a page reference; stalls when a "
@@ -37,7 +39,8 @@ const ProtocolTraits kBuiltin[] = {
      .catches_in = "refault",
      .catches_as = CatchKind::kStall,
      .layout = L{.idle_refcount = 0},
-     .iomap = I{}},
+     .iomap = I{},
+     .fsync = F{}},
     {.name = "modern-mapcount-wake",
      .status = ProtocolStatus::kCandidateFix,
      .summary = "modern plus a fix for its re-fault stall: the breaker waits for refcount == "
@@ -48,7 +51,8 @@ const ProtocolTraits kBuiltin[] = {
      .layout = L{.idle_refcount = 0,
                  .wake_rule = WakeRule::kAtIdleOrOnlyMapped,
                  .wait_condition = BreakWaitCondition::kUnpinned},
-     .iomap = I{}},
+     .iomap = I{},
+     .fsync = F{}},
     {.name = "no-break",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "layout changes free blocks without breaking layouts: blocks freed under DMA",
@@ -56,7 +60,8 @@ const ProtocolTraits kBuiltin[] = {
               "(4.19)",
      .catches_in = "race2018",
      .layout = L{.breaks_layouts = false},
-     .iomap = I{}},
+     .iomap = I{},
+     .fsync = F{}},
     {.name = "retry-flag",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "the loop goes on only if the sleep callback ran; a pin dropped between the scan "
@@ -66,7 +71,8 @@ const ProtocolTraits kBuiltin[] = {
               "(Jan Kara in that thread), its fix commit not confirmed here",
      .catches_in = "race2018",
      .layout = L{.loop_needs_sleep_callback = true},
-     .iomap = I{}},
+     .iomap = I{},
+     .fsync = F{}},
     {.name = "no-unmap",
      .status = ProtocolStatus::kHypothetical,
      .summary = "an ablation: the busy-page scan runs without unmapping first, so GUP-fast takes a "
@@ -75,7 +81,8 @@ const ProtocolTraits kBuiltin[] = {
               "unmapping first",
      .catches_in = "gup-fast",
      .layout = L{.unmap_first = false},
-     .iomap = I{}},
+     .iomap = I{},
+     .fsync = F{}},
     {.name = "mapped-only",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "the scan returns early when no user mapping is left: DMA into pages already "
@@ -84,7 +91,8 @@ const ProtocolTraits kBuiltin[] = {
               "dax_layout_busy_page_range()\" (6.15; id read in a merge log)",
      .catches_in = "unmapped-pin",
      .layout = L{.stop_when_unmapped = true},
-     .iomap = I{}},
+     .iomap = I{},
+     .fsync = F{}},
     {.name = "skip-locked",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "the scan moves past an entry that is locked at that moment: a busy page behind it "
@@ -93,7 +101,8 @@ const ProtocolTraits kBuiltin[] = {
               "(6.15)",
      .catches_in = "locked-entry",
      .layout = L{.locked_entry_scan = LockedEntryScan::kSkip},
-     .iomap = I{}},
+     .iomap = I{},
+     .fsync = F{}},
     {.name = "pause-skip",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "after waiting for a locked entry the scan resumes at the next index (xas_pause): "
@@ -103,7 +112,8 @@ const ProtocolTraits kBuiltin[] = {
               "intermittently by xfstests generic/068; id read in a mainline log)",
      .catches_in = "locked-entry",
      .layout = L{.locked_entry_scan = LockedEntryScan::kWaitAndPause},
-     .iomap = I{}},
+     .iomap = I{},
+     .fsync = F{}},
     {.name = "no-final-break",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "eviction and unmount free blocks without waiting for busy pages",
@@ -111,7 +121,8 @@ const ProtocolTraits kBuiltin[] = {
               "filesystem unmount\" (6.15; id read in a merge log)",
      .catches_in = "evict-pinned",
      .layout = L{.final_break_on_evict = false},
-     .iomap = I{}},
+     .iomap = I{},
+     .fsync = F{}},
     {.name = "wake-key",
      .status = ProtocolStatus::kHypothetical,
      .summary = "the waker wakes another key than the one the waiter sleeps on: lost wake-up, the "
@@ -124,7 +135,8 @@ const ProtocolTraits kBuiltin[] = {
      .catches_in = "lost-wake",
      .catches_as = CatchKind::kStall,
      .layout = L{.wake_rule = WakeRule::kAtIdleWrongKey},
-     .iomap = I{}},
+     .iomap = I{},
+     .fsync = F{}},
     {.name = "short-range",
      .status = ProtocolStatus::kHypothetical,
      .summary = "a ranged break: only the pages a change touches, nothing on truncate up, and "
@@ -133,7 +145,8 @@ const ProtocolTraits kBuiltin[] = {
               "sub-range RFC that Dave Chinner reviewed (not located here)",
      .catches_in = "beyond-eof",
      .layout = L{.break_range = BreakRange::kAffectedRange},
-     .iomap = I{}},
+     .iomap = I{},
+     .fsync = F{}},
     {.name = "eintr-partial",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "truncate sets the new size before the break; a signal during the break returns "
@@ -142,7 +155,8 @@ const ProtocolTraits kBuiltin[] = {
               "during truncate\" (Jan Kara, 2019; title confirmed, diff not read)",
      .catches_in = "signal",
      .layout = L{.size_before_break = true},
-     .iomap = I{}},
+     .iomap = I{},
+     .fsync = F{}},
     {.name = "bio-release-no-wake",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "a DIO completion drops its page references without the fs-dax wake: the break "
@@ -154,7 +168,8 @@ const ProtocolTraits kBuiltin[] = {
      .catches_in = "lost-wake",
      .catches_as = CatchKind::kStall,
      .layout = L{.wake_rule = WakeRule::kAtIdleExceptBioRelease},
-     .iomap = I{}},
+     .iomap = I{},
+     .fsync = F{}},
     {.name = "no-iomap-valid",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "a buffered write keeps the mapping it got before it locked the folio: writeback "
@@ -165,7 +180,8 @@ const ProtocolTraits kBuiltin[] = {
               "Dave Chinner describes in seeds/001 (writeback and reclaim over unwritten extents)",
      .catches_in = "stale-unwritten",
      .layout = L{},
-     .iomap = I{.write_begin_checks_valid = false}},
+     .iomap = I{.write_begin_checks_valid = false},
+     .fsync = F{}},
     {.name = "racy-seq",
      .status = ProtocolStatus::kHypothetical,
      .summary = "the extent sequence is advanced as WRITE_ONCE(seq, READ_ONCE(seq) + 1) by writers "
@@ -175,7 +191,8 @@ const ProtocolTraits kBuiltin[] = {
               "iomap series, October 2024), Jan Kara's review in seeds/000",
      .catches_in = "racy-seq",
      .layout = L{},
-     .iomap = I{.seq_update = SeqUpdate::kReadThenWrite}},
+     .iomap = I{.seq_update = SeqUpdate::kReadThenWrite},
+     .fsync = F{}},
     {.name = "seq-misses-change",
      .status = ProtocolStatus::kHypothetical,
      .summary = "an extent change that does not advance the sequence (here the unwritten "
@@ -185,7 +202,8 @@ const ProtocolTraits kBuiltin[] = {
               "not a shipped bug",
      .catches_in = "stale-unwritten",
      .layout = L{},
-     .iomap = I{.conversion_bumps_seq = false}},
+     .iomap = I{.conversion_bumps_seq = false},
+     .fsync = F{}},
     {.name = "flush-under-handle",
      .status = ProtocolStatus::kHypothetical,
      .summary = "iomap_zero_range() writes back a dirty folio over an unwritten block and waits for "
@@ -197,7 +215,8 @@ const ProtocolTraits kBuiltin[] = {
      .catches_in = "zero-unwritten",
      .catches_as = CatchKind::kStall,
      .layout = L{},
-     .iomap = I{.zero_flush = ZeroFlush::kFlushDirty}},
+     .iomap = I{.zero_flush = ZeroFlush::kFlushDirty},
+     .fsync = F{}},
     {.name = "zero-hole-flush",
      .status = ProtocolStatus::kHypothetical,
      .summary = "with the folio batch, a dirty folio over a hole is not batched and still flushed "
@@ -207,7 +226,8 @@ const ProtocolTraits kBuiltin[] = {
      .catches_in = "zero-hole",
      .catches_as = CatchKind::kStall,
      .layout = L{},
-     .iomap = I{.zero_flush = ZeroFlush::kBatchFlushOnHole}},
+     .iomap = I{.zero_flush = ZeroFlush::kBatchFlushOnHole},
+     .fsync = F{}},
     {.name = "dirty-folio-batch",
      .status = ProtocolStatus::kCandidateFix,
      .summary = "the folio batch filled for hole mappings as well, so zero range flushes nothing "
@@ -216,7 +236,8 @@ const ProtocolTraits kBuiltin[] = {
               "well\"), which he calls a hack; not in a release",
      .catches_in = "",
      .layout = L{},
-     .iomap = I{.zero_flush = ZeroFlush::kBatchAll}},
+     .iomap = I{.zero_flush = ZeroFlush::kBatchAll},
+     .fsync = F{}},
     {.name = "no-flush-on-hole",
      .status = ProtocolStatus::kCandidateFix,
      .summary = "the folio batch for unwritten mappings and no flush for a hole mapping (the "
@@ -225,7 +246,39 @@ const ProtocolTraits kBuiltin[] = {
               "IOMAP_UNWRITTEN, on top of the batch); whether it was merged is not confirmed here",
      .catches_in = "",
      .layout = L{},
-     .iomap = I{.zero_flush = ZeroFlush::kBatchNoFlushOnHole}},
+     .iomap = I{.zero_flush = ZeroFlush::kBatchNoFlushOnHole},
+     .fsync = F{}},
+    {.name = "em-before-oe",
+     .status = ProtocolStatus::kReleasedBug,
+     .summary = "a lockless DIO write into a preallocated extent creates the extent map before the "
+                "ordered extent; a fast fsync in between logs the extent as written without waiting "
+                "for the I/O, and after a power cut the file shows stale data",
+     .cites = "btrfs from 38851cc19adb \"Btrfs: implement unlocked dio write\" until Filipe Manana's "
+              "fix of May 2016 (seeds/002; the fix's commit id not confirmed here)",
+     .catches_in = "fsync-dio",
+     .layout = L{},
+     .iomap = I{},
+     .fsync = F{.dio_order = DioFsyncOrder::kEmBeforeOe}},
+    {.name = "oe-before-em",
+     .status = ProtocolStatus::kCorrect,
+     .summary = "the ordered extent first, so a fast fsync that sees the new extent map also finds "
+                "the ordered extent and waits for the I/O (the default of every other row)",
+     .cites = "Filipe Manana, \"Btrfs: fix race between fsync and lockless direct IO writes\" (May "
+              "2016, seeds/002; title as the thread gives it, commit id not confirmed here)",
+     .catches_in = "",
+     .layout = L{},
+     .iomap = I{},
+     .fsync = F{.dio_order = DioFsyncOrder::kOeBeforeEm}},
+    {.name = "dio-fsync-rwsem",
+     .status = ProtocolStatus::kCandidateFix,
+     .summary = "the extent map and ordered extent created under an rwsem held shared, which fast "
+                "fsync takes exclusive while it collects them",
+     .cites = "Josef Bacik's proposal in seeds/002 (btrfs later has a dio_sem of this shape; when it "
+              "landed is not confirmed here)",
+     .catches_in = "",
+     .layout = L{},
+     .iomap = I{},
+     .fsync = F{.dio_order = DioFsyncOrder::kDioSem}},
 };
 
 // A registered row and the strings it points into.

@@ -12,6 +12,7 @@
 #include "daxbreak/sync/task.h"
 #include "daxbreak/workload/explore_model_base.h"
 #include "iomap_scenarios.h"
+#include "crash_scenarios.h"
 #include "journal_scenarios.h"
 
 namespace daxbreak {
@@ -216,6 +217,7 @@ const ExploreScenarioInfo kBuiltin[] = {
     {"racy-seq", "two I/O completions advance the extent sequence at once while a buffered write holds a mapping (seeds/000)", BuildRacySeq},
     {"zero-unwritten", "ext4 zeroes a partial block under a journal handle over a dirty unwritten folio, beside a commit (seeds/003)", BuildZeroUnwritten},
     {"zero-hole", "the same over a dirty folio on a hole, as punch hole meets it (seeds/003)", BuildZeroHole},
+    {"fsync-dio", "a lockless DIO write into a preallocated extent, a fast fsync, and a power cut (seeds/002)", BuildFsyncDio},
 };
 
 // Registered scenarios, in registration order; a deque so that pointers stay

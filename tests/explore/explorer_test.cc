@@ -403,3 +403,50 @@ TEST(LockOrderTest, FlushUnderHandleCycleWithoutADeadlock) {
 
 }  // namespace
 }  // namespace daxbreak
+
+namespace daxbreak {
+namespace {
+
+// The fixed forms of the journal and crash scenarios, under random and pct
+// (dfs with 2 preemptions is CorrectProtocolTest, for `fixed`).
+TEST(JournalAndCrashTest, FixedFormsAreCleanUnderRandomAndPct) {
+  const std::pair<const char*, std::vector<const char*>> cases[] = {
+      {"zero-unwritten", {"dirty-folio-batch", "no-flush-on-hole", "zero-hole-flush"}},
+      {"zero-hole", {"dirty-folio-batch", "no-flush-on-hole"}},
+      {"fsync-dio", {"oe-before-em", "dio-fsync-rwsem"}},
+  };
+  for (const auto& [scenario, protocols] : cases) {
+    for (const char* protocol : protocols) {
+      for (Strategy strategy : {Strategy::kRandom, Strategy::kPct, Strategy::kDfs}) {
+        ExploreOptions o;
+        o.scenario = scenario;
+        o.protocol = &BuiltinProtocol(protocol);
+        o.strategy = strategy;
+        o.schedules = strategy == Strategy::kDfs ? 0 : 20000;
+        ExploreResult r;
+        ASSERT_TRUE(Explore(o, &r).ok());
+        EXPECT_FALSE(r.found) << r.to_text(o);
+      }
+    }
+  }
+}
+
+// A crash finding replays from its schedule, and its trace shows where the
+// power was cut.
+TEST(JournalAndCrashTest, CrashFindingShowsThePowerCut) {
+  ExploreOptions o;
+  o.scenario = "fsync-dio";
+  o.protocol = &BuiltinProtocol("em-before-oe");
+  ExploreResult r;
+  ASSERT_TRUE(Explore(o, &r).ok());
+  ASSERT_TRUE(r.found);
+  EXPECT_EQ(r.kind, "stale_data_after_crash");
+  RunResult traced;
+  ASSERT_TRUE(Replay(o, r.schedule, true, &traced).ok());
+  const std::string diagram = RenderTraceDiagram(traced);
+  EXPECT_NE(diagram.find("power_cut"), std::string::npos) << diagram;
+  EXPECT_NE(diagram.find("first stale_data_after_crash"), std::string::npos) << diagram;
+}
+
+}  // namespace
+}  // namespace daxbreak

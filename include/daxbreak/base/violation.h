@@ -42,10 +42,16 @@ enum class ViolationKind {
   // Two lock classes were taken in both orders (lockdep.h): a deadlock is
   // possible even if this run did not meet it.
   kLockOrderCycle,
+  // After a power cut and log replay, an extent marked written holds bytes
+  // its write never made durable (stale data).
+  kStaleDataAfterCrash,
+  // After a power cut and log replay, data written before an fsync that
+  // returned is not there.
+  kFsyncDataLost,
 };
 
 // How many kinds there are.
-inline constexpr size_t kViolationKinds = 7;
+inline constexpr size_t kViolationKinds = 9;
 
 // What a violation costs. `warn`: a kernel WARN would fire, no data is harmed
 // by the violation itself. `data`: data is corrupted, leaked or lost (or a

@@ -103,6 +103,20 @@ struct IomapTraits {
   ZeroFlush zero_flush = ZeroFlush::kBatchNoFlushOnHole;
 };
 
+// In which order a lockless DIO write into a preallocated extent creates its
+// extent map and its ordered extent (btrfs, seeds/002).
+enum class DioFsyncOrder {
+  kEmBeforeOe,  // Extent map first (`em-before-oe`, the bug).
+  kOeBeforeEm,  // Ordered extent first (`oe-before-em`, Filipe Manana's fix; the default).
+  kDioSem,      // Either order, but both under an rwsem that fsync takes exclusive
+                // while it collects (`dio-fsync-rwsem`, Josef Bacik's proposal).
+};
+
+// The knobs of fsync against direct I/O (PROTOCOL.md section 8).
+struct FsyncTraits {
+  DioFsyncOrder dio_order = DioFsyncOrder::kOeBeforeEm;
+};
+
 // How a buggy row shows in its catches_in scenario.
 enum class CatchKind {
   kViolation,  // A violation kind (a WARN, a freed pinned block, ...).
@@ -120,6 +134,7 @@ struct ProtocolTraits {
   CatchKind catches_as = CatchKind::kViolation;  // What it finds there.
   LayoutBreakTraits layout;
   IomapTraits iomap;
+  FsyncTraits fsync;
 };
 
 // Every protocol: the built-in rows in `daxbreak list` order, then the
