@@ -48,8 +48,8 @@ class BufferedIo {
   // pending (a bio in flight).
   struct PendingIo {
     std::shared_ptr<Folio> folio;
-    Iomap map;             // The mapping the data went through.
-    Inode* inode = nullptr;
+    Iomap map;              // The mapping the data went through.
+    Inode* inode = nullptr;  // Whose folio it is.
   };
 
   // Blocks are read and written on `device`; holes get blocks from
@@ -68,9 +68,10 @@ class BufferedIo {
   Status write(Inode* inode, uint64_t offset, const void* buf, uint64_t len);
 
   // The first half of iomap_writepages(): for every dirty folio of `inode`
-  // in file pages [first, last], in index order, locks it, maps its page (a hole gets an unwritten block),
-  // copies its bytes to the block, clears dirty, sets writeback and unlocks
-  // it. Errors: kNoSpace (what was submitted before is in `*pending`).
+  // in file pages [first, last], in index order, locks it, maps its page (a
+  // hole gets an unwritten block), copies its bytes to the block, clears
+  // dirty, sets writeback and unlocks it. Errors: kNoSpace (what was
+  // submitted before is in `*pending`).
   Status writeback_submit(Inode* inode, std::vector<PendingIo>* pending, uint64_t first = 0,
                           uint64_t last = kMaxPageIndex);
   // The I/O completion of one folio: converts an unwritten extent that still
