@@ -174,7 +174,12 @@ int Run(RunArgs& a) {
   if (a.results.empty()) a.results = "daxbreak-results/run-" + UtcTimestamp();
   s = MakeResultsDir(a.results);
   if (!s.ok()) return Fail(s);
-  options.work_dir = a.results;
+  // Files are written by absolute path: while one cell opens its device,
+  // libpmem2's region look-up (libndctl) fchdir()s the whole process into
+  // sysfs for a moment, and a relative path written by another cell's thread
+  // then lands nowhere.
+  const std::string dir = std::filesystem::absolute(a.results).string();
+  options.work_dir = dir;
   options.interrupt = InstallStopSignals();
   const bool status = ShowStatusLine(a.eta);
   const size_t total = CampaignCells(options).size();
@@ -184,7 +189,7 @@ int Run(RunArgs& a) {
   std::vector<CellOutcome> outcomes;
   s = RunCampaign(options,
                   [&](const CellOutcome& o) {
-                    WriteCellFiles(a.results, o);
+                    WriteCellFiles(dir, o);
                     ++finished;
                     if (status) {
                       std::fprintf(stderr, "[%zu/%zu %3.0f%%] %-60.60s %s\n", finished, total, 100.0 * finished / total,
@@ -217,9 +222,9 @@ int Run(RunArgs& a) {
   summary["met"] = all_met && complete;
   summary["interrupted_by"] = signal != 0 ? nlohmann::json(SignalName(signal)) : nlohmann::json(nullptr);
   const nlohmann::json meta = summary["daxbreak"];
-  s = WriteOutput(a.results + "/summary.json", summary.dump(2) + "\n");
+  s = WriteOutput(dir + "/summary.json", summary.dump(2) + "\n");
   if (s.ok()) {
-    s = WriteOutput(a.results + "/junit.xml", CampaignJunitXml(outcomes, meta["hostname"], meta["utc"]));
+    s = WriteOutput(dir + "/junit.xml", CampaignJunitXml(outcomes, meta["hostname"], meta["utc"]));
   }
   if (!s.ok()) return Fail(s);
   s = WriteOutput("", a.format == "json" ? summary.dump(2) + "\n"
