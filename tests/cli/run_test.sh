@@ -6,12 +6,16 @@ source "$(dirname "$0")/../testing/expect.sh"
 xsd="$(cd "$(dirname "$0")" && pwd)/junit.xsd"
 cd "$dir"
 
-# Every scenario against every protocol: each cell meets its expectation.
-"$bin" run --scenarios all --protocols all --results all --eta never >table.txt 2>err.txt
+# Every scenario against every protocol (DAXBREAK_RUN_PROTOCOLS: a list, for
+# the sanitizer builds): each cell meets its expectation.
+protocols=${DAXBREAK_RUN_PROTOCOLS:-all}
+"$bin" run --scenarios all --protocols "$protocols" --results all --eta never >table.txt 2>err.txt
 rc=$?
-cells=$(( $("$bin" list --output-format json | python3 -c "
-import json, sys; d = json.load(sys.stdin)
-print(sum(1 for s in d['scenarios'] if s['summary'].startswith('explore')) * len(d['protocols']))") ))
+cells=$(( $("$bin" list --output-format json | PROTOCOLS="$protocols" python3 -c "
+import json, os, sys; d = json.load(sys.stdin)
+p = os.environ['PROTOCOLS']
+n = len(d['protocols']) if p == 'all' else len(p.split(','))
+print(sum(1 for s in d['scenarios'] if s['summary'].startswith('explore')) * n)") ))
 if [ $rc != 0 ] || [ "$(grep -c ' yes$' table.txt)" != "$cells" ] || ! grep -q "$cells of $cells cells met" table.txt; then
   echo "FAIL: run all x all rc=$rc"; tail -5 table.txt err.txt; fail=1
 else
