@@ -74,6 +74,7 @@ CellOutcome RunStressCell(const CampaignOptions& options, const CampaignCell& ce
   CellOutcome out;
   out.cell = cell;
   StressConfig c = options.stress;
+  c.scenario = cell.scenario;
   c.protocol = cell.protocol;
   c.seed = cell.seed;
   c.device_path = fmt::format("{}/{}.pmem", options.work_dir, cell.name());

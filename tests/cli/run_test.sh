@@ -62,14 +62,19 @@ expect 2 "--seeds: '5-2'" run --seeds 5-2 --results x2
 expect 2 "'glob' exists and is not empty" run --results glob
 expect 2 "mode: nope" run --mode nope
 
-# Stress cells, one after another: the correct protocol clean, the rest reported.
-"$bin" run --mode stress --scenarios collision --protocols fixed,no-break --duration 2s --results stress --eta never >stress.txt 2>&1
+# Stress cells, one after another, each running its own scenario: the correct
+# protocol clean, the rest reported.
+"$bin" run --mode stress --scenarios all --protocols fixed,no-break --duration 2s --results stress --eta never >stress.txt 2>&1
 rc=$?
 python3 -c "
 import json; s = json.load(open('stress/summary.json'))
-c = {x['protocol']: x for x in s['cells']}
-assert c['fixed']['expect'] == 'clean' and c['fixed']['met'] and c['fixed']['result'] == 'clean'
-assert c['no-break']['expect'] == 'any' and json.load(open('stress/' + c['no-break']['report']))['command'] == 'stress'
+c = {(x['scenario'], x['protocol']): x for x in s['cells']}
+assert sorted(c) == [(sc, p) for sc in ('cached-mapping', 'collision') for p in ('fixed', 'no-break')], sorted(c)
+for (scenario, protocol), cell in c.items():
+  report = json.load(open('stress/' + cell['report']))
+  assert report['command'] == 'stress' and report['config']['scenario'] == scenario, (scenario, report['config'])
+  if protocol == 'fixed': assert cell['expect'] == 'clean' and cell['met'] and cell['result'] == 'clean', cell
+  else: assert cell['expect'] == 'any', cell
 " && [ $rc = 0 ] && [ -z "$(ls stress/*.pmem stress/*.disk 2>/dev/null)" ] ||
   { echo "FAIL: stress campaign rc=$rc"; cat stress.txt; fail=1; }
 
