@@ -1,5 +1,6 @@
 #include "iomap_scenarios.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -39,20 +40,7 @@ class CachedFileModel : public ExploreModelBase {
   }
 
   // The data oracle: every byte reads as the last write put it.
-  void check() override {
-    std::string now(expected_.size(), '\0');
-    bio_.read(file_.get(), 0, now.data(), now.size());
-    for (uint64_t i = 0; i < now.size(); ++i) {
-      if (now[i] == expected_[i]) continue;
-      uint64_t end = i;
-      while (end < now.size() && now[end] != expected_[end]) ++end;
-      env_.checker->report(Violation{
-          ViolationKind::kDataCorruption, 0, file_->ino(), i, "oracle",
-          fmt::format("bytes [{}, {}) read as {:?} where {:?} was written: the write's data was lost", i, end,
-                      now[i], expected_[i])});
-      return;
-    }
-  }
+  void check() override { CheckFileReads(bio_, *file_, expected_, env_.checker); }
 
   BufferedIo bio_;
   std::string expected_;
@@ -95,6 +83,18 @@ class RacySeq final : public CachedFileModel {
 };
 
 }  // namespace
+
+void CheckFileReads(BufferedIo& bio, Inode& file, const std::string& expected, ViolationSink* sink) {
+  std::string now(expected.size(), '\0');
+  bio.read(&file, 0, now.data(), now.size());
+  const uint64_t i = std::mismatch(now.begin(), now.end(), expected.begin()).first - now.begin();
+  if (i == now.size()) return;
+  uint64_t end = i;
+  while (end < now.size() && now[end] != expected[end]) ++end;
+  sink->report(Violation{ViolationKind::kDataCorruption, 0, file.ino(), i, "oracle",
+                         fmt::format("bytes [{}, {}) read as {:?} where {:?} was written: the write's data was lost",
+                                     i, end, now[i], expected[i])});
+}
 
 std::unique_ptr<ExploreModel> BuildStaleUnwritten(const ModelEnv& env) { return std::make_unique<StaleUnwritten>(env); }
 std::unique_ptr<ExploreModel> BuildRacySeq(const ModelEnv& env) { return std::make_unique<RacySeq>(env); }

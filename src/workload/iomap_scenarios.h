@@ -9,10 +9,19 @@
 #define DAXBREAK_WORKLOAD_IOMAP_SCENARIOS_H_
 
 #include <memory>
+#include <string>
 
+#include "daxbreak/base/violation.h"
+#include "daxbreak/fs/buffered_io.h"
 #include "daxbreak/workload/explore_scenario.h"
 
 namespace daxbreak {
+
+// The data oracle of the page-cache scenarios (here and in
+// journal_scenarios.cc): `file`, read through `bio` from byte 0, must equal
+// `expected`; the first run of bytes that differs is reported to `sink` as
+// data_corruption.
+void CheckFileReads(BufferedIo& bio, Inode& file, const std::string& expected, ViolationSink* sink);
 
 // seeds/001: a buffered write maps an unwritten extent; writeback converts it
 // and reclaim drops the folio; the write then fills a new folio through the

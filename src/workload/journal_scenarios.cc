@@ -2,11 +2,10 @@
 
 #include <string>
 
-#include <fmt/format.h>
-
 #include "daxbreak/fs/buffered_io.h"
 #include "daxbreak/fs/journal.h"
 #include "daxbreak/workload/explore_model_base.h"
+#include "iomap_scenarios.h"
 
 namespace daxbreak {
 namespace {
@@ -40,15 +39,7 @@ class ZeroUnderHandle final : public ExploreModelBase {
   }
 
   // The data oracle: the zeroed bytes read as zeros, the rest as written.
-  void check() override {
-    std::string now(expected_.size(), '\0');
-    bio_.read(file_.get(), 0, now.data(), now.size());
-    if (now == expected_) return;
-    const size_t i = std::mismatch(now.begin(), now.end(), expected_.begin()).first - now.begin();
-    env_.checker->report(Violation{ViolationKind::kDataCorruption, 0, file_->ino(), i, "oracle",
-                                   fmt::format("byte {} reads {:#04x}, expected {:#04x}", i,
-                                               static_cast<uint8_t>(now[i]), static_cast<uint8_t>(expected_[i]))});
-  }
+  void check() override { CheckFileReads(bio_, *file_, expected_, env_.checker); }
 
  private:
   Journal journal_;

@@ -178,23 +178,6 @@ TEST(TlbFlushTest, BroadcastOpensTheGupFastWindowForFixedOnly) {
   EXPECT_FALSE(r.found) << r.to_text(o);
 }
 
-// The cached-mapping scenarios: the correct form (atomic sequence, every
-// change counted, iomap_valid in iomap_write_begin()) is clean under random
-// and pct too, not only under dfs with 2 preemptions (CorrectProtocolTest).
-TEST(CachedMappingTest, CorrectFormIsCleanUnderRandomAndPct) {
-  for (const char* scenario : {"stale-unwritten", "racy-seq"}) {
-    for (Strategy strategy : {Strategy::kRandom, Strategy::kPct}) {
-      ExploreOptions o;
-      o.scenario = scenario;
-      o.strategy = strategy;
-      o.schedules = 20000;
-      ExploreResult r;
-      ASSERT_TRUE(Explore(o, &r).ok());
-      EXPECT_FALSE(r.found) << r.to_text(o);
-    }
-  }
-}
-
 // The sleep-set reduction is checked against the catalogue: with and without
 // it, dfs (every schedule within the bound, every finding counted) finds the
 // same kinds in every caught cell and in every scenario of `fixed`, and it
@@ -407,10 +390,14 @@ TEST(LockOrderTest, FlushUnderHandleCycleWithoutADeadlock) {
 namespace daxbreak {
 namespace {
 
-// The fixed forms of the journal and crash scenarios, under random and pct
-// (dfs with 2 preemptions is CorrectProtocolTest, for `fixed`).
-TEST(JournalAndCrashTest, FixedFormsAreCleanUnderRandomAndPct) {
+// The correct forms of the cached-mapping, journal and crash scenarios
+// (for cached mappings: the atomic sequence, every change counted,
+// iomap_valid in iomap_write_begin()), under random and pct as well as dfs
+// with 2 preemptions.
+TEST(Section8Test, FixedFormsAreCleanUnderRandomPctAndDfs) {
   const std::pair<const char*, std::vector<const char*>> cases[] = {
+      {"stale-unwritten", {"fixed"}},
+      {"racy-seq", {"fixed"}},
       {"zero-unwritten", {"dirty-folio-batch", "no-flush-on-hole", "zero-hole-flush"}},
       {"zero-hole", {"dirty-folio-batch", "no-flush-on-hole"}},
       {"fsync-dio", {"oe-before-em", "dio-fsync-rwsem"}},
@@ -433,7 +420,7 @@ TEST(JournalAndCrashTest, FixedFormsAreCleanUnderRandomAndPct) {
 
 // A crash finding replays from its schedule, and its trace shows where the
 // power was cut.
-TEST(JournalAndCrashTest, CrashFindingShowsThePowerCut) {
+TEST(Section8Test, CrashFindingShowsThePowerCut) {
   ExploreOptions o;
   o.scenario = "fsync-dio";
   o.protocol = &BuiltinProtocol("em-before-oe");

@@ -17,14 +17,28 @@ class Collect : public ViolationSink {
   std::vector<Violation> seen;
 };
 
+// The process-wide graph, reporting to `sink` for the test's length and
+// emptied before and after, so no test sees another's edges or leaves its
+// sink behind.
+class LockdepTest : public ::testing::Test {
+ protected:
+  LockdepTest() {
+    graph().reset();
+    graph().set_sink(&sink);
+  }
+  ~LockdepTest() override {
+    graph().set_sink(nullptr);
+    graph().reset();
+  }
+  static LockOrderGraph& graph() { return LockOrderGraph::free_mode(); }
+
+  Collect sink;
+};
+
 // On plain threads, through the process-wide graph: the same two classes in
 // both orders, each order on its own thread and never at the same time, are
 // one cycle; the same order again is nothing new.
-TEST(LockdepTest, BothOrdersAreOneCycleEvenWithoutContention) {
-  Collect sink;
-  LockOrderGraph& g = LockOrderGraph::free_mode();
-  g.reset();
-  g.set_sink(&sink);
+TEST_F(LockdepTest, BothOrdersAreOneCycleEvenWithoutContention) {
   Mutex a("class_a");
   RwSem b("class_b");
   std::thread([&] {
@@ -41,8 +55,6 @@ TEST(LockdepTest, BothOrdersAreOneCycleEvenWithoutContention) {
     ReadLock lb(&b);
     MutexLock la(&a);
   }).join();
-  g.set_sink(nullptr);
-  g.reset();
   ASSERT_EQ(sink.seen.size(), 1u);
   EXPECT_EQ(sink.seen[0].kind, ViolationKind::kLockOrderCycle);
   EXPECT_NE(sink.seen[0].detail.find("class_a -> class_b"), std::string::npos) << sink.seen[0].detail;
@@ -50,11 +62,7 @@ TEST(LockdepTest, BothOrdersAreOneCycleEvenWithoutContention) {
 
 // A wait for an event counts as taking its class: holding X while waiting
 // for "writeback", against a completion inside "writeback" taking X.
-TEST(LockdepTest, AWaitIsAnAcquisition) {
-  Collect sink;
-  LockOrderGraph& g = LockOrderGraph::free_mode();
-  g.reset();
-  g.set_sink(&sink);
+TEST_F(LockdepTest, AWaitIsAnAcquisition) {
   Mutex x("class_x");
   std::thread([&] {
     MutexLock lx(&x);
@@ -64,14 +72,12 @@ TEST(LockdepTest, AWaitIsAnAcquisition) {
     LockdepScope completing("writeback");
     MutexLock lx(&x);
   }).join();
-  g.set_sink(nullptr);
-  g.reset();
   ASSERT_EQ(sink.seen.size(), 1u);
   EXPECT_NE(sink.seen[0].detail.find("writeback"), std::string::npos);
 }
 
 // Without a sink nothing is recorded.
-TEST(LockdepTest, OffWithoutASink) {
+TEST(LockdepOffTest, OffWithoutASink) {
   LockOrderGraph& g = LockOrderGraph::free_mode();
   g.reset();
   Mutex a("off_a"), b("off_b");
