@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages daxbreak builds and tests with, if any is
 # missing. Run as root. Pass extra package names to install them too (CI adds
-# clang for the thread-safety build).
+# clang for the thread-safety build). The second group is what tools/vm/daxvm
+# needs to boot a Debian kernel with emulated pmem (the `kernel` tests).
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config python3
           libpmem2-dev liburing-dev libcli11-dev libgtest-dev libgmock-dev
           libbenchmark-dev nlohmann-json3-dev libfmt-dev libxxhash-dev
           libboost-context-dev libndctl-dev libdaxctl-dev libpugixml-dev
-          libxml2-utils help2man "$@")
+          libxml2-utils help2man
+          qemu-system-x86 busybox-static ndctl xfsprogs e2fsprogs curl xz-utils jq "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,124 @@
+# shellcheck shell=bash
+# Sourced by tools/vm/daxvm: puts a Debian kernel and an initramfs for it in
+# the cache. Nothing is installed on the host: the kernel package is
+# downloaded from the Debian mirror and unpacked with dpkg -x.
+#
+# Cache layout ($DAXVM_CACHE, default ~/.cache/daxbreak-vm):
+#   debs/PKG_VERSION_amd64.deb     the downloaded package, kept
+#   kernel/PKG/                    dpkg -x of it; modules uncompressed
+#   kernel/PKG/vmlinux             the uncompressed ELF, for a PVH boot
+#   kernel/PKG/initramfs.cpio.gz   busybox, our /init, the modules it loads
+#   kernel/PKG/stamp               what the initramfs was built from
+
+DAXVM_MIRROR=${DAXVM_MIRROR:-http://deb.debian.org/debian}
+DAXVM_SUITES=${DAXVM_SUITES:-"bookworm trixie trixie-backports"}
+
+# Modules the guest loads (with their dependencies, found from each module's
+# modinfo). Built-in ones are skipped.
+DAXVM_MODULES="libnvdimm nfit nd_pmem nd_btt dax_pmem device_dax nd_e820
+  crc32c_generic crc16 mbcache jbd2 ext4 xfs
+  virtio_pci virtio_blk 9pnet_virtio 9p overlay"
+
+# The package index of one suite, cached for a day.
+daxvm_packages() { # suite
+  local f="$DAXVM_CACHE/index/$1.Packages"
+  mkdir -p "$DAXVM_CACHE/index"
+  if [ ! -s "$f" ] || [ -n "$(find "$f" -mmin +1440)" ]; then
+    curl -fsS "$DAXVM_MIRROR/dists/$1/main/binary-amd64/Packages.xz" | xz -dc > "$f.tmp" &&
+      mv "$f.tmp" "$f" || { rm -f "$f.tmp"; return 1; }
+  fi
+  cat "$f"
+}
+
+# Prints "FILENAME" of PKG (the newest version listed) from the first suite
+# that has it.
+daxvm_find_package() { # pkg
+  local suite file
+  for suite in $DAXVM_SUITES; do
+    file=$(daxvm_packages "$suite" | awk -v p="$1" '
+      $1 == "Package:" { hit = ($2 == p) }
+      hit && $1 == "Filename:" { f = $2 }
+      END { print f }')
+    if [ -n "$file" ]; then echo "$file"; return 0; fi
+  done
+  return 1
+}
+
+# The Debian 12 kernel: the newest linux-image-6.1.0-N-amd64 in bookworm.
+daxvm_default_package() {
+  daxvm_packages bookworm | awk '$1 == "Package:" && $2 ~ /^linux-image-6\.1\.0-[0-9]+-amd64$/ {
+      split($2, a, "-"); if (a[4] + 0 > n) { n = a[4] + 0; p = $2 } }
+    END { print p }'
+}
+
+# Downloads and unpacks PKG into $DAXVM_CACHE/kernel/PKG (once).
+daxvm_fetch_kernel() { # pkg
+  local pkg=$1 dir="$DAXVM_CACHE/kernel/$1" file deb
+  [ -f "$dir/.unpacked" ] && return 0
+  file=$(daxvm_find_package "$pkg") || {
+    echo "daxvm: kernel package '$pkg' is not in $DAXVM_SUITES" >&2; return 2; }
+  deb="$DAXVM_CACHE/debs/$(basename "$file")"
+  mkdir -p "$DAXVM_CACHE/debs"
+  if [ ! -s "$deb" ]; then
+    daxvm_say "downloading $file"
+    curl -fsS -o "$deb.part" "$DAXVM_MIRROR/$file" && mv "$deb.part" "$deb" || return 1
+  fi
+  rm -rf "$dir"; mkdir -p "$dir"
+  dpkg -x "$deb" "$dir"
+  # Debian 13 moved the modules under /usr and compresses them.
+  [ -d "$dir/lib/modules" ] || ln -s usr/lib "$dir/lib"
+  find "$dir/lib/modules/" \( -name '*.ko.xz' -o -name '*.ko.zst' \) -print0 |
+    while IFS= read -r -d '' ko; do
+      case "$ko" in *.xz) xz -dq "$ko" ;; *.zst) zstd -dq --rm "$ko" ;; esac
+    done
+  daxvm_unpack_vmlinux "$dir"
+  touch "$dir/.unpacked"
+}
+
+# vmlinuz is a bzImage whose payload is an xz stream; qemu boots the plain ELF
+# inside it straight (PVH), which skips the decompression under TCG.
+daxvm_unpack_vmlinux() { # dir
+  local z off
+  z=$(ls "$1"/boot/vmlinuz-* | head -1)
+  off=$(grep -abo $'\xfd7zXZ\x00' "$z" | head -1 | cut -d: -f1) || true
+  [ -n "$off" ] || return 0
+  { tail -c +$((off + 1)) "$z" || true; } | xz -dqc --single-stream > "$1/vmlinux.part" 2>/dev/null || true
+  if [ "$(head -c 4 "$1/vmlinux.part" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
+    mv "$1/vmlinux.part" "$1/vmlinux"
+  else
+    rm -f "$1/vmlinux.part"
+  fi
+}
+
+# Builds the initramfs of PKG when the init script or the module list changed.
+daxvm_build_initramfs() { # pkg
+  local dir="$DAXVM_CACHE/kernel/$1" kver moddir stage bb want
+  want="$(sha256sum "$DAXVM_HERE/guest-init.sh" | cut -c1-16) $DAXVM_MODULES"
+  [ -f "$dir/initramfs.cpio.gz" ] && [ "$(cat "$dir/stamp" 2>/dev/null)" = "$want" ] && return 0
+  kver=$(ls "$dir/lib/modules" | head -1)
+  moddir="$dir/lib/modules/$kver"
+  bb=$(command -v busybox) || { echo "daxvm: busybox missing (apt install busybox-static)" >&2; return 1; }
+  stage=$(mktemp -d "$DAXVM_CACHE/stage.XXXXXX")
+  mkdir -p "$stage/bin" "$stage/lib/modules"
+  cp "$bb" "$stage/bin/busybox"
+  install -m 0755 "$DAXVM_HERE/guest-init.sh" "$stage/init"
+  declare -A path=() done=()
+  local ko n order=()
+  while IFS= read -r ko; do n=$(basename "$ko" .ko); path[${n//-/_}]=$ko; done \
+    < <(find "$moddir/kernel" -name '*.ko')
+  add() { # module, its dependencies first
+    local m=${1//-/_} d
+    [ -n "${done[$m]:-}" ] && return 0
+    done[$m]=1
+    [ -n "${path[$m]:-}" ] || return 0  # built in, or not in this kernel
+    for d in $(tr '\0' '\n' < "${path[$m]}" | sed -n 's/^depends=//p' | head -1 | tr ',' ' '); do add "$d"; done
+    order+=("$m")
+  }
+  for n in $DAXVM_MODULES; do add "$n"; done
+  for n in "${order[@]}"; do cp "${path[$n]}" "$stage/lib/modules/$n.ko"; done
+  printf '%s\n' "${order[@]}" > "$stage/modules"
+  (cd "$stage" && find . | LC_ALL=C sort | "$bb" cpio -o -H newc -R 0:0 2>/dev/null | gzip -6) > "$dir/initramfs.cpio.gz"
+  rm -rf "$stage"
+  echo "$want" > "$dir/stamp"
+  daxvm_say "initramfs for $kver: ${#order[@]} modules"
+}
