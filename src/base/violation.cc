@@ -31,6 +31,11 @@ constexpr std::array<ViolationKindInfo, kViolationKinds> kKinds = {{
      "made durable"},
     {ViolationKind::kFsyncDataLost, "fsync_data_lost", Severity::kData,
      "after a power cut and log replay, data written before an fsync that returned is missing"},
+    {ViolationKind::kStall, "stall", Severity::kWarn,
+     "a layout change made no progress for the stall timeout (the kernel's hung-task warning "
+     "would follow); the detail gives where it slept and what released it"},
+    {ViolationKind::kKernelWarn, "kernel_warn", Severity::kWarn,
+     "the kernel logged a WARNING, BUG or Oops during a kernel-mode run (the line is the detail)"},
 }};
 
 constexpr bool InEnumOrder() {

@@ -1,6 +1,8 @@
 #include "daxbreak/workload/collision.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <thread>
 #include <chrono>
 #include <cstring>
 #include <vector>
@@ -89,10 +91,11 @@ LayoutOp CollisionScenario::pick_op(std::mt19937_64& rng) const { return ops_[rn
 
 void CollisionScenario::run_dio(uint32_t id, DioEngine* engine, const std::atomic<bool>& stop) {
   enter_worker(fmt::format("dio-{}", id));
+  dio_running_.fetch_add(1);
   std::mt19937_64 rng(config_.seed ^ (0x1000ULL + id));
   const uint32_t max_pages = std::min(kMaxDioPages, config_.victim_pages);
   const uint64_t disk_blocks = disk_->nr_blocks();
-  while (!stop.load(std::memory_order_relaxed)) {
+  while (!stop.load(std::memory_order_relaxed) && !dio_stop_.load(std::memory_order_relaxed)) {
     const uint32_t nr = 1 + static_cast<uint32_t>(rng() % max_pages);
     const uint32_t first = static_cast<uint32_t>(rng() % (config_.victim_pages - nr + 1));
     const uint64_t block = 1 + rng() % (disk_blocks - nr);
@@ -106,6 +109,7 @@ void CollisionScenario::run_dio(uint32_t id, DioEngine* engine, const std::atomi
   }
   Status s = engine->drain();
   if (!s.ok()) note_error(s);
+  dio_running_.fetch_sub(1);
   leave_worker();
 }
 
@@ -136,21 +140,44 @@ Status CollisionScenario::victim_layout_op(LayoutOp op, std::mt19937_64& rng) {
   return s.ok() ? fs_->truncate(v, full) : s;
 }
 
+namespace {
+
+// A layout change's Status as the errno a system call would return.
+int AsErrno(const Status& s) {
+  if (s.ok()) return 0;
+  return s.code() == StatusCode::kInterrupted ? EINTR : EIO;
+}
+
+}  // namespace
+
 void CollisionScenario::run_layout(std::atomic<bool>& stop) {
   enter_worker("layout");
+  layout_task_.store(&Task::current());
   std::mt19937_64 rng(config_.seed ^ 0x2000ULL);
   uint64_t ops = 0;
+  LayoutOp op = ops_.front();
   while (!stop.load(std::memory_order_relaxed)) {
+    if (watch_.held()) {  // The stall watchdog owns this thread (check/stall.h).
+      if (watch_.take_retry()) {
+        watch_.begin(LayoutOpName(op).data());
+        watch_.end(AsErrno(victim_layout_op(op, rng)));
+      }
+      Task::current().clear_signal();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      continue;
+    }
     const auto op_start = std::chrono::steady_clock::now();
-    const LayoutOp op = pick_op(rng);
+    op = pick_op(rng);
+    watch_.begin(LayoutOpName(op).data());
     Status s = victim_layout_op(op, rng);
+    watch_.end(AsErrno(s));
     const int64_t op_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                               std::chrono::steady_clock::now() - op_start)
                               .count();
     if (op_ns > counts_.longest_layout_ns.load()) counts_.longest_layout_ns.store(op_ns);
     if (s.ok()) {
       counts_.layout_ops[static_cast<uint32_t>(op)].fetch_add(1, std::memory_order_relaxed);
-    } else if (s.code() == StatusCode::kInterrupted && stop.load()) {
+    } else if (s.code() == StatusCode::kInterrupted && (stop.load() || watch_.held())) {
       counts_.interrupted.fetch_add(1, std::memory_order_relaxed);
     } else {
       note_error(s);
@@ -158,6 +185,32 @@ void CollisionScenario::run_layout(std::atomic<bool>& stop) {
     if (config_.max_ops != 0 && ++ops >= config_.max_ops) stop.store(true);
   }
   leave_worker();
+}
+
+// The stall steps on the model's threads.
+class CollisionStallProbe : public StallProbe {
+ public:
+  explicit CollisionStallProbe(CollisionScenario& c) : c_(c) {}
+  std::string where() override {
+    return fmt::format("break_layouts, asleep in wait_var_event() on a page's refcount ({} protocol)",
+                       c_.config_.protocol->name);
+  }
+  void stop_io() override {
+    c_.dio_stop_.store(true);
+    while (c_.dio_running_.load() != 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  void send_signal() override {
+    if (Task* t = c_.layout_task_.load()) daxbreak::send_signal(*t);
+  }
+  // munmap: nothing uses the mapping once the DIO threads are gone.
+  void unmap() override { c_.victim_vma_.reset(); }
+
+ private:
+  CollisionScenario& c_;
+};
+
+std::unique_ptr<StallProbe> CollisionScenario::make_stall_probe() {
+  return std::make_unique<CollisionStallProbe>(*this);
 }
 
 Status CollisionScenario::writer_layout_op(LayoutOp op, const WriterFile& file, std::mt19937_64& rng) {

@@ -63,7 +63,7 @@ class GupFastScan final : public ModelBase {
 
 // The page is faulted back in while the break sleeps on it: a DIO holds a pin
 // on mapped page 0, truncate unmaps it and waits, a user thread touches the
-// page, the DIO completes. The model of tools/kernel_probe's vmsplice run,
+// page, the DIO completes. The model of `daxbreak kernel --scenario refault`'s vmsplice run,
 // where Linux 6.17 stays asleep until munmap and 6.1 wakes at once.
 class RefaultDuringBreak final : public ModelBase {
  public:

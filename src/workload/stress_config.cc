@@ -68,6 +68,9 @@ Status StressConfig::validate() const {
     return Status::InvalidArgument(fmt::format("--noise: {} is above 1000000 per million", noise_per_million));
   }
   if (protocol == nullptr) return Status::InvalidArgument("--protocol: none given");
+  if (stall_timeout < std::chrono::milliseconds(100)) {
+    return Status::InvalidArgument("--stall-timeout: must be at least 100ms");
+  }
   if (device_path.empty()) return Status::InvalidArgument("--device: empty path");
   if (disk_path.empty()) return Status::InvalidArgument("--disk: empty path");
   if (disk_path == device_path) {
@@ -94,6 +97,7 @@ nlohmann::json StressConfig::to_json() const {
           {"file_pages", victim_pages},
           {"noise_per_million", noise_per_million},
           {"noise_max_ns", noise_max_ns},
+          {"stall_timeout_seconds", std::chrono::duration<double>(stall_timeout).count()},
           {"stop_on_violation", stop_on_violation}};
 }
 

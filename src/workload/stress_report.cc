@@ -23,6 +23,7 @@ nlohmann::json StressReport::to_json() const {
   j["internals"] = internals;
   j["latency"] = latency;
   j["memory"] = memory;
+  j["stall"] = stall;
   j["violation_count"] = violation_count;
   j["violations_by_kind"] = violations.value("by_kind", nlohmann::json::object());
   j["violations_by_severity"] = violations.value("by_severity", nlohmann::json::object());
@@ -60,9 +61,11 @@ std::string StressReport::to_text() const {
   out += fmt::format("\nlatency longest layout op {:.3f} s", longest);
   out += fmt::format("\nmemory  page records {}, peak RSS {}", FormatSize(memory.value("page_records_bytes", uint64_t{0})),
                      FormatSize(memory.value("max_rss_bytes", uint64_t{0})));
-  if (longest > 1.0) {
-    out += "\nnote    a layout change waited over a second for busy pages; a lost or missing "
-           "wake-up shows this way (the stop signal ends such a wait with EINTR)";
+  if (!stall.is_null()) {
+    out += fmt::format("\nstall   {} made no progress for {:.1f} s\n        where: {}", stall.value("op", "?"),
+                       stall.value("stalled_seconds", 0.0), stall.value("where", "?"));
+    for (const auto& step : stall["steps"]) out += "\n        - " + step.get<std::string>();
+    out += fmt::format("\n        classified: {}", stall.value("cause", "?"));
   }
   out += fmt::format("\nviolations {}", violation_count);
   if (violation_count > 0) {

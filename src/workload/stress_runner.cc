@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "daxbreak/check/checker.h"
+#include "daxbreak/check/stall.h"
 #include "daxbreak/fs/dax_fs.h"
 #include "daxbreak/io/disk_file.h"
 #include "daxbreak/io/uring_dio_engine.h"
@@ -91,6 +92,10 @@ struct Workload {
   std::function<uint64_t()> io_done;      // DIO reads or buffered writes, for the status line.
   std::function<uint64_t()> layout_done;  // Layout changes, for the status line.
   std::function<Status()> first_error;
+  // The layout thread's progress and the stall steps; null for a scenario
+  // with no watched layout thread.
+  LayoutWatch* watch = nullptr;
+  std::function<std::unique_ptr<StallProbe>()> stall_probe;
 };
 
 nlohmann::json CountsJson(const StressConfig& config, CollisionCounts& c) {
@@ -193,6 +198,8 @@ Workload CollisionWorkload(const StressConfig& config, Rig& rig, CollisionScenar
   w.io_done = [&c] { return c.counts().dio_reads.load(); };
   w.layout_done = [&c] { return LayoutOpsDone(c.counts()); };
   w.first_error = [&c] { return c.first_error(); };
+  w.watch = &c.layout_watch();
+  w.stall_probe = [&c] { return c.make_stall_probe(); };
   return w;
 }
 
@@ -241,6 +248,14 @@ Status RunWorkload(const StressConfig& config, Rig& rig, const Workload& w, std:
   while (!stop.load() && Clock::now() < deadline &&
          !(config.stop_on_violation && rig.checker->violation_count() > 0)) {
     if (config.interrupt != nullptr && (signal = config.interrupt->load()) != 0) break;
+    const int64_t busy = w.watch != nullptr ? w.watch->busy_ns() : 0;
+    if (busy > config.stall_timeout.count()) {
+      const StallFinding f =
+          ClassifyStall(*w.watch, *w.stall_probe(), std::chrono::nanoseconds(busy), std::chrono::seconds(3));
+      report->stall = f.to_json();
+      rig.checker->report(Violation{ViolationKind::kStall, 0, 0, 0, "layout", f.summary()});
+      break;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   stop.store(true);

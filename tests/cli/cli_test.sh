@@ -111,6 +111,28 @@ assert sum(json.load(open(f"{d}/shard{i}.json"))["schedules"] for i in range(4))
 PY
 then echo "FAIL: merged shards differ from the whole search (rc=$rc)"; fail=1; else echo "ok: 4 shards merged equal the whole search"; fi
 expect 2 "shard" merge "$dir/shard0.json" "$dir/shard1.json"
+# A model stall is a finding (exit 1) and classified like a kernel's: modern's
+# re-fault stall is released by munmap, wake-key's lost wake-up returns 0.
+for row in "modern:mapping held a reference" "wake-key:lost wake-up" "bio-release-no-wake:lost wake-up"; do
+  p=${row%%:*} cause=${row#*:}
+  "$bin" stress --device "$dir/st.pmem" --disk "$dir/st.disk" --force --size 8M --disk-size 1M --duration 60s \
+    --stall-timeout 1s --seed 1 --protocol "$p" --output-format json --output "$dir/st.json" 2>/dev/null
+  rc=$?
+  got=$(python3 -c "import json; d=json.load(open('$dir/st.json')); print((d['stall'] or {}).get('cause'), d['violations_by_kind'].get('stall'))")
+  if [ $rc != 1 ] || [ "$got" != "$cause 1" ]; then
+    echo "FAIL: stress --protocol $p: rc=$rc, stall '$got', want '$cause 1'"; fail=1
+  else
+    echo "ok: stress --protocol $p stalls: $cause"
+  fi
+done
+expect 2 "'1ms'|at least 100ms" stress "${common[@]}" --stall-timeout 1ms
+
+# Kernel mode refuses a file that is not DAX (exit 2) and leaves no file behind.
+expect 2 "not accessed through DAX" kernel --file "$dir/kv" --disk "$dir/kd" --duration 1s
+if [ -e "$dir/kv" ]; then echo "FAIL: the refused kernel run left $dir/kv"; fail=1; fi
+expect 2 "'bogus'" kernel --scenario bogus --file "$dir/kv"
+expect 2 "'sideways'" kernel --dio sideways --file "$dir/kv"
+
 # The Slurm job array example, run as four local array tasks.
 examples=$(cd "$(dirname "$0")/../../examples/batch" && pwd)
 for i in 0 1 2 3; do

@@ -20,6 +20,7 @@ CommandRunner AddReplayCommand(CLI::App& app);
 CommandRunner AddMergeCommand(CLI::App& app);
 CommandRunner AddInfoCommand(CLI::App& app);
 CommandRunner AddRunCommand(CLI::App& app);
+CommandRunner AddKernelCommand(CLI::App& app);
 
 }  // namespace daxbreak::cli
 

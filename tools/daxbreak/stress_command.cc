@@ -32,6 +32,7 @@ struct StressArgs {
   std::string seed;     // Validated by hand: CLI11 wraps "-1" into 2^64-1.
   std::string max_ops = "0";
   std::string eta = "auto";
+  std::string stall_timeout = "5s";
 };
 
 Status Convert(StressArgs& a) {
@@ -44,6 +45,8 @@ Status Convert(StressArgs& a) {
   if (!s.ok()) return Status::InvalidArgument("--disk-size: " + s.message());
   s = ParseDuration(a.duration_text, &a.config.duration);
   if (!s.ok()) return Status::InvalidArgument("--duration: " + s.message());
+  s = ParseDuration(a.stall_timeout, &a.config.stall_timeout);
+  if (!s.ok()) return Status::InvalidArgument("--stall-timeout: " + s.message());
   s = ParseProtocolOption(a.protocol_text, &a.config.protocol);
   if (!s.ok()) return s;
   s = ParseLayoutOps(a.ops_text, &a.config.layout_ops);
@@ -133,6 +136,9 @@ CommandRunner AddStressCommand(CLI::App& app) {
       ->check(CLI::Range(1, 10000000))
       ->capture_default_str();
   sub->add_flag("--stop-on-violation", c.stop_on_violation, "End the run at the first violation (time to detection)");
+  sub->add_option("--stall-timeout", args->stall_timeout,
+                  "A layout change that makes no progress this long is a stall finding (collision)")
+      ->capture_default_str();
   sub->add_option("--seed", args->seed, "Seed of every random choice of the run (random by default; always printed)");
   sub->add_option("--protocol", args->protocol_text, "Protocol variant: " + ProtocolNameList())->capture_default_str();
   sub->add_option("--queue-depth", c.queue_depth, "io_uring requests in flight per DIO thread")

@@ -48,10 +48,16 @@ enum class ViolationKind {
   // After a power cut and log replay, data written before an fsync that
   // returned is not there.
   kFsyncDataLost,
+  // A layout change made no progress for the stall timeout: a break that
+  // sleeps for ever (a lost wake-up, a reference nobody drops). Stress and
+  // kernel mode; explore mode reports the same as a deadlock.
+  kStall,
+  // Kernel mode: /dev/kmsg showed a WARNING, BUG or Oops line during the run.
+  kKernelWarn,
 };
 
 // How many kinds there are.
-inline constexpr size_t kViolationKinds = 9;
+inline constexpr size_t kViolationKinds = 11;
 
 // What a violation costs. `warn`: a kernel WARN would fire, no data is harmed
 // by the violation itself. `data`: data is corrupted, leaked or lost (or a

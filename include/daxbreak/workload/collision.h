@@ -27,6 +27,7 @@
 
 #include "daxbreak/base/status.h"
 #include "daxbreak/check/checker.h"
+#include "daxbreak/check/stall.h"
 #include "daxbreak/check/data_oracle.h"
 #include "daxbreak/fs/dax_fs.h"
 #include "daxbreak/io/dio_engine.h"
@@ -80,6 +81,12 @@ class CollisionScenario {
   void interrupt_workers() EXCLUDES(error_mu_);
 
   CollisionCounts& counts() { return counts_; }
+  // The layout thread's progress, for the stall watchdog (check/stall.h).
+  LayoutWatch& layout_watch() { return watch_; }
+  // The stall steps on this scenario's threads: where() names the model's
+  // wait, stop_io() ends the DIO threads, send_signal() signals the layout
+  // task, unmap() destroys the victim's mapping (its PTE references go).
+  std::unique_ptr<StallProbe> make_stall_probe();
   // The first unexpected error a thread met, or OK.
   Status first_error();
 
@@ -116,6 +123,11 @@ class CollisionScenario {
   Mutex error_mu_{"first_error"};
   Status first_error_ GUARDED_BY(error_mu_);
   std::vector<Task*> workers_ GUARDED_BY(error_mu_);
+  LayoutWatch watch_;
+  std::atomic<bool> dio_stop_{false};      // Stall step 2: the DIO threads end.
+  std::atomic<uint32_t> dio_running_{0};
+  std::atomic<Task*> layout_task_{nullptr};
+  friend class CollisionStallProbe;
 };
 
 }  // namespace daxbreak

@@ -60,6 +60,9 @@ struct StressConfig {
   uint32_t noise_per_million = 100000;        // --noise: sync points that spin (per 1e6).
   uint32_t noise_max_ns = 20000;              // --noise-max: longest spin (ns).
   bool stop_on_violation = false;             // --stop-on-violation: end at the first one.
+  // --stall-timeout: a layout change that makes no progress this long is a
+  // `stall` finding (check/stall.h classifies it) and ends the run.
+  std::chrono::nanoseconds stall_timeout = std::chrono::seconds(5);
   bool progress = false;                      // Live status line on stderr.
   uint32_t status_width = 80;                 // Columns the status line may use.
   // When set and it becomes non-zero (a signal number, stored by a signal

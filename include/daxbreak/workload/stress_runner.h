@@ -29,6 +29,7 @@ struct StressReport {
   nlohmann::json internals;   // fs, GUP and DIO counters.
   nlohmann::json latency;     // {"longest_layout_op_seconds"}: a stalled layout change shows here.
   nlohmann::json memory;      // {"page_records_bytes", "max_rss_bytes"} (bytes).
+  nlohmann::json stall;       // StallFinding::to_json() of a stalled layout change, or null.
   nlohmann::json violations;  // Checker::to_json().
   uint64_t violation_count = 0;
   std::string violations_text;  // Checker::to_text().
