@@ -21,12 +21,12 @@ check() {  # check DESCRIPTION GOT WANTED-WORD...
   done
   echo "ok: $what"
 }
-check "subcommands" "$(complete_words "")" stress explore replay merge list run info
+check "subcommands" "$(complete_words "")" stress explore replay merge list run info kernel
 check "explore options" "$(complete_words explore --pre)" --preemptions
 check "protocol names" "$(complete_words explore --protocol mod)" modern modern-mapcount-wake
 check "scenario names" "$(complete_words run --scenarios "")" race2018 refault all
 check "strategies" "$(complete_words explore --strategy "")" mixed random pct dfs
-for sub in stress explore replay merge list run info; do
+for sub in stress explore replay merge list run info kernel; do
   grep -q "^\.SS $sub" "$man" || { echo "FAIL: man page has no section for $sub"; fail=1; }
 done
 grep -q -- "--preemptions" "$man" && grep -q "EXIT STATUS" "$man" || { echo "FAIL: man page content"; fail=1; }

@@ -25,7 +25,8 @@ _daxbreak() {
     --eta) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     --mode) COMPREPLY=($(compgen -W "explore stress" -- "$cur")); return ;;
     --ops) COMPREPLY=($(compgen -W "truncate punch zero collapse insert prealloc" -- "$cur")); return ;;
-    --device|--disk|--output|--trace-json|--results) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --dio) COMPREPLY=($(compgen -W "read write read,write" -- "$cur")); return ;;
+    --device|--disk|--file|--output|--trace-json|--results) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   if [[ "$cur" == -* ]]; then
     words=$("$bin" "$sub" --help 2>/dev/null | grep -oE -- '--[a-z][a-z-]*' | sort -u)
