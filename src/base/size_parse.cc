@@ -80,4 +80,11 @@ std::string FormatSize(uint64_t bytes) {
   return fmt::format("{:.1f} {}", v, kUnits[unit]);
 }
 
+std::string FormatCount(double v) {
+  if (v >= 1e9) return fmt::format("{:.1f}G", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.1f}M", v / 1e6);
+  if (v >= 1e4) return fmt::format("{:.1f}k", v / 1e3);
+  return fmt::format("{:.0f}", v);
+}
+
 }  // namespace daxbreak

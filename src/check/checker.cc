@@ -37,6 +37,15 @@ std::vector<Violation> Checker::violations() const {
   return kept_;
 }
 
+void AddViolationFields(const nlohmann::json& violations, uint64_t count, nlohmann::json* doc) {
+  nlohmann::json& j = *doc;
+  j["violation_count"] = count;
+  j["violations_by_kind"] = violations.value("by_kind", nlohmann::json::object());
+  j["violations_by_severity"] = violations.value("by_severity", nlohmann::json::object());
+  j["first_violation_seconds"] = violations.value("first_violation_seconds", nlohmann::json(nullptr));
+  j["violations"] = violations.value("violations", nlohmann::json::array());
+}
+
 nlohmann::json Checker::to_json() const {
   nlohmann::json j;
   j["violation_count"] = violation_count();

@@ -61,6 +61,18 @@ std::string StallFinding::summary() const {
                      StallCauseName(cause), fmt::join(steps, "; "));
 }
 
+Violation StallFinding::violation(uint32_t ino) const {
+  return Violation{ViolationKind::kStall, 0, ino, 0, "layout", summary()};
+}
+
+std::string StallText(const nlohmann::json& stall) {
+  std::string out = fmt::format("\nstall   {} made no progress for {:.1f} s\n        where: {}", stall.value("op", "?"),
+                                stall.value("stalled_seconds", 0.0), stall.value("where", "?"));
+  for (const auto& step : stall["steps"]) out += "\n        - " + step.get<std::string>();
+  out += fmt::format("\n        classified: {}", stall.value("cause", "?"));
+  return out;
+}
+
 void LayoutWatch::begin(const char* op) {
   op_.store(op, std::memory_order_release);
   busy_since_ns_.store(NowNs(), std::memory_order_release);

@@ -96,4 +96,9 @@ std::string ThreadStack(pid_t tid) {
   return out;
 }
 
+std::string ThreadWhere(pid_t tid) {
+  const std::string stack = ThreadStack(tid);
+  return fmt::format("wchan {}{}", ThreadWchan(tid), stack.empty() ? "" : ", stack " + stack);
+}
+
 }  // namespace daxbreak

@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "daxbreak/base/size_parse.h"
 #include "daxbreak/kernel/host_facts.h"
 #include "kernel_rig.h"
 
@@ -174,11 +175,7 @@ void RunLayout(Shared& sh) {
 class KernelStallProbe : public StallProbe {
  public:
   explicit KernelStallProbe(Shared& sh) : sh_(sh) {}
-  std::string where() override {
-    const pid_t tid = sh_.layout_tid.load();
-    const std::string stack = ThreadStack(tid);
-    return fmt::format("wchan {}{}", ThreadWchan(tid), stack.empty() ? "" : ", stack " + stack);
-  }
+  std::string where() override { return ThreadWhere(sh_.layout_tid.load()); }
   void stop_io() override {
     sh_.dio_stop.store(true);
     const auto deadline = Clock::now() + std::chrono::seconds(10);
@@ -187,15 +184,11 @@ class KernelStallProbe : public StallProbe {
     }
   }
   void send_signal() override { syscall(SYS_tgkill, getpid(), sh_.layout_tid.load(), SIGUSR1); }
-  void unmap() override {
-    if (!sh_.rig.unmapped.exchange(true)) munmap(sh_.rig.map, uint64_t{sh_.rig.config->victim_pages} * kPage);
-  }
+  void unmap() override { UnmapVictim(sh_.rig); }
 
  private:
   Shared& sh_;
 };
-
-std::string Compact(double v) { return v >= 1e4 ? fmt::format("{:.1f}k", v / 1e3) : fmt::format("{:.0f}", v); }
 
 uint64_t LayoutDone(const Counts& c) {
   uint64_t n = 0;
@@ -229,7 +222,7 @@ Status RunCollision(KernelRig& rig, KernelReport* report) {
         return ClassifyStall(sh.watch, probe, std::chrono::nanoseconds(busy), std::chrono::seconds(3));
       }();
       report->stall = f.to_json();
-      rig.checker.report(Violation{ViolationKind::kStall, 0, kVictimIno, 0, "layout", f.summary()});
+      rig.checker.report(f.violation(kVictimIno));
       break;
     }
     if (c.progress && Clock::now() >= next_status) {
@@ -237,7 +230,7 @@ Status RunCollision(KernelRig& rig, KernelReport* report) {
       std::string line = fmt::format("[{:.0f}s/{:.0f}s] dio {}/s layout {}/s violations {}",
                                      std::chrono::duration<double>(Clock::now() - start).count(),
                                      std::chrono::duration<double>(c.duration).count(),
-                                     Compact((dio - last_dio) * 2.0), Compact((lay - last_layout) * 2.0),
+                                     FormatCount((dio - last_dio) * 2.0), FormatCount((lay - last_layout) * 2.0),
                                      rig.checker.violation_count());
       line.resize(std::min<size_t>(line.size(), c.status_width - 1));
       std::fprintf(stderr, "\r%-*s", static_cast<int>(c.status_width - 1), line.c_str());
@@ -250,16 +243,7 @@ Status RunCollision(KernelRig& rig, KernelReport* report) {
   sh.stop.store(true);
   for (auto& t : threads) t.join();
   writer.join();
-  // A layout thread still asleep is signalled until it returns; one that
-  // never does (an uninterruptible sleep) is left behind, and the victim,
-  // whose locks it holds, is not read again.
-  const auto give_up = Clock::now() + std::chrono::seconds(5);
-  while (!sh.watch.done() && Clock::now() < give_up) {
-    syscall(SYS_tgkill, getpid(), sh.layout_tid.load(), SIGUSR1);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  const bool layout_returned = sh.watch.done();
-  if (layout_returned) layout.join(); else layout.detach();
+  const bool layout_returned = ReleaseLayoutThread(sh.watch, sh.layout_tid.load(), layout);
   report->seconds = std::chrono::duration<double>(Clock::now() - start).count();
   FinalCheck(rig, layout_returned);
 

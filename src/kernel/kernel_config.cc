@@ -9,19 +9,8 @@ Status KernelConfig::validate() const {
     return Status::InvalidArgument(
         fmt::format("--scenario: unknown kernel scenario '{}' (choose from collision, refault)", scenario));
   }
-  if (threads < 1 || threads > 64) return Status::InvalidArgument(fmt::format("--threads: {} is not in 1..64", threads));
-  if (queue_depth < 1 || queue_depth > 256) {
-    return Status::InvalidArgument(fmt::format("--queue-depth: {} is not in 1..256", queue_depth));
-  }
-  if (victim_pages < 2 || victim_pages > 1024) {
-    return Status::InvalidArgument(fmt::format("--file-pages: {} is not in 2..1024", victim_pages));
-  }
-  if (duration.count() <= 0 && max_ops == 0) {
-    return Status::InvalidArgument("--duration: must be positive unless --max-ops is given");
-  }
-  if (layout_ops == 0 || (layout_ops & ~kAllLayoutOps) != 0) {
-    return Status::InvalidArgument(fmt::format("--ops: bad operation mask {:#x}", layout_ops));
-  }
+  Status s = ValidateCollisionShape(threads, queue_depth, victim_pages, duration, max_ops, layout_ops);
+  if (!s.ok()) return s;
   if (!dio_read && !dio_write) return Status::InvalidArgument("--dio: choose read, write or both");
   if (stall_timeout < std::chrono::milliseconds(100)) {
     return Status::InvalidArgument("--stall-timeout: must be at least 100ms");

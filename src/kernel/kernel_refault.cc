@@ -61,15 +61,10 @@ void RunChange(RefaultState& st) {
 class RefaultProbe : public StallProbe {
  public:
   explicit RefaultProbe(RefaultState& st) : st_(st) {}
-  std::string where() override {
-    const std::string stack = ThreadStack(st_.tid.load());
-    return fmt::format("wchan {}{}", ThreadWchan(st_.tid.load()), stack.empty() ? "" : ", stack " + stack);
-  }
+  std::string where() override { return ThreadWhere(st_.tid.load()); }
   void stop_io() override {}  // The reference is already gone; no DIO runs.
   void send_signal() override { syscall(SYS_tgkill, getpid(), st_.tid.load(), SIGUSR1); }
-  void unmap() override {
-    if (!st_.rig.unmapped.exchange(true)) munmap(st_.rig.map, uint64_t{st_.rig.config->victim_pages} * kPage);
-  }
+  void unmap() override { UnmapVictim(st_.rig); }
 
  private:
   RefaultState& st_;
@@ -120,19 +115,14 @@ Status RunRefault(KernelRig& rig, KernelReport* report) {
     RefaultProbe probe(st);
     const StallFinding f = ClassifyStall(st.watch, probe, c.stall_timeout, std::chrono::seconds(3));
     report->stall = f.to_json();
-    rig.checker.report(Violation{ViolationKind::kStall, 0, kVictimIno, 0, "layout", f.summary()});
+    rig.checker.report(f.violation(kVictimIno));
   } else if (slept) {
     steps.push_back("the change returned");
   }
   st.stop.store(true);
-  const auto give_up = Clock::now() + std::chrono::seconds(5);
-  while (!st.watch.done() && Clock::now() < give_up) {
-    syscall(SYS_tgkill, getpid(), st.tid.load(), SIGUSR1);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  if (st.watch.done()) change.join(); else change.detach();
+  const bool returned = ReleaseLayoutThread(st.watch, st.tid.load(), change);
   report->seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  FinalCheck(rig, st.watch.done());
+  FinalCheck(rig, returned);
   report->counts = {{"steps", steps}};
   report->latency = nlohmann::json::object();
   return Status::Ok();

@@ -3,6 +3,8 @@
 #include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/signal_name.h"
 #include "daxbreak/base/size_parse.h"
+#include "daxbreak/check/checker.h"
+#include "daxbreak/check/stall.h"
 #include "daxbreak/kernel/kernel_runner.h"
 #include "daxbreak/version.h"
 
@@ -41,11 +43,7 @@ nlohmann::json KernelReport::to_json() const {
   j["stall"] = stall;
   j["kmsg"] = kmsg;
   j["outcome"] = outcome();
-  j["violation_count"] = violation_count;
-  j["violations_by_kind"] = violations.value("by_kind", nlohmann::json::object());
-  j["violations_by_severity"] = violations.value("by_severity", nlohmann::json::object());
-  j["first_violation_seconds"] = violations.value("first_violation_seconds", nlohmann::json(nullptr));
-  j["violations"] = violations.value("violations", nlohmann::json::array());
+  AddViolationFields(violations, violation_count, &j);
   return j;
 }
 
@@ -69,12 +67,7 @@ std::string KernelReport::to_text() const {
                      count("acquired"), count("released"));
   if (!exercised) out += fmt::format("\nNOT EXERCISED: {}; this run tested nothing", not_exercised_why);
   out += fmt::format("\nlatency longest layout op {:.3f} s", latency.value("longest_layout_op_seconds", 0.0));
-  if (!stall.is_null()) {
-    out += fmt::format("\nstall   {} made no progress for {:.1f} s\n        where: {}", stall.value("op", "?"),
-                       stall.value("stalled_seconds", 0.0), stall.value("where", "?"));
-    for (const auto& step : stall["steps"]) out += "\n        - " + step.get<std::string>();
-    out += fmt::format("\n        classified: {}", stall.value("cause", "?"));
-  }
+  if (!stall.is_null()) out += StallText(stall);
   out += fmt::format("\nkmsg    {}", kmsg.value("watched", false)
                                          ? fmt::format("{} warning line(s)", kmsg["warnings"].size())
                                          : std::string("not readable (not watched)"));

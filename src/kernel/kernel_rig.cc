@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <random>
@@ -157,7 +158,7 @@ void VerifyWriterFile(KernelRig& rig, const WriterFile& f, std::atomic<uint64_t>
 }  // namespace
 
 KernelRig::~KernelRig() {
-  if (map != nullptr && !unmapped.load()) munmap(map, uint64_t{config->victim_pages} * kPage);
+  if (map != nullptr) UnmapVictim(*this);
   if (victim_fd >= 0) close(victim_fd);
 }
 
@@ -173,6 +174,21 @@ Status KernelRig::error() {
 
 void KernelRig::corruption(const std::string& thread, uint32_t ino, uint64_t offset, const std::string& detail) {
   checker.report(Violation{ViolationKind::kDataCorruption, 0, ino, offset, thread, detail});
+}
+
+void UnmapVictim(KernelRig& rig) {
+  if (!rig.unmapped.exchange(true)) munmap(rig.map, uint64_t{rig.config->victim_pages} * kPage);
+}
+
+bool ReleaseLayoutThread(const LayoutWatch& watch, pid_t tid, std::thread& thread) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!watch.done() && std::chrono::steady_clock::now() < give_up) {
+    syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const bool returned = watch.done();
+  if (returned) thread.join(); else thread.detach();
+  return returned;
 }
 
 pid_t CurrentTid() { return static_cast<pid_t>(syscall(SYS_gettid)); }

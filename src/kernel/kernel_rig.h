@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "daxbreak/base/status.h"
 #include "daxbreak/check/checker.h"
@@ -61,6 +62,17 @@ void FinalCheck(KernelRig& rig, bool victim);
 // removes what is left. Counts go to `files` and `pages`.
 void RunWriter(KernelRig& rig, const std::atomic<bool>& stop, std::atomic<uint64_t>& files,
                std::atomic<uint64_t>& pages);
+
+// munmap of the victim's mapping (stall step 4), once; the destructor then
+// leaves it alone.
+void UnmapVictim(KernelRig& rig);
+
+// At the end of a run: signals the layout thread `tid` until `watch` shows
+// its change returned, for up to 5 s, then joins `thread`; one that never
+// returns (an uninterruptible sleep) is detached. Returns whether it
+// returned: if not, it still holds the victim's locks and the victim must
+// not be read again.
+bool ReleaseLayoutThread(const LayoutWatch& watch, pid_t tid, std::thread& thread);
 
 // Installs the do-nothing SIGUSR1 handler (no SA_RESTART) that ends an
 // interruptible sleep with EINTR or lets it return 0; returns the signal.

@@ -44,11 +44,8 @@ std::string LayoutOpList(uint32_t mask) {
   return out;
 }
 
-Status StressConfig::validate() const {
-  if (scenario != "collision" && scenario != "cached-mapping") {
-    return Status::InvalidArgument(
-        fmt::format("--scenario: unknown scenario '{}' (choose from collision, cached-mapping)", scenario));
-  }
+Status ValidateCollisionShape(uint32_t threads, uint32_t queue_depth, uint32_t victim_pages,
+                              std::chrono::nanoseconds duration, uint64_t max_ops, uint32_t layout_ops) {
   if (threads < 1 || threads > 64) {
     return Status::InvalidArgument(fmt::format("--threads: {} is not in 1..64", threads));
   }
@@ -64,6 +61,16 @@ Status StressConfig::validate() const {
   if (layout_ops == 0 || (layout_ops & ~kAllLayoutOps) != 0) {
     return Status::InvalidArgument(fmt::format("--ops: bad operation mask {:#x}", layout_ops));
   }
+  return Status::Ok();
+}
+
+Status StressConfig::validate() const {
+  if (scenario != "collision" && scenario != "cached-mapping") {
+    return Status::InvalidArgument(
+        fmt::format("--scenario: unknown scenario '{}' (choose from collision, cached-mapping)", scenario));
+  }
+  Status s = ValidateCollisionShape(threads, queue_depth, victim_pages, duration, max_ops, layout_ops);
+  if (!s.ok()) return s;
   if (noise_per_million > 1000000) {
     return Status::InvalidArgument(fmt::format("--noise: {} is above 1000000 per million", noise_per_million));
   }

@@ -5,6 +5,8 @@
 #include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/signal_name.h"
 #include "daxbreak/base/size_parse.h"
+#include "daxbreak/check/checker.h"
+#include "daxbreak/check/stall.h"
 #include "daxbreak/version.h"
 
 namespace daxbreak {
@@ -24,11 +26,7 @@ nlohmann::json StressReport::to_json() const {
   j["latency"] = latency;
   j["memory"] = memory;
   j["stall"] = stall;
-  j["violation_count"] = violation_count;
-  j["violations_by_kind"] = violations.value("by_kind", nlohmann::json::object());
-  j["violations_by_severity"] = violations.value("by_severity", nlohmann::json::object());
-  j["first_violation_seconds"] = violations.value("first_violation_seconds", nlohmann::json(nullptr));
-  j["violations"] = violations.value("violations", nlohmann::json::array());
+  AddViolationFields(violations, violation_count, &j);
   return j;
 }
 
@@ -61,12 +59,7 @@ std::string StressReport::to_text() const {
   out += fmt::format("\nlatency longest layout op {:.3f} s", longest);
   out += fmt::format("\nmemory  page records {}, peak RSS {}", FormatSize(memory.value("page_records_bytes", uint64_t{0})),
                      FormatSize(memory.value("max_rss_bytes", uint64_t{0})));
-  if (!stall.is_null()) {
-    out += fmt::format("\nstall   {} made no progress for {:.1f} s\n        where: {}", stall.value("op", "?"),
-                       stall.value("stalled_seconds", 0.0), stall.value("where", "?"));
-    for (const auto& step : stall["steps"]) out += "\n        - " + step.get<std::string>();
-    out += fmt::format("\n        classified: {}", stall.value("cause", "?"));
-  }
+  if (!stall.is_null()) out += StallText(stall);
   out += fmt::format("\nviolations {}", violation_count);
   if (violation_count > 0) {
     const nlohmann::json& sev = violations["by_severity"];

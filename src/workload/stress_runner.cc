@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "daxbreak/base/size_parse.h"
 #include "daxbreak/check/checker.h"
 #include "daxbreak/check/stall.h"
 #include "daxbreak/fs/dax_fs.h"
@@ -147,14 +148,6 @@ nlohmann::json InternalsJson(Rig& rig) {
           {"dio_completions", completions},        {"dio_io_errors", io_errors}};
 }
 
-// 12345 -> "12.3k", as fio shows rates.
-std::string Compact(double v) {
-  if (v >= 1e9) return fmt::format("{:.1f}G", v / 1e9);
-  if (v >= 1e6) return fmt::format("{:.1f}M", v / 1e6);
-  if (v >= 1e4) return fmt::format("{:.1f}k", v / 1e3);
-  return fmt::format("{:.0f}", v);
-}
-
 // The live status line, redrawn on stderr until `done`: elapsed / total and
 // the percentage done, as fio's --eta shows it, then rates and counts, cut to
 // config.status_width columns so that it never wraps.
@@ -174,8 +167,8 @@ void StatusLine(const StressConfig& config, Rig& rig, const Workload& w, const s
     if (config.max_ops != 0) done_fraction = std::max(done_fraction, double(layout) / double(config.max_ops));
     std::string line = fmt::format("[{:.0f}s/{:.0f}s {:3.0f}%] {} {}/s layout {}/s breaks {} violations {}",
                                    elapsed, total, 100 * std::min(done_fraction, 1.0),
-                                   config.scenario == "collision" ? "dio" : "writes", Compact((dio - last_dio) / dt), Compact((layout - last_layout) / dt),
-                                   Compact(double(rig.fs->stats().breaks.load())), rig.checker->violation_count());
+                                   config.scenario == "collision" ? "dio" : "writes", FormatCount((dio - last_dio) / dt), FormatCount((layout - last_layout) / dt),
+                                   FormatCount(double(rig.fs->stats().breaks.load())), rig.checker->violation_count());
     if (line.size() > width) line.resize(width);
     std::fprintf(stderr, "\r%-*s", static_cast<int>(width), line.c_str());
     last_dio = dio, last_layout = layout, last = now;
@@ -253,7 +246,7 @@ Status RunWorkload(const StressConfig& config, Rig& rig, const Workload& w, std:
       const StallFinding f =
           ClassifyStall(*w.watch, *w.stall_probe(), std::chrono::nanoseconds(busy), std::chrono::seconds(3));
       report->stall = f.to_json();
-      rig.checker->report(Violation{ViolationKind::kStall, 0, 0, 0, "layout", f.summary()});
+      rig.checker->report(f.violation(0));
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

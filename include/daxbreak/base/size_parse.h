@@ -25,6 +25,10 @@ Status ParseSize(std::string_view text, uint64_t* bytes);
 // 67108864 -> "64 MiB", 1536 -> "1.5 KiB", 100 -> "100 B".
 std::string FormatSize(uint64_t bytes);
 
+// Formats a count or a rate the way fio's status line shows it: 12345 ->
+// "12.3k", 2.5e6 -> "2.5M", 999 -> "999".
+std::string FormatCount(double v);
+
 // Parses a duration: digits with an optional suffix ms, s, m, h (no suffix
 // means seconds). "90s" -> 90 s. Errors: kInvalidArgument quoting `text`.
 Status ParseDuration(std::string_view text, std::chrono::nanoseconds* out);

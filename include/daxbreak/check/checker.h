@@ -63,6 +63,12 @@ class Checker : public ViolationSink {
   std::vector<Violation> kept_ GUARDED_BY(mu_);
 };
 
+// Puts the violation fields every run report has into `doc`:
+// violation_count (`count`), violations_by_kind, violations_by_severity,
+// first_violation_seconds and violations, from `violations`, a
+// Checker::to_json() (an empty object gives empty fields).
+void AddViolationFields(const nlohmann::json& violations, uint64_t count, nlohmann::json* doc);
+
 }  // namespace daxbreak
 
 #endif  // DAXBREAK_CHECK_CHECKER_H_

@@ -34,6 +34,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daxbreak/base/violation.h"
+
 namespace daxbreak {
 
 enum class StallCause {
@@ -58,7 +60,13 @@ struct StallFinding {
   nlohmann::json to_json() const;
   // "truncate stalled 5.0 s in ext4_break_layouts: lost wake-up (...)".
   std::string summary() const;
+  // The `stall` violation of this finding, by the layout thread, on `ino`.
+  Violation violation(uint32_t ino) const;
 };
+
+// The lines a report prints for a stall (`stall` as to_json() gave it):
+// "\nstall   OP made no progress ...", where, each step, the cause.
+std::string StallText(const nlohmann::json& stall);
 
 // The step decision alone, for tests and for both runners: what the outcomes
 // of steps 2 to 4 mean. `released_by_io_stop`: step 2 ended it; `signal`: the

@@ -44,6 +44,9 @@ std::string ThreadWchan(pid_t tid);
 // /proc/self/task/<tid>/stack, one frame per line without the addresses
 // ("" when unreadable: it needs root).
 std::string ThreadStack(pid_t tid);
+// Where thread `tid` sleeps, for a stall report: "wchan W, stack A <- B",
+// or "wchan W" when the stack is unreadable.
+std::string ThreadWhere(pid_t tid);
 
 }  // namespace daxbreak
 

@@ -77,6 +77,13 @@ struct StressConfig {
   nlohmann::json to_json() const;
 };
 
+// The checks of the options `stress` and `kernel` share: --threads 1..64,
+// --queue-depth 1..256, --file-pages 2..1024, a positive --duration unless
+// --max-ops is given, a non-empty --ops mask. Errors: kInvalidArgument naming
+// the option and the bad value.
+Status ValidateCollisionShape(uint32_t threads, uint32_t queue_depth, uint32_t victim_pages,
+                              std::chrono::nanoseconds duration, uint64_t max_ops, uint32_t layout_ops);
+
 // A seed from the system's random source.
 uint64_t RandomSeed();
 
