@@ -15,8 +15,8 @@
 #include "daxbreak/fs/break_layouts.h"
 #include "daxbreak/fs/dax_fs.h"
 #include "daxbreak/mm/gup.h"
-#include "daxbreak/workload/explore_scenario.h"
-#include "daxbreak/workload/explorer.h"
+#include "daxbreak/explore/explore_scenario.h"
+#include "daxbreak/explore/explorer.h"
 
 namespace daxbreak {
 namespace {

@@ -19,8 +19,8 @@
 
 #include <cstdio>
 
-#include "daxbreak/workload/explore_model_base.h"
-#include "daxbreak/workload/explorer.h"
+#include "daxbreak/explore/explore_model_base.h"
+#include "daxbreak/explore/explorer.h"
 
 namespace {
 

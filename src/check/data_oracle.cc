@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "daxbreak/check/stamp.h"
-#include "daxbreak/pmem/device_header.h"
+#include "daxbreak/base/device_header.h"
 #include "daxbreak/sync/task.h"
 
 namespace daxbreak {

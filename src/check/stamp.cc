@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <xxhash.h>
 
-#include "daxbreak/pmem/device_header.h"
+#include "daxbreak/base/device_header.h"
 
 namespace daxbreak {
 namespace {

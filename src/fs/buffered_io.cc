@@ -134,44 +134,16 @@ void BufferedIo::flush_page(Inode* inode, uint64_t pgoff) {
       writeback_end_io(inode, io);
       continue;
     }
-    {
-      MutexLock lock(&end_io_lock_);
-      end_io_list_.push_back(io);
-    }
-    end_io_queued_.fetch_add(1, "end_io_queue");
-    wake_up_var(&end_io_queued_);
+    end_io_.push(io);
   }
   for (const PendingIo& io : pending) io.folio->wait_writeback();
 }
 
-bool BufferedIo::take_end_io(PendingIo* out) {
-  {
-    MutexLock lock(&end_io_lock_);
-    if (end_io_list_.empty()) return false;
-    *out = end_io_list_.front();
-    end_io_list_.pop_front();
-  }
-  end_io_queued_.fetch_sub(1, "end_io_take");
-  return true;
-}
-
 void BufferedIo::run_end_io_worker() {
-  for (;;) {
-    (void)wait_var_event(
-        &end_io_queued_, [&] { return end_io_queued_.load() > 0 || end_io_closed_.load() != 0; }, false);
-    PendingIo io;
-    if (take_end_io(&io)) {
-      writeback_end_io(io.inode, io);
-    } else if (end_io_closed_.load() != 0) {
-      return;
-    }
-  }
+  end_io_.run([this](const PendingIo& io) { writeback_end_io(io.inode, io); });
 }
 
-void BufferedIo::close_end_io_worker() {
-  end_io_closed_.store(1, "end_io_close");
-  wake_up_var(&end_io_queued_);
-}
+void BufferedIo::close_end_io_worker() { end_io_.close(); }
 
 void BufferedIo::zero_range(Inode* inode, uint64_t offset, uint64_t len) {
   const uint64_t pgoff = offset / kPageSize;

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "daxbreak/mm/vma.h"
-#include "daxbreak/pmem/device_header.h"
+#include "daxbreak/base/device_header.h"
 #include "daxbreak/sync/task.h"
 #include "daxbreak/sync/wait_var.h"
 

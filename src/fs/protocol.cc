@@ -2,9 +2,9 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 
-#include <fmt/format.h>
+
+#include "daxbreak/base/registry.h"
 
 namespace daxbreak {
 namespace {
@@ -281,15 +281,9 @@ const ProtocolTraits kBuiltin[] = {
      .fsync = F{.dio_order = DioFsyncOrder::kDioSem}},
 };
 
-// A registered row and the strings it points into.
-struct OwnedRow {
-  std::string name, summary, cites, catches_in;
-  ProtocolTraits row;
-};
-
-std::deque<OwnedRow>& Registered() {
-  static std::deque<OwnedRow> rows;
-  return rows;
+Registry<ProtocolTraits>& Protocols() {
+  static auto* registry = new Registry<ProtocolTraits>("protocol", kBuiltin);  // Never destroyed.
+  return *registry;
 }
 
 }  // namespace
@@ -306,19 +300,9 @@ std::string_view ProtocolStatusName(ProtocolStatus status) {
 
 std::string_view CatchKindName(CatchKind kind) { return kind == CatchKind::kStall ? "stall" : "violation"; }
 
-std::vector<const ProtocolTraits*> AllProtocols() {
-  std::vector<const ProtocolTraits*> out;
-  for (const ProtocolTraits& p : kBuiltin) out.push_back(&p);
-  for (const OwnedRow& r : Registered()) out.push_back(&r.row);
-  return out;
-}
+std::vector<const ProtocolTraits*> AllProtocols() { return Protocols().all(); }
 
-const ProtocolTraits* FindProtocol(std::string_view name) {
-  for (const ProtocolTraits* p : AllProtocols()) {
-    if (p->name == name) return p;
-  }
-  return nullptr;
-}
+const ProtocolTraits* FindProtocol(std::string_view name) { return Protocols().find(name); }
 
 const ProtocolTraits& BuiltinProtocol(std::string_view name) {
   for (const ProtocolTraits& p : kBuiltin) {
@@ -329,31 +313,8 @@ const ProtocolTraits& BuiltinProtocol(std::string_view name) {
   std::abort();
 }
 
-std::string ProtocolNameList() {
-  std::string out;
-  for (const ProtocolTraits* p : AllProtocols()) {
-    if (!out.empty()) out += ", ";
-    out += p->name;
-  }
-  return out;
-}
+std::string ProtocolNameList() { return Protocols().names(); }
 
-Status RegisterProtocol(const ProtocolTraits& row) {
-  if (row.name.empty()) return Status::InvalidArgument("a protocol needs a name");
-  if (FindProtocol(row.name) != nullptr) {
-    return Status::Exists(fmt::format("protocol '{}' exists", row.name));
-  }
-  OwnedRow& r = Registered().emplace_back();
-  r.name = row.name;
-  r.summary = row.summary;
-  r.cites = row.cites;
-  r.catches_in = row.catches_in;
-  r.row = row;
-  r.row.name = r.name;
-  r.row.summary = r.summary;
-  r.row.cites = r.cites;
-  r.row.catches_in = r.catches_in;
-  return Status::Ok();
-}
+Status RegisterProtocol(const ProtocolTraits& row) { return Protocols().add(row); }
 
 }  // namespace daxbreak

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "daxbreak/pmem/device_header.h"
+#include "daxbreak/base/device_header.h"
 #include "daxbreak/sync/task.h"
 
 namespace daxbreak {

@@ -11,8 +11,8 @@
 
 #include <fmt/format.h>
 
-#include "daxbreak/pmem/device_header.h"
-#include "daxbreak/pmem/path_claim.h"
+#include "daxbreak/base/device_header.h"
+#include "daxbreak/base/path_claim.h"
 
 namespace daxbreak {
 namespace {

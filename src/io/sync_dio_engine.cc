@@ -2,7 +2,6 @@
 
 #include <cstring>
 
-#include "daxbreak/sync/wait_var.h"
 
 namespace daxbreak {
 
@@ -34,25 +33,10 @@ void SyncDioEngine::submit_pinned(bool is_read, uint64_t disk_offset, std::vecto
 }
 
 void SyncDioEngine::enqueue(bool is_read, uint64_t disk_offset, std::vector<PinnedPage> pinned) {
-  {
-    MutexLock lock(&mu_);
-    queue_.push_back(Request{is_read, disk_offset, std::move(pinned)});
-  }
-  outstanding_.fetch_add(1, "dio_submit");
-  queued_.fetch_add(1, "dio_submit");
-  wake_up_var(&queued_);
-}
-
-bool SyncDioEngine::take(Request* out) {
-  MutexLock lock(&mu_);
-  if (queue_.empty()) return false;
-  *out = std::move(queue_.front());
-  queue_.pop_front();
-  return true;
+  queue_.push(Request{is_read, disk_offset, std::move(pinned)}, [this] { outstanding_.fetch_add(1, "dio_submit"); });
 }
 
 void SyncDioEngine::complete(Request& req) {
-  queued_.fetch_sub(1, "dio_take");
   uint64_t off = req.disk_offset;
   for (const PinnedPage& p : req.pinned) {
     // A read into memory always pins for write, so never the zero page.
@@ -70,27 +54,16 @@ Status SyncDioEngine::reap(uint32_t /*min_complete*/) {
   // Every queued request can complete now, so reaping all of them satisfies
   // any minimum.
   Request req;
-  while (take(&req)) complete(req);
+  while (queue_.try_take(&req)) complete(req);
   return Status::Ok();
 }
 
 uint32_t SyncDioEngine::in_flight() const { return outstanding_.peek(); }
 
 void SyncDioEngine::run_completions() {
-  for (;;) {
-    (void)wait_var_event(&queued_, [&] { return queued_.load() > 0 || closed_.load() != 0; }, false);
-    Request req;
-    if (take(&req)) {
-      complete(req);
-    } else if (closed_.load() != 0) {
-      return;
-    }
-  }
+  queue_.run([this](Request& req) { complete(req); });
 }
 
-void SyncDioEngine::close() {
-  closed_.store(1, "dio_close");
-  wake_up_var(&queued_);
-}
+void SyncDioEngine::close() { queue_.close(); }
 
 }  // namespace daxbreak

@@ -20,7 +20,7 @@
 
 #include "daxbreak/base/size_parse.h"
 #include "daxbreak/kernel/host_facts.h"
-#include "kernel_rig.h"
+#include "kernel/kernel_rig.h"
 
 namespace daxbreak::kernel_internal {
 namespace {

@@ -18,7 +18,7 @@
 #include <fmt/format.h>
 
 #include "daxbreak/kernel/host_facts.h"
-#include "kernel_rig.h"
+#include "kernel/kernel_rig.h"
 
 namespace daxbreak::kernel_internal {
 namespace {

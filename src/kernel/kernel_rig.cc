@@ -1,4 +1,4 @@
-#include "kernel_rig.h"
+#include "kernel/kernel_rig.h"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -7,7 +7,7 @@
 
 #include "daxbreak/kernel/host_facts.h"
 #include "daxbreak/kernel/kmsg.h"
-#include "kernel_rig.h"
+#include "kernel/kernel_rig.h"
 
 namespace daxbreak {
 namespace {

@@ -7,12 +7,12 @@
 // `modern-mapcount-wake` runs clean. The GUP-fast window is closed by the IPI
 // TLB flush and open with a broadcast one, and both sides are asserted.
 
-#include "daxbreak/workload/explorer.h"
+#include "daxbreak/explore/explorer.h"
 
 #include <gtest/gtest.h>
 
-#include "daxbreak/workload/explore_scenario.h"
-#include "daxbreak/workload/schedule_policies.h"
+#include "daxbreak/explore/explore_scenario.h"
+#include "explore/schedule_policies.h"
 
 namespace daxbreak {
 namespace {

@@ -15,7 +15,7 @@
 
 #include <fmt/format.h>
 
-#include "daxbreak/pmem/path_claim.h"
+#include "daxbreak/base/path_claim.h"
 
 namespace daxbreak::cli {
 

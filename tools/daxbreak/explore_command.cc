@@ -16,7 +16,7 @@
 #include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/signal_name.h"
 #include "daxbreak/base/size_parse.h"
-#include "daxbreak/workload/explorer.h"
+#include "daxbreak/explore/explorer.h"
 
 namespace daxbreak::cli {
 namespace {

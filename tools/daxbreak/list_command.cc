@@ -13,7 +13,7 @@
 #include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/violation.h"
 #include "daxbreak/fs/protocol.h"
-#include "daxbreak/workload/explore_scenario.h"
+#include "daxbreak/explore/explore_scenario.h"
 
 namespace daxbreak::cli {
 namespace {

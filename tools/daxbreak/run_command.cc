@@ -1,20 +1,12 @@
-// `daxbreak run`: a campaign of scenarios x protocols x seeds (campaign.h)
-// with a summary table, and a results folder a CI system can keep:
-//
-//   DIR/summary.json         the envelope, the configuration, one entry per cell
-//   DIR/junit.xml            the cells as JUnit test cases
-//   DIR/cells/NAME.json      each cell's whole explore or stress report, written
-//                            as the cell finishes
-//   DIR/findings/NAME.txt    for each explore finding: the replay command and
-//                            the replayed run as a two-column trace
-//   DIR/findings/NAME.trace.json  the same run as Chrome/Perfetto trace events
+// `daxbreak run`: a campaign of scenarios x protocols x seeds
+// (campaign/campaign.h) with a summary table on stdout and the results folder
+// of campaign/results.h.
 //
 // Exit 0 when every cell met its expectation, 1 when one did not, 2 for bad
 // options or a cell that could not run, 130/143 when a signal ended it.
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,10 +18,9 @@
 #include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/signal_name.h"
 #include "daxbreak/base/size_parse.h"
-#include "daxbreak/pmem/path_claim.h"
-#include "daxbreak/workload/campaign.h"
-#include "daxbreak/workload/explore_scenario.h"
-#include "junit.h"
+#include "daxbreak/campaign/campaign.h"
+#include "daxbreak/campaign/results.h"
+#include "daxbreak/explore/explore_scenario.h"
 
 namespace daxbreak::cli {
 namespace {
@@ -109,77 +100,15 @@ Status Convert(const RunArgs& a, CampaignOptions* o) {
   return ConvertStressTemplate(a, &o->stress);
 }
 
-// Creates the results folder: it must not exist or be empty, so that a run
-// never mixes with or overwrites another's results.
-Status MakeResultsDir(const std::string& dir) {
-  std::error_code ec;
-  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec)) {
-    return Status::Refused(fmt::format("--results '{}' exists and is not empty; choose a new folder", dir));
-  }
-  Status s = CheckCreatable(dir + "/x", "--results");
-  if (!s.ok()) return s;
-  for (const char* sub : {"cells", "findings"}) {
-    std::filesystem::create_directories(std::filesystem::path(dir) / sub, ec);
-    if (ec) return Status::IoError(fmt::format("--results: cannot create '{}/{}': {}", dir, sub, ec.message()));
-  }
-  return Status::Ok();
-}
-
-std::string ResultText(const CellOutcome& o) {
-  if (!o.error.ok()) return "error";
-  if (!o.found) return o.interrupted_by != 0 ? "clean (cut short)" : "clean";
-  return o.kind == "deadlock" ? "stall" : o.kind;
-}
-
-// Writes the cell's report and, for a finding, its replay command and trace.
-void WriteCellFiles(const std::string& dir, const CellOutcome& o) {
-  const std::string name = o.cell.name();
-  if (!o.report.is_null()) (void)WriteOutput(fmt::format("{}/cells/{}.json", dir, name), o.report.dump(2) + "\n");
-  if (o.replay.empty()) return;
-  (void)WriteOutput(fmt::format("{}/findings/{}.txt", dir, name),
-                    fmt::format("{}\n\n{}", o.replay, o.trace_text));
-  (void)WriteOutput(fmt::format("{}/findings/{}.trace.json", dir, name), o.trace_json.dump() + "\n");
-}
-
-nlohmann::json CellJson(const CellOutcome& o) {
-  return {{"name", o.cell.name()},
-          {"mode", CampaignModeName(o.cell.mode)},
-          {"scenario", o.cell.scenario},
-          {"protocol", o.cell.protocol->name},
-          {"seed", o.cell.seed},
-          {"expect", ExpectationName(o.cell.expect)},
-          {"result", ResultText(o)},
-          {"kind", o.found ? nlohmann::json(o.kind) : nlohmann::json(nullptr)},
-          {"met", o.met},
-          {"error", o.error.ok() ? nlohmann::json(nullptr) : nlohmann::json(o.error.message())},
-          {"seconds", o.seconds},
-          {"replay", o.replay.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.replay)},
-          {"report", o.report.is_null() ? nlohmann::json(nullptr) : nlohmann::json("cells/" + o.cell.name() + ".json")}};
-}
-
-std::string Table(const std::vector<CellOutcome>& outcomes) {
-  std::string out = fmt::format("{:<12} {:<20} {:>5} {:<6} {:<24} {}\n", "scenario", "protocol", "seed", "expect",
-                                "result", "ok");
-  for (const CellOutcome& o : outcomes) {
-    out += fmt::format("{:<12} {:<20} {:>5} {:<6} {:<24} {}\n", o.cell.scenario, o.cell.protocol->name, o.cell.seed,
-                       ExpectationName(o.cell.expect), ResultText(o), o.met ? "yes" : "NO");
-  }
-  return out;
-}
-
 int Run(RunArgs& a) {
   CampaignOptions options;
   Status s = Convert(a, &options);
   if (!s.ok()) return Fail(s);
   if (a.results.empty()) a.results = "daxbreak-results/run-" + UtcTimestamp();
-  s = MakeResultsDir(a.results);
+  CampaignResults results;
+  s = CampaignResults::Create(a.results, &results);
   if (!s.ok()) return Fail(s);
-  // Files are written by absolute path: while one cell opens its device,
-  // libpmem2's region look-up (libndctl) fchdir()s the whole process into
-  // sysfs for a moment, and a relative path written by another cell's thread
-  // then lands nowhere.
-  const std::string dir = std::filesystem::absolute(a.results).string();
-  options.work_dir = dir;
+  options.work_dir = results.dir();
   options.interrupt = InstallStopSignals();
   const bool status = ShowStatusLine(a.eta);
   const size_t total = CampaignCells(options).size();
@@ -189,7 +118,7 @@ int Run(RunArgs& a) {
   std::vector<CellOutcome> outcomes;
   s = RunCampaign(options,
                   [&](const CellOutcome& o) {
-                    WriteCellFiles(dir, o);
+                    results.write_cell(o);
                     ++finished;
                     if (status) {
                       std::fprintf(stderr, "[%zu/%zu %3.0f%%] %-60.60s %s\n", finished, total, 100.0 * finished / total,
@@ -198,44 +127,19 @@ int Run(RunArgs& a) {
                   },
                   &outcomes);
   if (!s.ok()) return Fail(s);
-  const bool complete = outcomes.size() == total;
-  bool all_met = true, error = false;
-  std::vector<std::string> protocol_names;
-  for (const ProtocolTraits* p : options.protocols) protocol_names.emplace_back(p->name);
-  nlohmann::json cells = nlohmann::json::array();
-  for (const CellOutcome& o : outcomes) {
-    all_met &= o.met;
-    error |= !o.error.ok();
-    cells.push_back(CellJson(o));
-  }
   const int signal = options.interrupt->load();
-  nlohmann::json summary = JsonDocument("run", {{"mode", CampaignModeName(options.mode)},
-                                                {"scenarios", options.scenarios},
-                                                {"protocols", protocol_names},
-                                                {"seeds", options.seeds},
-                                                {"explore", ExploreConfigJson(options.explore)},
-                                                {"stress", options.stress.to_json()},
-                                                {"jobs", options.jobs}});
-  summary["cells"] = cells;
-  summary["total"] = total;
-  summary["run"] = outcomes.size();
-  summary["met"] = all_met && complete;
-  summary["interrupted_by"] = signal != 0 ? nlohmann::json(SignalName(signal)) : nlohmann::json(nullptr);
-  const nlohmann::json meta = summary["daxbreak"];
-  s = WriteOutput(dir + "/summary.json", summary.dump(2) + "\n");
-  if (s.ok()) {
-    s = WriteOutput(dir + "/junit.xml", CampaignJunitXml(outcomes, meta["hostname"], meta["utc"]));
-  }
+  const nlohmann::json summary = CampaignResults::Summary(options, outcomes, signal);
+  s = results.finish(summary, outcomes);
   if (!s.ok()) return Fail(s);
+  const auto met = std::count_if(outcomes.begin(), outcomes.end(), [](const CellOutcome& o) { return o.met; });
   s = WriteOutput("", a.format == "json" ? summary.dump(2) + "\n"
-                                         : Table(outcomes) + fmt::format("{} of {} cells met their expectation; results in {}\n",
-                                                                         std::count_if(outcomes.begin(), outcomes.end(),
-                                                                                       [](const CellOutcome& o) { return o.met; }),
-                                                                         total, a.results));
+                                         : CampaignTable(outcomes) + fmt::format("{} of {} cells met their expectation; results in {}\n",
+                                                                                 met, total, a.results));
   if (!s.ok()) return Fail(s);
+  const bool error = std::any_of(outcomes.begin(), outcomes.end(), [](const CellOutcome& o) { return !o.error.ok(); });
   if (error) return Fail("a cell could not run; see its error in summary.json");
-  if (!all_met) return kExitViolations;
-  if (!complete) return SignalExitCode(signal);
+  if (met != static_cast<long>(outcomes.size())) return kExitViolations;
+  if (outcomes.size() != total) return SignalExitCode(signal);
   return kExitClean;
 }
 

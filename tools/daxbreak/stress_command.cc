@@ -13,7 +13,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "daxbreak/base/size_parse.h"
-#include "daxbreak/workload/stress_runner.h"
+#include "daxbreak/stress/stress_runner.h"
 
 namespace daxbreak::cli {
 namespace {

@@ -28,7 +28,6 @@
 #define DAXBREAK_FS_BUFFERED_IO_H_
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <vector>
 
@@ -39,6 +38,7 @@
 #include "daxbreak/fs/iomap.h"
 #include "daxbreak/fs/journal.h"
 #include "daxbreak/pmem/pmem_device.h"
+#include "daxbreak/sync/work_queue.h"
 
 namespace daxbreak {
 
@@ -118,8 +118,6 @@ class BufferedIo {
   // filemap_write_and_wait_range() of one page: writes back its dirty folio
   // and waits until the I/O completed (on the end_io worker, if used).
   void flush_page(Inode* inode, uint64_t pgoff);
-  // Takes the oldest queued completion, if any.
-  bool take_end_io(PendingIo* out) EXCLUDES(end_io_lock_);
 
   PmemDevice* const device_;
   BlockAllocator* const allocator_;
@@ -128,10 +126,7 @@ class BufferedIo {
   Journal* const journal_;
 
   bool end_io_worker_ = false;  // Set before the threads start.
-  Mutex end_io_lock_{"end_io_list"};
-  std::deque<PendingIo> end_io_list_ GUARDED_BY(end_io_lock_);
-  SyncAtomic<uint32_t> end_io_queued_{0};
-  SyncAtomic<uint32_t> end_io_closed_{0};
+  WorkQueue<PendingIo> end_io_{{"end_io_list", "end_io_queue", "end_io_take", "end_io_close"}};
 };
 
 }  // namespace daxbreak

@@ -135,6 +135,12 @@ struct ProtocolTraits {
   LayoutBreakTraits layout;
   IomapTraits iomap;
   FsyncTraits fsync;
+
+  // Re-points the strings at keep(s) (Registry::add(), base/registry.h).
+  template <class Keep>
+  void keep_strings(Keep keep) {
+    name = keep(name), summary = keep(summary), cites = keep(cites), catches_in = keep(catches_in);
+  }
 };
 
 // Every protocol: the built-in rows in `daxbreak list` order, then the

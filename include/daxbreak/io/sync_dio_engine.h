@@ -11,13 +11,12 @@
 #ifndef DAXBREAK_IO_SYNC_DIO_ENGINE_H_
 #define DAXBREAK_IO_SYNC_DIO_ENGINE_H_
 
-#include <deque>
 #include <vector>
 
 #include "daxbreak/io/dio_engine.h"
 #include "daxbreak/pmem/pmem_device.h"
-#include "daxbreak/sync/mutex.h"
 #include "daxbreak/sync/sync_atomic.h"
+#include "daxbreak/sync/work_queue.h"
 
 namespace daxbreak {
 
@@ -48,19 +47,15 @@ class SyncDioEngine final : public DioEngine {
     std::vector<PinnedPage> pinned;
   };
   Status start(bool is_read, uint64_t disk_offset, Vma& vma, uint64_t addr, uint64_t len);
-  // Queues a pinned request and wakes the completion thread.
+  // Queues a pinned request (counted outstanding) and wakes the completion
+  // thread.
   void enqueue(bool is_read, uint64_t disk_offset, std::vector<PinnedPage> pinned);
-  // Takes the oldest request, or returns false.
-  bool take(Request* out) EXCLUDES(mu_);
   void complete(Request& req);
 
   PmemDevice* const device_;
   std::vector<char> disk_;
-  mutable Mutex mu_{"dio_queue"};
-  std::deque<Request> queue_ GUARDED_BY(mu_);
-  SyncAtomic<uint32_t> queued_{0};      // Requests submitted and not taken.
+  WorkQueue<Request> queue_{{"dio_queue", "dio_submit", "dio_take", "dio_close"}};
   SyncAtomic<uint32_t> outstanding_{0}; // Submitted and not completed.
-  SyncAtomic<uint32_t> closed_{0};
 };
 
 }  // namespace daxbreak

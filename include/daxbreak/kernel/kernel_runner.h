@@ -37,7 +37,7 @@
 
 #include "daxbreak/base/status.h"
 #include "daxbreak/check/stall.h"
-#include "daxbreak/workload/stress_config.h"
+#include "daxbreak/stress/stress_config.h"
 
 namespace daxbreak {
 

@@ -20,7 +20,7 @@
 #include <string>
 
 #include "daxbreak/base/status.h"
-#include "daxbreak/pmem/device_header.h"
+#include "daxbreak/base/device_header.h"
 
 struct pmem2_map;
 struct pmem2_source;

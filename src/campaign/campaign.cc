@@ -1,0 +1,219 @@
+#include "daxbreak/campaign/campaign.h"
+
+#include <fnmatch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "daxbreak/sync/mutex.h"
+#include "daxbreak/stress/stress_runner.h"
+
+namespace daxbreak {
+namespace {
+
+// The comma-separated items of `list`.
+std::vector<std::string_view> Items(std::string_view list) {
+  std::vector<std::string_view> out;
+  size_t pos = 0;
+  while (pos <= list.size()) {
+    const size_t comma = std::min(list.find(',', pos), list.size());
+    out.push_back(list.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+bool Meets(Expectation e, bool found, const std::string& kind) {
+  switch (e) {
+    // Explore reports a stall as a deadlock, stress as the kind `stall`.
+    case Expectation::kFound: return found && kind != "deadlock" && kind != "stall";
+    case Expectation::kStall: return found && (kind == "deadlock" || kind == "stall");
+    case Expectation::kClean: return !found;
+    case Expectation::kAny: return true;
+  }
+  return false;
+}
+
+bool Interrupted(const CampaignOptions& o) { return o.interrupt != nullptr && o.interrupt->load() != 0; }
+
+CellOutcome RunExploreCell(const CampaignOptions& options, const CampaignCell& cell) {
+  CellOutcome out;
+  out.cell = cell;
+  ExploreOptions o = options.explore;
+  o.scenario = cell.scenario;
+  o.protocol = cell.protocol;
+  o.seed = cell.seed;
+  o.jobs = 1;
+  o.progress = nullptr;
+  o.interrupt = options.interrupt;
+  ExploreResult r;
+  out.error = Explore(o, &r);
+  if (!out.error.ok()) return out;
+  out.found = r.found;
+  out.kind = r.kind;
+  out.seconds = r.seconds;
+  out.report = r.to_json(o);
+  out.interrupted_by = r.interrupted_by;
+  if (r.found) {
+    out.replay = r.replay_command;
+    RunResult run;
+    if (Replay(o, r.schedule, /*trace=*/true, &run).ok()) {
+      out.trace_text = RenderTraceDiagram(run);
+      out.trace_json = TraceEventsJson(run);
+    }
+  }
+  return out;
+}
+
+CellOutcome RunStressCell(const CampaignOptions& options, const CampaignCell& cell) {
+  CellOutcome out;
+  out.cell = cell;
+  StressConfig c = options.stress;
+  c.scenario = cell.scenario;
+  c.protocol = cell.protocol;
+  c.seed = cell.seed;
+  c.device_path = fmt::format("{}/{}.pmem", options.work_dir, cell.name());
+  c.disk_path = fmt::format("{}/{}.disk", options.work_dir, cell.name());
+  c.progress = false;
+  c.interrupt = options.interrupt;
+  StressReport report;
+  out.error = RunStress(c, &report);
+  unlink(c.device_path.c_str());
+  unlink(c.disk_path.c_str());
+  if (!report.ran) return out;
+  out.found = report.violation_count > 0;
+  out.report = report.to_json();
+  const nlohmann::json& v = out.report["violations"];
+  if (out.found && !v.empty()) out.kind = v[0].value("kind", "");
+  out.seconds = report.seconds;
+  out.interrupted_by = report.interrupted_by;
+  return out;
+}
+
+}  // namespace
+
+std::string_view CampaignModeName(CampaignMode mode) { return mode == CampaignMode::kStress ? "stress" : "explore"; }
+
+std::string_view ExpectationName(Expectation e) {
+  switch (e) {
+    case Expectation::kFound: return "found";
+    case Expectation::kStall: return "stall";
+    case Expectation::kClean: return "clean";
+    case Expectation::kAny: return "any";
+  }
+  return "?";
+}
+
+Expectation ExpectFor(const ProtocolTraits& protocol, std::string_view scenario) {
+  if (protocol.status == ProtocolStatus::kCorrect || protocol.status == ProtocolStatus::kCandidateFix) {
+    return Expectation::kClean;
+  }
+  if (!protocol.catches_in.empty() && protocol.catches_in == scenario) {
+    return protocol.catches_as == CatchKind::kStall ? Expectation::kStall : Expectation::kFound;
+  }
+  return Expectation::kAny;
+}
+
+Status ExpandNames(std::string_view option, std::string_view list, const std::vector<std::string>& known,
+                   std::vector<std::string>* out) {
+  std::vector<bool> take(known.size(), false);
+  for (std::string_view item : Items(list)) {
+    const std::string pattern(item == "all" ? "*" : item);
+    bool matched = false;
+    for (size_t i = 0; i < known.size(); ++i) {
+      if (fnmatch(pattern.c_str(), known[i].c_str(), 0) == 0) take[i] = matched = true;
+    }
+    if (!matched) {
+      return Status::InvalidArgument(fmt::format("{}: '{}' matches nothing (choose from all, {}; globs work)", option,
+                                                 item, fmt::join(known, ", ")));
+    }
+  }
+  out->clear();
+  for (size_t i = 0; i < known.size(); ++i) {
+    if (take[i]) out->push_back(known[i]);
+  }
+  return Status::Ok();
+}
+
+Status ParseSeedList(std::string_view option, std::string_view list, std::vector<uint64_t>* out) {
+  out->clear();
+  const auto number = [](std::string_view t, uint64_t* v) {
+    const auto r = std::from_chars(t.data(), t.data() + t.size(), *v);
+    return !t.empty() && r.ec == std::errc() && r.ptr == t.data() + t.size();
+  };
+  for (std::string_view item : Items(list)) {
+    const size_t dash = item.find('-');
+    uint64_t first = 0, last = 0;
+    const bool ok = dash == std::string_view::npos
+                        ? number(item, &first) && (last = first, true)
+                        : number(item.substr(0, dash), &first) && number(item.substr(dash + 1), &last) && first <= last;
+    if (!ok || last - first >= 100000 || out->size() + (last - first) >= 100000) {
+      return Status::InvalidArgument(
+          fmt::format("{}: '{}' is not a seed or a range A-B of at most 100000 seeds", option, item));
+    }
+    for (uint64_t s = first;; ++s) {
+      if (std::find(out->begin(), out->end(), s) == out->end()) out->push_back(s);
+      if (s == last) break;
+    }
+  }
+  return Status::Ok();
+}
+
+std::string CampaignCell::name() const {
+  return fmt::format("{}.{}.{}.seed{}", CampaignModeName(mode), scenario, protocol->name, seed);
+}
+
+std::vector<CampaignCell> CampaignCells(const CampaignOptions& options) {
+  std::vector<CampaignCell> cells;
+  for (const std::string& scenario : options.scenarios) {
+    for (const ProtocolTraits* protocol : options.protocols) {
+      for (uint64_t seed : options.seeds) {
+        cells.push_back({options.mode, scenario, protocol, seed, ExpectFor(*protocol, scenario)});
+      }
+    }
+  }
+  return cells;
+}
+
+Status RunCampaign(const CampaignOptions& options, const std::function<void(const CellOutcome&)>& done,
+                   std::vector<CellOutcome>* outcomes) {
+  const std::vector<CampaignCell> cells = CampaignCells(options);
+  if (cells.empty()) return Status::InvalidArgument("the campaign has no cells");
+  if (options.jobs < 1 || options.jobs > 256) {
+    return Status::InvalidArgument(fmt::format("--jobs: {} is not in 1..256", options.jobs));
+  }
+  std::vector<CellOutcome> results(cells.size());
+  std::vector<bool> ran(cells.size(), false);
+  Mutex mu("campaign");  // Orders the callback and `ran`; the cells themselves share nothing.
+  std::atomic<size_t> next{0};
+  const auto worker = [&] {
+    for (size_t i; !Interrupted(options) && (i = next.fetch_add(1)) < cells.size();) {
+      CellOutcome out = options.mode == CampaignMode::kStress ? RunStressCell(options, cells[i])
+                                                             : RunExploreCell(options, cells[i]);
+      out.met = out.error.ok() && Meets(cells[i].expect, out.found, out.kind) &&
+                (out.interrupted_by == 0 || cells[i].expect == Expectation::kAny || out.found);
+      MutexLock lock(&mu);
+      results[i] = std::move(out);
+      ran[i] = true;
+      if (done) done(results[i]);
+    }
+  };
+  const uint32_t threads = options.mode == CampaignMode::kStress ? 1 : std::min<size_t>(options.jobs, cells.size());
+  std::vector<std::thread> pool;
+  for (uint32_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  outcomes->clear();
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (ran[i]) outcomes->push_back(std::move(results[i]));
+  }
+  return Status::Ok();
+}
+
+}  // namespace daxbreak

@@ -1,0 +1,113 @@
+#include "daxbreak/campaign/results.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "daxbreak/base/path_claim.h"
+#include "daxbreak/base/run_metadata.h"
+#include "daxbreak/base/signal_name.h"
+#include "daxbreak/base/text_file.h"
+
+namespace daxbreak {
+namespace {
+
+nlohmann::json CellJson(const CellOutcome& o) {
+  const auto or_null = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
+  return {{"name", o.cell.name()},
+          {"mode", CampaignModeName(o.cell.mode)},
+          {"scenario", o.cell.scenario},
+          {"protocol", o.cell.protocol->name},
+          {"seed", o.cell.seed},
+          {"expect", ExpectationName(o.cell.expect)},
+          {"result", CellResultText(o)},
+          {"kind", o.found ? nlohmann::json(o.kind) : nlohmann::json(nullptr)},
+          {"met", o.met},
+          {"error", o.error.ok() ? nlohmann::json(nullptr) : nlohmann::json(o.error.message())},
+          {"seconds", o.seconds},
+          {"replay", or_null(o.replay)},
+          {"report", o.report.is_null() ? nlohmann::json(nullptr) : nlohmann::json("cells/" + o.cell.name() + ".json")}};
+}
+
+}  // namespace
+
+Status CampaignResults::Create(const std::string& dir, CampaignResults* out) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec)) {
+    return Status::Refused(fmt::format("--results '{}' exists and is not empty; choose a new folder", dir));
+  }
+  Status s = CheckCreatable(dir + "/x", "--results");
+  if (!s.ok()) return s;
+  for (const char* sub : {"cells", "findings"}) {
+    std::filesystem::create_directories(std::filesystem::path(dir) / sub, ec);
+    if (ec) return Status::IoError(fmt::format("--results: cannot create '{}/{}': {}", dir, sub, ec.message()));
+  }
+  out->dir_ = std::filesystem::absolute(dir).string();
+  out->write_errors_ = 0;
+  return Status::Ok();
+}
+
+void CampaignResults::write_cell(const CellOutcome& o) {
+  const std::string name = o.cell.name();
+  const auto write = [&](const std::string& path, const std::string& text) {
+    if (!WriteTextFile(path, text).ok()) ++write_errors_;
+  };
+  if (!o.report.is_null()) write(fmt::format("{}/cells/{}.json", dir_, name), o.report.dump(2) + "\n");
+  if (o.replay.empty()) return;
+  write(fmt::format("{}/findings/{}.txt", dir_, name), fmt::format("{}\n\n{}", o.replay, o.trace_text));
+  write(fmt::format("{}/findings/{}.trace.json", dir_, name), o.trace_json.dump() + "\n");
+}
+
+nlohmann::json CampaignResults::Summary(const CampaignOptions& options, const std::vector<CellOutcome>& outcomes,
+                                        int signal) {
+  const size_t total = CampaignCells(options).size();
+  std::vector<std::string> protocol_names;
+  for (const ProtocolTraits* p : options.protocols) protocol_names.emplace_back(p->name);
+  nlohmann::json summary = JsonDocument("run", {{"mode", CampaignModeName(options.mode)},
+                                                {"scenarios", options.scenarios},
+                                                {"protocols", protocol_names},
+                                                {"seeds", options.seeds},
+                                                {"explore", ExploreConfigJson(options.explore)},
+                                                {"stress", options.stress.to_json()},
+                                                {"jobs", options.jobs}});
+  nlohmann::json cells = nlohmann::json::array();
+  bool all_met = true;
+  for (const CellOutcome& o : outcomes) {
+    all_met &= o.met;
+    cells.push_back(CellJson(o));
+  }
+  summary["cells"] = cells;
+  summary["total"] = total;
+  summary["run"] = outcomes.size();
+  summary["met"] = all_met && outcomes.size() == total;
+  summary["interrupted_by"] = signal != 0 ? nlohmann::json(SignalName(signal)) : nlohmann::json(nullptr);
+  return summary;
+}
+
+Status CampaignResults::finish(nlohmann::json summary, const std::vector<CellOutcome>& outcomes) {
+  summary["files_not_written"] = write_errors_;
+  Status s = WriteTextFile(dir_ + "/summary.json", summary.dump(2) + "\n");
+  if (!s.ok()) return s;
+  const nlohmann::json& meta = summary["daxbreak"];
+  return WriteTextFile(dir_ + "/junit.xml", CampaignJunitXml(outcomes, meta.value("hostname", ""),
+                                                               meta.value("utc", "")));
+}
+
+std::string CellResultText(const CellOutcome& o) {
+  if (!o.error.ok()) return "error";
+  if (!o.found) return o.interrupted_by != 0 ? "clean (cut short)" : "clean";
+  return o.kind == "deadlock" ? "stall" : o.kind;
+}
+
+std::string CampaignTable(const std::vector<CellOutcome>& outcomes) {
+  std::string out = fmt::format("{:<12} {:<20} {:>5} {:<6} {:<24} {}\n", "scenario", "protocol", "seed", "expect",
+                                "result", "ok");
+  for (const CellOutcome& o : outcomes) {
+    out += fmt::format("{:<12} {:<20} {:>5} {:<6} {:<24} {}\n", o.cell.scenario, o.cell.protocol->name, o.cell.seed,
+                       ExpectationName(o.cell.expect), CellResultText(o), o.met ? "yes" : "NO");
+  }
+  return out;
+}
+
+}  // namespace daxbreak

@@ -1,0 +1,51 @@
+// The explore scenario table: the built-in scenarios in `daxbreak list`
+// order, each one row naming its builder, and the registry users add theirs
+// to (base/registry.h).
+
+#include "daxbreak/explore/explore_scenario.h"
+
+#include "daxbreak/base/registry.h"
+#include "explore/scenarios/crash_scenarios.h"
+#include "explore/scenarios/dax_scenarios.h"
+#include "explore/scenarios/iomap_scenarios.h"
+#include "explore/scenarios/journal_scenarios.h"
+
+namespace daxbreak {
+namespace {
+
+const ExploreScenarioInfo kBuiltin[] = {
+    {"race2018", "one DIO pins two pages; truncate races its completion (the 2018 report)", BuildRace2018},
+    {"gup-fast", "a DIO's GUP-fast pin races truncate's unmap and busy-page scan", BuildGupFast},
+    {"locked-entry", "fsync holds DAX entry locks while truncate scans past a pinned page", BuildLockedEntry},
+    {"evict-pinned", "an unmapped file is unlinked and evicted while a DIO pins its page", BuildEvictPinned},
+    {"lost-wake", "truncate sleeps on a pinned page; the completion's wake must reach it", BuildLostWake},
+    {"beyond-eof", "truncate to 0 of a 1.5-page file whose partial last page is pinned", BuildBeyondEof},
+    {"signal", "a signal interrupts truncate's wait for a pinned page", BuildSignal},
+    {"unmapped-pin", "truncate of a file whose pinned page is no longer mapped", BuildUnmappedPin},
+    {"refault", "a pinned page is faulted back in while truncate sleeps on it", BuildRefault},
+    {"zero-range", "zero range over a file whose page is pinned by a DIO", BuildZeroRange},
+    {"collapse", "collapse range moves a page a DIO has pinned", BuildCollapse},
+    {"stale-unwritten", "a buffered write's unwritten mapping goes stale: writeback converts, reclaim drops the folio (seeds/001)", BuildStaleUnwritten},
+    {"racy-seq", "two I/O completions advance the extent sequence at once while a buffered write holds a mapping (seeds/000)", BuildRacySeq},
+    {"zero-unwritten", "ext4 zeroes a partial block under a journal handle over a dirty unwritten folio, beside a commit (seeds/003)", BuildZeroUnwritten},
+    {"zero-hole", "the same over a dirty folio on a hole, as punch hole meets it (seeds/003)", BuildZeroHole},
+    {"fsync-dio", "a lockless DIO write into a preallocated extent, a fast fsync, and a power cut (seeds/002)", BuildFsyncDio},
+};
+
+Registry<ExploreScenarioInfo>& Scenarios() {
+  static auto* registry = new Registry<ExploreScenarioInfo>("explore scenario", kBuiltin);  // Never destroyed.
+  return *registry;
+}
+
+}  // namespace
+
+std::vector<const ExploreScenarioInfo*> ExploreScenarios() { return Scenarios().all(); }
+
+const ExploreScenarioInfo* FindExploreScenario(std::string_view name) { return Scenarios().find(name); }
+
+Status RegisterExploreScenario(const ExploreScenarioInfo& info) {
+  if (!info.build) return Status::InvalidArgument("an explore scenario needs a build function");
+  return Scenarios().add(info);
+}
+
+}  // namespace daxbreak

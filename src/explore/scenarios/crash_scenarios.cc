@@ -1,0 +1,48 @@
+#include "explore/scenarios/crash_scenarios.h"
+
+#include <string>
+
+#include "daxbreak/check/crash_oracle.h"
+#include "daxbreak/fs/btrfs_fsync.h"
+#include "daxbreak/sync/sync_point.h"
+#include "daxbreak/explore/explore_model_base.h"
+
+namespace daxbreak {
+namespace {
+
+class FsyncDio final : public ExploreModelBase {
+ public:
+  explicit FsyncDio(const ModelEnv& env) : ExploreModelBase(env), pfn_(AllocBlock()), file_(env.device, pfn_, env.protocol->fsync) {}
+
+  void add_threads(ControlledScheduler& s) override {
+    s.add_thread("dio-write", [this] { file_.dio_write(written_); });
+    s.add_thread("fsync", [this] { file_.fsync(); });
+    s.add_thread("power", [this] {
+      DAXBREAK_SYNC_POINT("power_cut");
+      image_ = file_.power_cut();
+    });
+  }
+
+  void check() override { CheckCrashImage(image_, written_, 1, pfn_, env_.checker); }
+
+ private:
+  // The preallocated block, holding what a deleted file left there.
+  uint64_t AllocBlock() {
+    uint64_t pfn = 0;
+    (void)fs_.allocator()->alloc_block(&pfn);
+    env_.device->memset_nodrain(env_.device->page_address(pfn), 'S', kPageSize);
+    env_.device->drain();
+    return pfn;
+  }
+
+  const uint64_t pfn_;
+  BtrfsFile file_;
+  const std::string written_ = std::string(kPageSize, 'D');
+  CrashImage image_;
+};
+
+}  // namespace
+
+std::unique_ptr<ExploreModel> BuildFsyncDio(const ModelEnv& env) { return std::make_unique<FsyncDio>(env); }
+
+}  // namespace daxbreak

@@ -1,0 +1,38 @@
+// The explore scenarios of cached mappings (PROTOCOL.md section 8, seeds/000
+// and 001): buffered writes on a file that is not DAX, against writeback,
+// I/O completion and reclaim. Internal to the explore layer: the scenario
+// table (explore/explore_scenario.cc) names their builders.
+//
+// Thread-safety: as ExploreModel.
+
+#ifndef DAXBREAK_SRC_EXPLORE_SCENARIOS_IOMAP_SCENARIOS_H_
+#define DAXBREAK_SRC_EXPLORE_SCENARIOS_IOMAP_SCENARIOS_H_
+
+#include <memory>
+#include <string>
+
+#include "daxbreak/base/violation.h"
+#include "daxbreak/fs/buffered_io.h"
+#include "daxbreak/explore/explore_scenario.h"
+
+namespace daxbreak {
+
+// The data oracle of the page-cache scenarios (here and in
+// journal_scenarios.cc): `file`, read through `bio` from byte 0, must equal
+// `expected`; the first run of bytes that differs is reported to `sink` as
+// data_corruption.
+void CheckFileReads(BufferedIo& bio, Inode& file, const std::string& expected, ViolationSink* sink);
+
+// seeds/001: a buffered write maps an unwritten extent; writeback converts it
+// and reclaim drops the folio; the write then fills a new folio through the
+// stale mapping (zeros over data already on the device).
+std::unique_ptr<ExploreModel> BuildStaleUnwritten(const ModelEnv& env);
+
+// seeds/000: the same stale mapping, with the conversion's increment of the
+// extent sequence undone by an overlapping read-then-write increment of
+// another completion, so the stale mapping passes iomap_valid.
+std::unique_ptr<ExploreModel> BuildRacySeq(const ModelEnv& env);
+
+}  // namespace daxbreak
+
+#endif  // DAXBREAK_SRC_EXPLORE_SCENARIOS_IOMAP_SCENARIOS_H_
