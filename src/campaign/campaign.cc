@@ -87,6 +87,7 @@ CellOutcome RunStressCell(const CampaignOptions& options, const CampaignCell& ce
   unlink(c.device_path.c_str());
   unlink(c.disk_path.c_str());
   if (!report.ran) return out;
+  if (!report.error.empty()) out.error = Status::IoError(report.error);
   out.found = report.violation_count > 0;
   out.report = report.to_json();
   const nlohmann::json& v = out.report["violations"];

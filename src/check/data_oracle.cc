@@ -76,13 +76,36 @@ bool DataOracle::verify_file_page(uint32_t ino, uint64_t pos, uint64_t pfn, cons
   return ok;
 }
 
+namespace {
+
+// Zeros, a disk block, or a stamp of `ino` itself.
+bool AllowedInDmaTarget(const BlockReading& r, uint32_t ino) {
+  if (r.state == BlockState::kZero) return true;
+  if (r.state != BlockState::kStamped) return false;
+  return r.stamp.kind == static_cast<uint16_t>(StampKind::kDisk) ||
+         (r.stamp.kind == static_cast<uint16_t>(StampKind::kFile) && r.stamp.ino == ino);
+}
+
+}  // namespace
+
 bool DataOracle::verify_dma_target_page(uint32_t ino, uint64_t pos, uint64_t pfn, const void* block) {
   const BlockReading r = ReadStampedBlock(block);
-  if (r.state == BlockState::kZero ||
-      (r.state == BlockState::kStamped && r.stamp.kind == static_cast<uint16_t>(StampKind::kDisk))) {
-    return true;
+  if (AllowedInDmaTarget(r, ino)) return true;
+  report(ino, pos, pfn,
+         fmt::format("DMA target page holds {}: only zeros, disk blocks and its own blocks can get there",
+                     DescribeReading(r)));
+  return false;
+}
+
+bool DataOracle::verify_dma_copy(uint32_t ino, uint64_t disk_block, const void* block) {
+  const BlockReading r = ReadStampedBlock(block);
+  if (AllowedInDmaTarget(r, ino)) return true;
+  if (sink_ != nullptr) {
+    sink_->report(Violation{ViolationKind::kDataCorruption, 0, ino, disk_block * kPageSize, "final-check",
+                            fmt::format("disk block {} (a DIO write target) holds {}: a write carried a block "
+                                        "the file no longer owned",
+                                        disk_block, DescribeReading(r))});
   }
-  report(ino, pos, pfn, fmt::format("DMA target page holds {}", DescribeReading(r)));
   return false;
 }
 

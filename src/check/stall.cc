@@ -80,6 +80,8 @@ void LayoutWatch::begin(const char* op) {
 
 void LayoutWatch::end(int result) {
   last_result_.store(result, std::memory_order_release);
+  const int64_t took = busy_ns();
+  if (took > longest_ns_.load(std::memory_order_acquire)) longest_ns_.store(took, std::memory_order_release);
   busy_since_ns_.store(0, std::memory_order_release);
   ends_.fetch_add(1, std::memory_order_acq_rel);
 }

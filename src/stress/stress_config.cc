@@ -4,11 +4,35 @@
 
 #include <fmt/format.h>
 
+#include "daxbreak/stress/stress_scenario.h"
+
 namespace daxbreak {
 namespace {
 
 constexpr std::string_view kOpNames[kLayoutOps] = {"truncate", "punch",  "zero",
                                                     "collapse", "insert", "prealloc"};
+
+// The options of the other target, which this one does not take: a value
+// different from its default is an error, not silently ignored.
+Status CheckTargetOptions(const StressConfig& c) {
+  const StressConfig d;
+  const auto refuse = [&](std::string_view option) {
+    return Status::InvalidArgument(fmt::format("{} applies to the {} target only; this run's target is {}",
+                                               option, c.target == TargetKind::kModel ? "kernel" : "model",
+                                               TargetKindName(c.target)));
+  };
+  if (c.target == TargetKind::kModel) {
+    if (c.file_path != d.file_path) return refuse("--file");
+    return Status::Ok();
+  }
+  if (c.device_path != d.device_path) return refuse("--device");
+  if (c.device_bytes != d.device_bytes) return refuse("--size");
+  if (c.protocol != d.protocol) return refuse("--protocol");
+  if (c.tlb_flush != d.tlb_flush) return refuse("--tlb-flush");
+  if (c.noise_per_million != d.noise_per_million) return refuse("--noise");
+  if (c.noise_max_ns != d.noise_max_ns) return refuse("--noise-max");
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -44,11 +68,44 @@ std::string LayoutOpList(uint32_t mask) {
   return out;
 }
 
-Status ValidateCollisionShape(uint32_t threads, uint32_t queue_depth, uint32_t victim_pages,
-                              std::chrono::nanoseconds duration, uint64_t max_ops, uint32_t layout_ops) {
-  if (threads < 1 || threads > 64) {
-    return Status::InvalidArgument(fmt::format("--threads: {} is not in 1..64", threads));
+std::string_view TargetKindName(TargetKind kind) { return kind == TargetKind::kKernel ? "kernel" : "model"; }
+
+Status ParseTargetKind(std::string_view text, TargetKind* out) {
+  for (TargetKind k : {TargetKind::kModel, TargetKind::kKernel}) {
+    if (TargetKindName(k) == text) {
+      *out = k;
+      return Status::Ok();
+    }
   }
+  return Status::InvalidArgument(fmt::format("--target: '{}' is not model or kernel", text));
+}
+
+Status ParseDioMode(std::string_view text, DioMode* out) {
+  if (text != "read" && text != "write" && text != "read,write" && text != "write,read") {
+    return Status::InvalidArgument(fmt::format("--dio: '{}' is not read, write or read,write", text));
+  }
+  out->read = text.find("read") != std::string_view::npos;
+  out->write = text.find("write") != std::string_view::npos;
+  return Status::Ok();
+}
+
+std::string DioModeName(DioMode mode) {
+  return mode.read && mode.write ? "read,write" : mode.write ? "write" : "read";
+}
+
+Status StressConfig::validate() const {
+  const StressScenarioInfo* info = FindStressScenario(scenario);
+  if (info == nullptr) {
+    return Status::InvalidArgument(
+        fmt::format("--scenario: unknown scenario '{}' (choose from {})", scenario, StressScenarioNames()));
+  }
+  if (!info->runs_on(target)) {
+    return Status::InvalidArgument(fmt::format("--scenario: '{}' runs on the {} target only, not on {}", scenario,
+                                               info->targets(), TargetKindName(target)));
+  }
+  Status s = CheckTargetOptions(*this);
+  if (!s.ok()) return s;
+  if (threads < 1 || threads > 64) return Status::InvalidArgument(fmt::format("--threads: {} is not in 1..64", threads));
   if (queue_depth < 1 || queue_depth > 256) {
     return Status::InvalidArgument(fmt::format("--queue-depth: {} is not in 1..256", queue_depth));
   }
@@ -61,16 +118,7 @@ Status ValidateCollisionShape(uint32_t threads, uint32_t queue_depth, uint32_t v
   if (layout_ops == 0 || (layout_ops & ~kAllLayoutOps) != 0) {
     return Status::InvalidArgument(fmt::format("--ops: bad operation mask {:#x}", layout_ops));
   }
-  return Status::Ok();
-}
-
-Status StressConfig::validate() const {
-  if (scenario != "collision" && scenario != "cached-mapping") {
-    return Status::InvalidArgument(
-        fmt::format("--scenario: unknown scenario '{}' (choose from collision, cached-mapping)", scenario));
-  }
-  Status s = ValidateCollisionShape(threads, queue_depth, victim_pages, duration, max_ops, layout_ops);
-  if (!s.ok()) return s;
+  if (!dio.read && !dio.write) return Status::InvalidArgument("--dio: choose read, write or both");
   if (noise_per_million > 1000000) {
     return Status::InvalidArgument(fmt::format("--noise: {} is above 1000000 per million", noise_per_million));
   }
@@ -78,34 +126,47 @@ Status StressConfig::validate() const {
   if (stall_timeout < std::chrono::milliseconds(100)) {
     return Status::InvalidArgument("--stall-timeout: must be at least 100ms");
   }
-  if (device_path.empty()) return Status::InvalidArgument("--device: empty path");
+  if (disk_bytes < (64u << 10) || disk_bytes % 4096 != 0) {
+    return Status::InvalidArgument(
+        fmt::format("--disk-size: {} bytes is not a multiple of 4 KiB of at least 64 KiB", disk_bytes));
+  }
+  const std::string& main_path = target == TargetKind::kModel ? device_path : file_path;
+  const char* main_option = target == TargetKind::kModel ? "--device" : "--file";
+  if (main_path.empty()) return Status::InvalidArgument(fmt::format("{}: empty path", main_option));
   if (disk_path.empty()) return Status::InvalidArgument("--disk: empty path");
-  if (disk_path == device_path) {
-    return Status::InvalidArgument(fmt::format("--disk '{}' is the same path as --device", disk_path));
+  if (disk_path == main_path) {
+    return Status::InvalidArgument(fmt::format("--disk '{}' is the same path as {}", disk_path, main_option));
   }
   return Status::Ok();
 }
 
 nlohmann::json StressConfig::to_json() const {
-  return {{"scenario", scenario},
-          {"device", device_path},
-          {"size", device_bytes},
-          {"force", force},
-          {"disk", disk_path},
-          {"disk_size", disk_bytes},
-          {"threads", threads},
-          {"duration_seconds", std::chrono::duration<double>(duration).count()},
-          {"max_ops", max_ops},
-          {"ops", LayoutOpList(layout_ops)},
-          {"seed", seed},
-          {"protocol", protocol->name},
-          {"tlb_flush", TlbFlushModeName(tlb_flush)},
-          {"queue_depth", queue_depth},
-          {"file_pages", victim_pages},
-          {"noise_per_million", noise_per_million},
-          {"noise_max_ns", noise_max_ns},
-          {"stall_timeout_seconds", std::chrono::duration<double>(stall_timeout).count()},
-          {"stop_on_violation", stop_on_violation}};
+  nlohmann::json j = {{"scenario", scenario},
+                      {"target", TargetKindName(target)},
+                      {"force", force},
+                      {"disk", disk_path},
+                      {"disk_size", disk_bytes},
+                      {"threads", threads},
+                      {"dio", DioModeName(dio)},
+                      {"duration_seconds", std::chrono::duration<double>(duration).count()},
+                      {"max_ops", max_ops},
+                      {"ops", LayoutOpList(layout_ops)},
+                      {"seed", seed},
+                      {"queue_depth", queue_depth},
+                      {"file_pages", victim_pages},
+                      {"stall_timeout_seconds", std::chrono::duration<double>(stall_timeout).count()},
+                      {"stop_on_violation", stop_on_violation}};
+  if (target == TargetKind::kKernel) {
+    j["file"] = file_path;
+    return j;
+  }
+  j["device"] = device_path;
+  j["size"] = device_bytes;
+  j["protocol"] = protocol->name;
+  j["tlb_flush"] = TlbFlushModeName(tlb_flush);
+  j["noise_per_million"] = noise_per_million;
+  j["noise_max_ns"] = noise_max_ns;
+  return j;
 }
 
 uint64_t RandomSeed() {

@@ -1,81 +1,144 @@
-#include "daxbreak/stress/stress_runner.h"
+// StressReport (stress_runner.h): the exit code, the outcome words, the JSON
+// document and the text summary of a stress run, the same for both targets.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/signal_name.h"
 #include "daxbreak/base/size_parse.h"
 #include "daxbreak/check/checker.h"
 #include "daxbreak/check/stall.h"
+#include "daxbreak/stress/stress_runner.h"
 #include "daxbreak/version.h"
 
 namespace daxbreak {
+namespace {
+
+// "device  PATH (kind, granularity G, MAP_SYNC yes, N bytes)" or
+// "kernel  RELEASE, FS (DAX) file PATH (MAP_SYNC no); disk FS".
+std::string TargetText(const StressReport& r) {
+  if (r.target.contains("kernel")) {
+    const nlohmann::json& k = r.target["kernel"];
+    return fmt::format("kernel  {}, {} (DAX), file {} ({} pages, MAP_SYNC {}); disk {} ({})\n",
+                       k.value("release", "?"), k.value("fs_type", "?"), r.config.file_path, r.config.victim_pages,
+                       k.value("map_sync", false) ? "yes" : "no", r.config.disk_path, k.value("disk_fs_type", "-"));
+  }
+  const nlohmann::json& d = r.target.value("device", nlohmann::json::object());
+  return fmt::format("device  {} ({}, granularity {}, MAP_SYNC {}, {} bytes)\n", d.value("path", ""),
+                     d.value("kind", ""), d.value("granularity", ""), d.value("map_sync", false) ? "yes" : "no",
+                     d.value("size", uint64_t{0}));
+}
+
+std::string CountsText(const StressReport& r) {
+  std::string out = "ops    ";
+  for (const auto& [name, value] : r.counts.items()) {
+    if (value.is_array()) {
+      out += fmt::format("\n  {}", fmt::join(value.get<std::vector<std::string>>(), "\n  "));
+    } else {
+      const uint64_t n = value.get<uint64_t>();
+      out += fmt::format(" {} {} ({:.0f}/s)", name, n, r.seconds > 0 ? n / r.seconds : 0.0);
+    }
+  }
+  if (!r.internals.empty()) {
+    out += "\ninternal";
+    for (const auto& [name, value] : r.internals.items()) out += fmt::format(" {} {}", name, value.dump());
+  }
+  return out;
+}
+
+std::string ViolationsText(const StressReport& r) {
+  std::string out = fmt::format("\nviolations {}", r.violation_count);
+  if (r.violation_count == 0) return out + "\n";
+  const nlohmann::json& sev = r.violations["by_severity"];
+  out += fmt::format(" ({} data, {} warn; ", sev.value("data", uint64_t{0}), sev.value("warn", uint64_t{0}));
+  bool first = true;
+  for (const auto& [kind, n] : r.violations["by_kind"].items()) {
+    if (n.get<uint64_t>() == 0) continue;
+    out += fmt::format("{}{} {}", first ? "" : ", ", kind, n.get<uint64_t>());
+    first = false;
+  }
+  const nlohmann::json& first_s = r.violations["first_violation_seconds"];
+  out += fmt::format("; first after {:.3f} s)\n", first_s.is_number() ? first_s.get<double>() : 0.0);
+  return out + r.violations_text;
+}
+
+}  // namespace
 
 int StressReport::exit_code() const {
   if (violation_count > 0) return 1;
+  if (!error.empty()) return 2;
+  if (!exercised) return 3;
   return interrupted_by != 0 ? SignalExitCode(interrupted_by) : 0;
+}
+
+std::string StressReport::outcome() const {
+  if (!stall.is_null()) return fmt::format("stall ({})", stall.value("cause", "?"));
+  if (violation_count > 0) {
+    std::string kinds;
+    const nlohmann::json by_kind = violations.value("by_kind", nlohmann::json::object());
+    for (const auto& [kind, n] : by_kind.items()) {
+      if (n.get<uint64_t>() > 0) kinds += (kinds.empty() ? "" : ",") + kind;
+    }
+    return "violation (" + kinds + ")";
+  }
+  return exercised ? "clean" : "not exercised";
 }
 
 nlohmann::json StressReport::to_json() const {
   nlohmann::json j = JsonDocument("stress", config.to_json());
-  j["device"] = device;
+  for (const auto& [key, value] : target.items()) j[key] = value;  // "device" or "kernel".
   j["seconds"] = seconds;
   j["interrupted_by"] = interrupted_by != 0 ? nlohmann::json(SignalName(interrupted_by)) : nlohmann::json(nullptr);
   j["counts"] = counts;
   j["internals"] = internals;
+  j["pins"] = pins;
+  j["exercised"] = exercised;
+  j["not_exercised_why"] = exercised ? nlohmann::json(nullptr) : nlohmann::json(not_exercised_why);
   j["latency"] = latency;
   j["memory"] = memory;
   j["stall"] = stall;
+  j["kmsg"] = kmsg;
+  j["error"] = error.empty() ? nlohmann::json(nullptr) : nlohmann::json(error);
+  j["outcome"] = outcome();
   AddViolationFields(violations, violation_count, &j);
   return j;
 }
 
 std::string StressReport::to_text() const {
-  std::string out;
-  out += fmt::format("daxbreak {} stress: scenario {}, protocol {}, tlb-flush {}, seed {}\n",
-                     DAXBREAK_VERSION, config.scenario, config.protocol->name,
-                     TlbFlushModeName(config.tlb_flush), config.seed);
-  out += fmt::format("device  {} ({}, granularity {}, MAP_SYNC {}, {} bytes)\n",
-                     device.value("path", ""), device.value("kind", ""), device.value("granularity", ""),
-                     device.value("map_sync", false) ? "yes" : "no", device.value("size", uint64_t{0}));
-  if (config.scenario == "cached-mapping") {
-    out += fmt::format("config  threads {} (buffered writers) + layout + writeback + reclaim, file pages {}, ops {}\n",
-                       config.threads, config.victim_pages, LayoutOpList(config.layout_ops));
-  } else {
-    out += fmt::format("config  threads {} (DIO) + layout + writer, queue depth {}, file pages {}, ops {}, disk {}\n",
-                       config.threads, config.queue_depth, config.victim_pages,
-                       LayoutOpList(config.layout_ops), config.disk_path);
-  }
+  const bool model = config.target == TargetKind::kModel;
+  std::string out = fmt::format("daxbreak {} stress: scenario {}, target {}{}, seed {}\n", DAXBREAK_VERSION,
+                                config.scenario, TargetKindName(config.target),
+                                model ? fmt::format(" (protocol {}, tlb-flush {})", config.protocol->name,
+                                                    TlbFlushModeName(config.tlb_flush))
+                                      : "",
+                                config.seed);
+  out += TargetText(*this);
+  out += fmt::format("config  threads {}, queue depth {}, dio {}, file pages {}, ops {}\n", config.threads,
+                     config.queue_depth, DioModeName(config.dio), config.victim_pages, LayoutOpList(config.layout_ops));
   out += fmt::format("ran     {:.2f} s{}\n", seconds,
                      interrupted_by != 0 ? fmt::format(" (stopped early by {})", SignalName(interrupted_by)) : "");
-  out += "ops    ";
-  for (const auto& [name, value] : counts.items()) {
-    out += fmt::format(" {} {} ({:.0f}/s)", name, value.get<uint64_t>(),
-                       seconds > 0 ? value.get<uint64_t>() / seconds : 0.0);
+  out += CountsText(*this);
+  const auto count = [&](const char* k) { return pins.contains(k) && !pins[k].is_null() ? pins[k].dump() : "?"; };
+  out += fmt::format("\npins    {} taken", count("taken"));
+  if (!model) out += fmt::format(" (nr_foll_pin_acquired {}, released {})", count("acquired"), count("released"));
+  if (!exercised) out += fmt::format("\nNOT EXERCISED: {}; this run tested nothing", not_exercised_why);
+  if (latency.contains("longest_layout_op_seconds")) {
+    out += fmt::format("\nlatency longest layout op {:.3f} s", latency.value("longest_layout_op_seconds", 0.0));
   }
-  out += "\ninternal";
-  for (const auto& [name, value] : internals.items()) out += fmt::format(" {} {}", name, value.get<uint64_t>());
-  const double longest = latency.value("longest_layout_op_seconds", 0.0);
-  out += fmt::format("\nlatency longest layout op {:.3f} s", longest);
-  out += fmt::format("\nmemory  page records {}, peak RSS {}", FormatSize(memory.value("page_records_bytes", uint64_t{0})),
-                     FormatSize(memory.value("max_rss_bytes", uint64_t{0})));
+  if (memory.contains("page_records_bytes")) {
+    out += fmt::format("\nmemory  page records {}, peak RSS {}", FormatSize(memory.value("page_records_bytes", uint64_t{0})),
+                       FormatSize(memory.value("max_rss_bytes", uint64_t{0})));
+  }
   if (!stall.is_null()) out += StallText(stall);
-  out += fmt::format("\nviolations {}", violation_count);
-  if (violation_count > 0) {
-    const nlohmann::json& sev = violations["by_severity"];
-    out += fmt::format(" ({} data, {} warn; ", sev.value("data", uint64_t{0}), sev.value("warn", uint64_t{0}));
-    bool first = true;
-    for (const auto& [kind, n] : violations["by_kind"].items()) {
-      if (n.get<uint64_t>() == 0) continue;
-      out += fmt::format("{}{} {}", first ? "" : ", ", kind, n.get<uint64_t>());
-      first = false;
-    }
-    out += fmt::format("; first after {:.3f} s)\n", violations["first_violation_seconds"].get<double>());
-    out += violations_text;
-  } else {
-    out += "\n";
+  if (!kmsg.is_null()) {
+    out += fmt::format("\nkmsg    {}", kmsg.value("watched", false)
+                                           ? fmt::format("{} warning line(s)", kmsg["warnings"].size())
+                                           : std::string("not readable (not watched)"));
   }
-  return out;
+  if (!error.empty()) out += "\nerror   " + error;
+  out += "\noutcome " + outcome();
+  return out + ViolationsText(*this);
 }
 
 }  // namespace daxbreak

@@ -15,9 +15,9 @@ cells=$(( $("$bin" list --output-format json | PROTOCOLS="$protocols" python3 -c
 import json, os, sys; d = json.load(sys.stdin)
 p = os.environ['PROTOCOLS']
 n = len(d['protocols']) if p == 'all' else len(p.split(','))
-print(sum(1 for s in d['scenarios'] if s['summary'].startswith('explore')) * n)") ))
+print(sum(1 for s in d['scenarios'] if s['mode'] == 'explore') * n)") ))
 if [ $rc != 0 ] || [ "$(grep -c ' yes$' table.txt)" != "$cells" ] || ! grep -q "$cells of $cells cells met" table.txt; then
-  echo "FAIL: run all x all rc=$rc"; tail -5 table.txt err.txt; fail=1
+  echo "FAIL: run all x all rc=$rc"; tail -n 5 table.txt err.txt; fail=1
 else
   echo "ok: $cells cells, every one as expected"
 fi
@@ -69,7 +69,7 @@ rc=$?
 python3 -c "
 import json; s = json.load(open('stress/summary.json'))
 c = {(x['scenario'], x['protocol']): x for x in s['cells']}
-assert sorted(c) == [(sc, p) for sc in ('cached-mapping', 'collision') for p in ('fixed', 'no-break')], sorted(c)
+assert sorted(c) == [(sc, p) for sc in ('cached-mapping', 'collision', 'refault') for p in ('fixed', 'no-break')], sorted(c)
 for (scenario, protocol), cell in c.items():
   report = json.load(open('stress/' + cell['report']))
   assert report['command'] == 'stress' and report['config']['scenario'] == scenario, (scenario, report['config'])

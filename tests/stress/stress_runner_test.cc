@@ -1,10 +1,13 @@
-// Short stress runs of each protocol through the real runner (real threads,
-// real io_uring DIO): `fixed` and `modern-mapcount-wake` stay clean, `no-break`
-// and `retry-flag` are caught. (`modern` is left out: its layout thread can
-// stall for the whole run; the explore tests pin that down deterministically.) The buggy runs stop at the first violation; their time limits are
-// generous caps, not expectations.
+// Short stress runs on the model target through the real runner (real
+// threads, real io_uring DIO): `fixed` and `modern-mapcount-wake` stay clean,
+// `no-break` and `retry-flag` are caught; the refault sequence stalls
+// `modern` and not `fixed`; a scenario added through the registry runs like
+// a built-in one. The buggy runs stop at the first violation; their time
+// limits are generous caps, not expectations.
 
 #include "daxbreak/stress/stress_runner.h"
+
+#include "daxbreak/stress/stress_scenario.h"
 
 #include <gtest/gtest.h>
 
@@ -128,6 +131,89 @@ TEST(CachedMappingStressTest, FixedIsCleanAndNoIomapValidIsCaught) {
       EXPECT_EQ(report.exit_code(), 1);
     }
   }
+}
+
+// The refault sequence written once for both targets, on the model: the
+// 6.15+ row stalls until munmap, the 1-based row returns once the reference
+// is dropped. Both sleep on the reference first (exercised).
+TEST(RefaultStressTest, ModernStallsAndFixedReturns) {
+  for (const char* name : {"fixed", "modern"}) {
+    TempDir dir;
+    StressConfig c = ShortConfig(dir, BuiltinProtocol(name), 30);
+    c.scenario = "refault";
+    c.stall_timeout = std::chrono::seconds(2);
+    StressReport report;
+    RUN_OR_SKIP(c, &report);
+    EXPECT_TRUE(report.exercised) << name << ": " << report.not_exercised_why;
+    const std::string steps = report.counts["steps"].dump();
+    EXPECT_NE(steps.find("faulted back in"), std::string::npos) << steps;
+    if (name == std::string("fixed")) {
+      EXPECT_EQ(report.outcome(), "clean") << report.to_text();
+      EXPECT_NE(steps.find("the change returned"), std::string::npos) << steps;
+      EXPECT_EQ(report.exit_code(), 0);
+    } else {
+      EXPECT_EQ(report.outcome(), "stall (mapping held a reference)") << report.to_text();
+      EXPECT_GE(report.latency["longest_layout_op_seconds"].get<double>(), 2.0) << "the stall must show in the latency";
+      EXPECT_EQ(report.exit_code(), 1);
+    }
+  }
+}
+
+// A user's scenario: one row and a builder. Its verdict on exercise decides
+// exit 3, its counts reach the report.
+class OneShot final : public StressWorkload {
+ public:
+  explicit OneShot(bool exercise) : exercise_(exercise) {}
+  Status setup() override { return Status::Ok(); }
+  std::vector<WorkerSpec> workers() override {
+    return {{"one", 1, [this](std::atomic<bool>& stop) { ran_.store(true), stop.store(true); }}};
+  }
+  WorkloadProgress progress() const override { return {}; }
+  void final_check(bool) override {}
+  nlohmann::json counts() const override { return {{"ran", ran_.load() ? 1 : 0}}; }
+  Exercise exercised(const ExerciseFacts&) const override { return {exercise_, "the test said so"}; }
+  Status first_error() const override { return Status::Ok(); }
+
+ private:
+  const bool exercise_;
+  std::atomic<bool> ran_{false};
+};
+
+TEST(StressScenarioTest, ARegisteredScenarioRunsAndItsVerdictDecidesExitThree) {
+  for (bool exercise : {true, false}) {
+    const std::string name = exercise ? "test-one-shot" : "test-one-shot-idle";
+    StressScenarioInfo info{.name = name, .summary = "a test", .on_model = true, .on_kernel = false, .needs = {}, .build = nullptr};
+    info.build = [exercise](StressContext&) { return std::make_unique<OneShot>(exercise); };
+    ASSERT_TRUE(RegisterStressScenario(info).ok());
+    EXPECT_EQ(RegisterStressScenario(info).code(), StatusCode::kExists);
+    ASSERT_NE(FindStressScenario(name), nullptr);
+    TempDir dir;
+    StressConfig c = ShortConfig(dir, BuiltinProtocol("fixed"), 10);
+    c.scenario = name;
+    StressReport report;
+    RUN_OR_SKIP(c, &report);
+    EXPECT_EQ(report.counts["ran"], 1);
+    EXPECT_LT(report.seconds, 5.0) << "the worker's stop ends the run";
+    EXPECT_EQ(report.exit_code(), exercise ? 0 : 3);
+    c.target = TargetKind::kKernel;
+    c.device_path = StressConfig().device_path;
+    EXPECT_EQ(c.validate().code(), StatusCode::kInvalidArgument) << "model-only";
+  }
+}
+
+TEST(StressConfigTest, TheOtherTargetsOptionsAreRefused) {
+  StressConfig c;
+  c.target = TargetKind::kKernel;
+  EXPECT_TRUE(c.validate().ok()) << c.validate().ToString();
+  c.protocol = &BuiltinProtocol("modern");
+  EXPECT_NE(c.validate().message().find("--protocol applies to the model target only"), std::string::npos);
+  c = StressConfig();
+  c.file_path = "/mnt/ext4/x";
+  EXPECT_NE(c.validate().message().find("--file applies to the kernel target only"), std::string::npos);
+  c = StressConfig();
+  c.target = TargetKind::kKernel;
+  c.scenario = "cached-mapping";
+  EXPECT_NE(c.validate().message().find("runs on the model target only"), std::string::npos);
 }
 
 TEST(StressRunnerTest, RefusesAForeignDevice) {

@@ -1,4 +1,5 @@
-// `daxbreak list`: the scenarios, the protocol variants (with status,
+// `daxbreak list`: the scenarios (stress, with the targets each runs on, and
+// explore), the protocol variants (with status,
 // citation and the scenario that catches each) and the violation kinds (with
 // severity).
 
@@ -6,6 +7,7 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "cli_util.h"
@@ -14,21 +16,23 @@
 #include "daxbreak/base/violation.h"
 #include "daxbreak/fs/protocol.h"
 #include "daxbreak/explore/explore_scenario.h"
+#include "daxbreak/stress/stress_scenario.h"
 
 namespace daxbreak::cli {
 namespace {
 
 nlohmann::json ListJson() {
   nlohmann::json j = JsonDocument("list", nlohmann::json::object());
-  j["scenarios"] = nlohmann::json::array(
-      {{{"name", "collision"},
-        {"summary", "stress: xfstests generic/503 shape: DIO into a mapped DAX file against every "
-                    "layout change, with a reallocating writer and a data oracle"}},
-       {{"name", "cached-mapping"},
-        {"summary", "stress: buffered writers on page-cache files against writeback, reclaim and "
-                    "layout changes, with a data oracle (stale iomap mappings)"}}});
+  j["scenarios"] = nlohmann::json::array();
+  for (const StressScenarioInfo* s : StressScenarios()) {
+    nlohmann::json targets = nlohmann::json::array();
+    if (s->on_model) targets.push_back("model");
+    if (s->on_kernel) targets.push_back("kernel");
+    j["scenarios"].push_back({{"name", s->name}, {"mode", "stress"}, {"targets", targets}, {"summary", s->summary}});
+  }
   for (const ExploreScenarioInfo* s : ExploreScenarios()) {
-    j["scenarios"].push_back({{"name", s->name}, {"summary", "explore: " + std::string(s->summary)}});
+    j["scenarios"].push_back(
+        {{"name", s->name}, {"mode", "explore"}, {"targets", {"model"}}, {"summary", s->summary}});
   }
   j["protocols"] = nlohmann::json::array();
   for (const ProtocolTraits* p : AllProtocols()) {
@@ -55,8 +59,15 @@ std::string ListText(const nlohmann::json& j) {
   }
   auto name = [&](const nlohmann::json& e) { return fmt::format("  {:<{}} ", e["name"].get<std::string>(), width); };
   const std::string indent(width + 3, ' ');
-  std::string out = "scenarios:\n";
-  for (const auto& e : j["scenarios"]) out += name(e) + e["summary"].get<std::string>() + "\n";
+  std::string out;
+  for (const char* mode : {"stress", "explore"}) {
+    out += fmt::format("{} scenarios:\n", mode);
+    for (const auto& e : j["scenarios"]) {
+      if (e["mode"] != mode) continue;
+      out += name(e) + fmt::format("[{}] {}\n", fmt::join(e["targets"].get<std::vector<std::string>>(), ", "),
+                                   e["summary"].get<std::string>());
+    }
+  }
   out += "protocols:\n";
   for (const auto& e : j["protocols"]) {
     out += name(e) + fmt::format("[{}] {}\n", e["status"].get<std::string>(), e["summary"].get<std::string>());

@@ -21,6 +21,7 @@
 #include "daxbreak/campaign/campaign.h"
 #include "daxbreak/campaign/results.h"
 #include "daxbreak/explore/explore_scenario.h"
+#include "daxbreak/stress/stress_scenario.h"
 
 namespace daxbreak::cli {
 namespace {
@@ -80,10 +81,14 @@ Status ConvertStressTemplate(const RunArgs& a, StressConfig* c) {
 
 Status Convert(const RunArgs& a, CampaignOptions* o) {
   o->mode = a.mode == "stress" ? CampaignMode::kStress : CampaignMode::kExplore;
-  std::vector<std::string> known_scenarios = {"collision", "cached-mapping"};
+  // Stress cells run on the model target (a device file per cell).
+  std::vector<std::string> known_scenarios;
   if (o->mode == CampaignMode::kExplore) {
-    known_scenarios.clear();
     for (const ExploreScenarioInfo* s : ExploreScenarios()) known_scenarios.emplace_back(s->name);
+  } else {
+    for (const StressScenarioInfo* s : StressScenarios()) {
+      if (s->on_model) known_scenarios.emplace_back(s->name);
+    }
   }
   Status s = ExpandNames("--scenarios", a.scenarios, known_scenarios, &o->scenarios);
   if (!s.ok()) return s;
@@ -151,7 +156,7 @@ CommandRunner AddRunCommand(CLI::App& app) {
   sub->add_option("--mode", a->mode, "explore (a search per cell) or stress (a timed run per cell)")
       ->check(CLI::IsMember({"explore", "stress"}))
       ->capture_default_str();
-  sub->add_option("--scenarios", a->scenarios, "Names, globs or all (stress: collision, cached-mapping)")->capture_default_str();
+  sub->add_option("--scenarios", a->scenarios, "Names, globs or all (the scenarios of the mode: daxbreak list)")->capture_default_str();
   sub->add_option("--protocols", a->protocols, "Names, globs or all")->capture_default_str();
   sub->add_option("--seeds", a->seeds, "Seeds: 1,2,7 or 1-10")->capture_default_str();
   sub->add_option("--strategy", a->strategy, "explore: mixed (pct and random by turns), random, pct or dfs")->capture_default_str();

@@ -49,9 +49,14 @@ class DataOracle {
   // exactly that stamp; one without must be zero. Reports data_corruption and
   // returns false otherwise.
   bool verify_file_page(uint32_t ino, uint64_t pos, uint64_t pfn, const void* block) EXCLUDES(mu_);
-  // Checks a page of a file that only DMA writes into (the collision victim):
-  // it may hold zeros or a whole disk block, never a file stamp or garbage.
+  // Checks a page of a file that only DMA writes into after its own stamps
+  // (the collision victim): it may hold zeros, a whole disk block, or one of
+  // `ino`'s own stamps (collapse and insert move them), never another
+  // file's stamp, a torn block or garbage.
   bool verify_dma_target_page(uint32_t ino, uint64_t pos, uint64_t pfn, const void* block);
+  // Checks disk block `disk_block`, a target of DIO writes out of `ino`'s
+  // mapping: the same rule, since a write carries what the mapping held.
+  bool verify_dma_copy(uint32_t ino, uint64_t disk_block, const void* block);
 
  private:
   struct Expected {

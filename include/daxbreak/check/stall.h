@@ -24,6 +24,7 @@
 #ifndef DAXBREAK_CHECK_STALL_H_
 #define DAXBREAK_CHECK_STALL_H_
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -86,6 +87,9 @@ class LayoutWatch {
   void end(int result);
   // Nanoseconds the running change has made no progress (0 when none runs).
   int64_t busy_ns() const;
+  // The longest change that returned, or the running one if it is longer
+  // (a stall shows here), in nanoseconds. Written by the layout thread only.
+  int64_t longest_ns() const { return std::max(longest_ns_.load(std::memory_order_acquire), busy_ns()); }
   const char* op() const { return op_.load(std::memory_order_acquire); }
   // The watchdog takes the thread over: after the running change returns,
   // the thread starts no new one except on request_retry().
@@ -109,6 +113,7 @@ class LayoutWatch {
   std::atomic<uint32_t> retries_{0};
   std::atomic<uint32_t> retries_taken_{0};
   std::atomic<uint64_t> ends_{0};
+  std::atomic<int64_t> longest_ns_{0};
 };
 
 // The runner's side of the steps (kernel mode: real threads and system calls;

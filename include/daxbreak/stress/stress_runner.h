@@ -1,10 +1,14 @@
-// The free-mode stress runner behind `daxbreak stress`: opens the device and
-// the disk, builds page array, checker and file system, runs the scenario's
-// threads on real OS threads with real io_uring DIO for the configured time,
-// then runs the final oracle pass and fills a report.
+// The stress runner behind `daxbreak stress` and `daxbreak kernel`: opens the
+// target (the model over a pmem device, or a real fs-dax mount), builds the
+// scenario's workload, runs its workers on real OS threads for the
+// configured time, watches the layout thread for stalls (check/stall.h) and
+// samples whether it sleeps in a layout break, stops and releases the
+// workers, runs the final data pass, and fills one report whatever the
+// target.
 //
-// Thread-safety: RunStress() may be called from one thread at a time (it uses
-// the process-wide sync-point registry only through the code it runs).
+// Thread-safety: RunStress() may be called from one thread at a time: it
+// sets process-wide state (the model's noise and lock-order graph; the
+// kernel target's SIGUSR1 handler).
 
 #ifndef DAXBREAK_STRESS_STRESS_RUNNER_H_
 #define DAXBREAK_STRESS_STRESS_RUNNER_H_
@@ -20,37 +24,44 @@ namespace daxbreak {
 
 // What a stress run did and found.
 struct StressReport {
-  bool ran = false;           // The threads ran: the rest is filled in.
+  bool ran = false;           // The workers ran: the rest is filled in.
   int interrupted_by = 0;     // The signal that ended the run early (StressConfig::interrupt), or 0.
   StressConfig config;
-  nlohmann::json device;      // {"path", "kind", "granularity", "map_sync", "size"}
+  nlohmann::json target = nlohmann::json::object();  // Target::describe(): {"device": ...} or {"kernel": ...}.
   double seconds = 0;         // Wall time of the threaded phase.
-  nlohmann::json counts;      // Operation counts.
-  nlohmann::json internals;   // fs, GUP and DIO counters.
-  nlohmann::json latency;     // {"longest_layout_op_seconds"}: a stalled layout change shows here.
-  nlohmann::json memory;      // {"page_records_bytes", "max_rss_bytes"} (bytes).
+  nlohmann::json counts = nlohmann::json::object();     // The scenario's operation counts.
+  nlohmann::json internals = nlohmann::json::object();  // The target's counters (model: fs, GUP, DIO).
+  nlohmann::json pins = nlohmann::json::object();       // {"acquired", "released", "taken"}; null when not counted.
+  bool exercised = false;     // The run exercised the race (pins taken, a break slept).
+  std::string not_exercised_why;
+  nlohmann::json latency = nlohmann::json::object();    // {"longest_layout_op_seconds"}: a stall shows here.
+  nlohmann::json memory = nlohmann::json::object();     // {"max_rss_bytes", ...} (bytes).
   nlohmann::json stall;       // StallFinding::to_json() of a stalled layout change, or null.
-  nlohmann::json violations;  // Checker::to_json().
+  nlohmann::json kmsg;        // Kernel target: {"watched", "warnings"}; null on the model.
+  nlohmann::json violations = nlohmann::json::object();  // Checker::to_json().
   uint64_t violation_count = 0;
   std::string violations_text;  // Checker::to_text().
+  std::string error;          // The first error a worker met ("" when none).
 
-  // 1 violations found; else 128 + the signal when one ended the run (130
-  // SIGINT, 143 SIGTERM); else 0.
+  // 1 findings; else 2 when a worker met an error; else 3 when the race was
+  // not exercised; else 128 + the signal that ended the run (130 SIGINT,
+  // 143 SIGTERM); else 0.
   int exit_code() const;
-  // The one JSON document (run_metadata.h's envelope): configuration, device,
-  // counts, internals, interrupted_by, violation_count, violations.
+  // "clean", "stall (lost wake-up)", "violation (data_corruption)",
+  // "not exercised": the words the conformance table compares.
+  std::string outcome() const;
+  // The one JSON document (base/run_metadata.h's envelope).
   nlohmann::json to_json() const;
   // The human summary.
   std::string to_text() const;
 };
 
-// Runs `config` (validated here) until its duration or max_ops is reached, a
-// violation is found with stop_on_violation, or config.interrupt turns
-// non-zero. Errors before any thread starts (report->ran stays false):
-// kInvalidArgument, kRefused, kNoSpace, kEnvironment, kIoError. An error a
-// thread met during the run (e.g. kNoSpace when the device's file system
-// fills up) is returned after the run with the report filled in for what
-// ran. Violations are results, not errors.
+// Runs `config` (validated here) until its duration or max_ops is reached,
+// the scenario ends, a violation is found with stop_on_violation, a stall,
+// or config.interrupt turns non-zero. Errors before any worker starts
+// (report->ran stays false): kInvalidArgument, kRefused, kNoSpace,
+// kEnvironment, kIoError. A worker's error during the run is in
+// report->error (and the run goes on); violations are results, not errors.
 Status RunStress(const StressConfig& config, StressReport* report);
 
 }  // namespace daxbreak

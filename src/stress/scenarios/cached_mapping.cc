@@ -1,12 +1,41 @@
-#include "stress/scenarios/cached_mapping.h"
+// The cached-mapping stress scenario: the stale-mapping races of
+// docs/models/iomap.md on real threads, on the model target only (a real
+// kernel's writeback and reclaim cannot be steered). A few page-cache files
+// (not DAX), preallocated unwritten, are shared by:
+//
+//   - `threads` buffered writers: writer t owns slice t of every page (the
+//     page split evenly), and writes it with a stamp (ino, page, writer,
+//     version), so a write that fills a folio through a stale mapping
+//     destroys the other writers' slices and the oracle sees it;
+//   - a writeback thread (writeback of every file, in a loop);
+//   - a reclaim thread (drops clean folios, in a loop);
+//   - a layout thread: zero range, punch hole, preallocation and truncate
+//     down and back up over random page ranges (collapse and insert are not
+//     run here: this oracle does not follow shifts).
+//
+// Each file has an oracle lock that a writer holds across its write and a
+// layout change across its change, so the expected contents change with the
+// file. A writer verifies its own slice of a random page after each write;
+// final_check() reads every slice.
+//
+// Thread-safety: run_* methods each run on their own worker thread;
+// counters are relaxed atomics; the expected contents are guarded by each
+// file's oracle lock.
 
+#include <array>
+#include <atomic>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "daxbreak/fs/buffered_io.h"
+#include "daxbreak/fs/dax_fs.h"
+#include "daxbreak/stress/model_target.h"
 #include "daxbreak/sync/task.h"
+#include "stress/scenarios/scenarios.h"
 
 namespace daxbreak {
 namespace {
@@ -24,23 +53,75 @@ char StampByte(uint32_t ino, uint64_t page, uint32_t writer, uint64_t version) {
 
 }  // namespace
 
-struct CachedMappingScenario::File {
+class CachedMapping final : public StressWorkload {
+ public:
+  explicit CachedMapping(StressContext& ctx);
+  ~CachedMapping() override;
+
+  Status setup() override;
+  std::vector<WorkerSpec> workers() override;
+  WorkloadProgress progress() const override {
+    return {"writes", writes_.load(std::memory_order_relaxed), layout_ops_done()};
+  }
+  void final_check(bool layout_returned) override;
+  nlohmann::json counts() const override;
+  // The race needs buffered writes and layout changes both.
+  Exercise exercised(const ExerciseFacts&) const override {
+    if (writes_.load() > 0 && layout_ops_done() > 0) return {true, ""};
+    return {false, "no buffered write or no layout change completed"};
+  }
+  Status first_error() const override { return errors_.get(); }
+
+ private:
+  struct File;
+  void run_writer(uint32_t id, const std::atomic<bool>& stop);
+  void run_writeback(const std::atomic<bool>& stop);
+  void run_reclaim(const std::atomic<bool>& stop);
+  void run_layout(std::atomic<bool>& stop);
+  uint64_t layout_ops_done() const;
+  // Compares slice `slice` of `page` of `f` with the oracle. Caller holds
+  // f.oracle_lock.
+  void verify_slice(File& f, uint64_t page, uint32_t slice, const char* who);
+
+  const StressConfig& config_;
+  DaxFs* const fs_;
+  Checker* const checker_;
+  BufferedIo bio_;
+  uint64_t slice_bytes_ = 0;
+  std::vector<std::unique_ptr<File>> files_;
+  std::atomic<uint64_t> writes_{0}, writebacks_{0}, reclaims_{0}, verified_{0};
+  std::array<std::atomic<uint64_t>, kLayoutOps> layout_ops_{};
+  FirstError errors_;
+};
+
+struct CachedMapping::File {
   std::shared_ptr<Inode> inode;
   Mutex oracle_lock{"oracle"};
   // [page][writer]: the version of the slice's last write, 0 for zeros.
   std::vector<std::vector<uint64_t>> version GUARDED_BY(oracle_lock);
 };
 
-CachedMappingScenario::CachedMappingScenario(const StressConfig& config, DaxFs* fs, Checker* checker)
-    : config_(config),
-      fs_(fs),
-      checker_(checker),
-      bio_(fs->device(), fs->allocator(), config.protocol->iomap, checker),
-      slice_bytes_(kPageSize / config.threads) {}
+CachedMapping::CachedMapping(StressContext& ctx)
+    : config_(ctx.config),
+      fs_(&ctx.target.model()->fs()),
+      checker_(&ctx.target.checker()),
+      bio_(fs_->device(), fs_->allocator(), config_.protocol->iomap, checker_),
+      slice_bytes_(kPageSize / config_.threads) {}
 
-CachedMappingScenario::~CachedMappingScenario() = default;
+CachedMapping::~CachedMapping() = default;
 
-Status CachedMappingScenario::setup() {
+std::vector<WorkerSpec> CachedMapping::workers() {
+  std::vector<WorkerSpec> w;
+  for (uint32_t i = 0; i < config_.threads; ++i) {
+    w.push_back({fmt::format("writer-{}", i), 0x4000 + i, [this, i](std::atomic<bool>& stop) { run_writer(i, stop); }});
+  }
+  w.push_back({"layout", 0x5000, [this](std::atomic<bool>& stop) { run_layout(stop); }});
+  w.push_back({"writeback", 0x6000, [this](std::atomic<bool>& stop) { run_writeback(stop); }});
+  w.push_back({"reclaim", 0x7000, [this](std::atomic<bool>& stop) { run_reclaim(stop); }});
+  return w;
+}
+
+Status CachedMapping::setup() {
   for (uint32_t i = 0; i < kFiles; ++i) {
     auto f = std::make_unique<File>();
     Status s = fs_->create(fmt::format("cached-{}", i), &f->inode, /*dax=*/false);
@@ -54,7 +135,7 @@ Status CachedMappingScenario::setup() {
   return Status::Ok();
 }
 
-void CachedMappingScenario::verify_slice(File& f, uint64_t page, uint32_t slice, const char* who) {
+void CachedMapping::verify_slice(File& f, uint64_t page, uint32_t slice, const char* who) {
   f.oracle_lock.assert_held();
   std::string now(slice_bytes_, '\0');
   bio_.read(f.inode.get(), page * kPageSize + slice * slice_bytes_, now.data(), now.size());
@@ -70,8 +151,7 @@ void CachedMappingScenario::verify_slice(File& f, uint64_t page, uint32_t slice,
                                          f.version[page][slice], static_cast<uint8_t>(want))});
 }
 
-void CachedMappingScenario::run_writer(uint32_t id, const std::atomic<bool>& stop) {
-  Task::current().set_name(fmt::format("writer-{}", id));
+void CachedMapping::run_writer(uint32_t id, const std::atomic<bool>& stop) {
   std::mt19937_64 rng(config_.seed ^ (0x4000ULL + id));
   std::string buf(slice_bytes_, '\0');
   while (!stop.load(std::memory_order_relaxed)) {
@@ -82,7 +162,7 @@ void CachedMappingScenario::run_writer(uint32_t id, const std::atomic<bool>& sto
     buf.assign(slice_bytes_, StampByte(f.inode->ino(), page, id, version));
     Status s = bio_.write(f.inode.get(), page * kPageSize + id * slice_bytes_, buf.data(), buf.size());
     if (!s.ok()) {
-      note_error(s);
+      errors_.note(Task::current().name(), s);
       continue;
     }
     f.version[page][id] = version;
@@ -91,27 +171,24 @@ void CachedMappingScenario::run_writer(uint32_t id, const std::atomic<bool>& sto
   }
 }
 
-void CachedMappingScenario::run_writeback(const std::atomic<bool>& stop) {
-  Task::current().set_name("writeback");
+void CachedMapping::run_writeback(const std::atomic<bool>& stop) {
   while (!stop.load(std::memory_order_relaxed)) {
     for (auto& f : files_) {
       Status s = bio_.writeback(f->inode.get());
-      if (!s.ok()) note_error(s);
+      if (!s.ok()) errors_.note(Task::current().name(), s);
     }
     writebacks_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
-void CachedMappingScenario::run_reclaim(const std::atomic<bool>& stop) {
-  Task::current().set_name("reclaim");
+void CachedMapping::run_reclaim(const std::atomic<bool>& stop) {
   while (!stop.load(std::memory_order_relaxed)) {
     for (auto& f : files_) bio_.reclaim(f->inode.get());
     reclaims_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
-void CachedMappingScenario::run_layout(std::atomic<bool>& stop) {
-  Task::current().set_name("layout");
+void CachedMapping::run_layout(std::atomic<bool>& stop) {
   std::mt19937_64 rng(config_.seed ^ 0x5000ULL);
   std::vector<LayoutOp> ops;
   for (LayoutOp op : {LayoutOp::kTruncate, LayoutOp::kPunch, LayoutOp::kZero, LayoutOp::kPrealloc}) {
@@ -148,7 +225,7 @@ void CachedMappingScenario::run_layout(std::atomic<bool>& stop) {
         break;
     }
     if (!s.ok()) {
-      note_error(s);
+      errors_.note(Task::current().name(), s);
       continue;
     }
     // Preallocation keeps the data; the others leave zeros.
@@ -160,7 +237,7 @@ void CachedMappingScenario::run_layout(std::atomic<bool>& stop) {
   }
 }
 
-void CachedMappingScenario::final_check() {
+void CachedMapping::final_check(bool /*layout_returned*/) {
   Task::current().set_name("final-check");
   for (auto& f : files_) {
     MutexLock lock(&f->oracle_lock);
@@ -170,7 +247,7 @@ void CachedMappingScenario::final_check() {
   }
 }
 
-nlohmann::json CachedMappingScenario::counts_json() const {
+nlohmann::json CachedMapping::counts() const {
   nlohmann::json j = {{"buffered_writes", writes_.load()},
                       {"writeback_passes", writebacks_.load()},
                       {"reclaim_passes", reclaims_.load()},
@@ -181,20 +258,14 @@ nlohmann::json CachedMappingScenario::counts_json() const {
   return j;
 }
 
-uint64_t CachedMappingScenario::layout_ops_done() const {
+uint64_t CachedMapping::layout_ops_done() const {
   uint64_t n = 0;
   for (const auto& c : layout_ops_) n += c.load(std::memory_order_relaxed);
   return n;
 }
 
-void CachedMappingScenario::note_error(const Status& s) {
-  MutexLock lock(&error_mu_);
-  if (first_error_.ok()) first_error_ = s;
-}
-
-Status CachedMappingScenario::first_error() {
-  MutexLock lock(&error_mu_);
-  return first_error_;
+std::unique_ptr<StressWorkload> BuildCachedMapping(StressContext& ctx) {
+  return std::make_unique<CachedMapping>(ctx);
 }
 
 }  // namespace daxbreak

@@ -14,8 +14,14 @@ _daxbreak() {
   sub=${COMP_WORDS[1]}
   case "$prev" in
     --scenario|--scenarios)
-      words=$("$bin" list 2>/dev/null | awk '/^scenarios:/ {on=1; next} /^[a-z]/ {on=0} on && /^  [a-z]/ {print $1}')
-      COMPREPLY=($(compgen -W "$words all" -- "$cur")); return ;;
+      # The scenarios of the subcommand's mode (`run`: both), from `daxbreak list`:
+      # "stress scenarios:" rows say the targets they run on ("[model, kernel]").
+      local section=explore filter=.
+      case "$sub" in stress) section=stress ;; kernel) section=stress filter='kernel[]]' ;; run) section='(stress|explore)' ;; esac
+      words=$("$bin" list 2>/dev/null | awk -v s="^$section scenarios:" -v f="$filter" \
+        '$0 ~ s {on=1; next} /^[a-z]/ {on=0} on && /^  [a-z]/ && $0 ~ f {print $1}')
+      [ "$prev" = --scenarios ] && words="$words all"
+      COMPREPLY=($(compgen -W "$words" -- "$cur")); return ;;
     --protocol|--protocols)
       words=$("$bin" list 2>/dev/null | awk '/^protocols:/ {on=1; next} /^[a-z]/ {on=0} on && /^  [a-z]/ {print $1}')
       COMPREPLY=($(compgen -W "$words all" -- "$cur")); return ;;
@@ -24,6 +30,7 @@ _daxbreak() {
     --output-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
     --eta) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     --mode) COMPREPLY=($(compgen -W "explore stress" -- "$cur")); return ;;
+    --target) COMPREPLY=($(compgen -W "model kernel" -- "$cur")); return ;;
     --ops) COMPREPLY=($(compgen -W "truncate punch zero collapse insert prealloc" -- "$cur")); return ;;
     --dio) COMPREPLY=($(compgen -W "read write read,write" -- "$cur")); return ;;
     --device|--disk|--file|--output|--trace-json|--results) COMPREPLY=($(compgen -f -- "$cur")); return ;;

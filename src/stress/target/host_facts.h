@@ -4,8 +4,8 @@
 //
 // Thread-safety: pure functions or one-shot reads of /proc and /sys.
 
-#ifndef DAXBREAK_KERNEL_HOST_FACTS_H_
-#define DAXBREAK_KERNEL_HOST_FACTS_H_
+#ifndef DAXBREAK_SRC_STRESS_TARGET_HOST_FACTS_H_
+#define DAXBREAK_SRC_STRESS_TARGET_HOST_FACTS_H_
 
 #include <sys/types.h>
 
@@ -50,4 +50,4 @@ std::string ThreadWhere(pid_t tid);
 
 }  // namespace daxbreak
 
-#endif  // DAXBREAK_KERNEL_HOST_FACTS_H_
+#endif  // DAXBREAK_SRC_STRESS_TARGET_HOST_FACTS_H_

@@ -1,4 +1,4 @@
-#include "daxbreak/kernel/host_facts.h"
+#include "stress/target/host_facts.h"
 
 #include <fcntl.h>
 #include <linux/magic.h>

@@ -1,6 +1,6 @@
-// Kernel mode without a VM: the parsers of what the kernel prints, the report's
-// verdicts (a run that exercised nothing never exits 0) and the refusal of a
-// file that is not DAX.
+// The kernel target without a VM: the parsers of what the kernel prints, the
+// report's verdicts (a run that exercised nothing never exits 0) and the
+// refusal of a file that is not DAX.
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,9 +10,9 @@
 
 #include <gtest/gtest.h>
 
-#include "daxbreak/kernel/host_facts.h"
-#include "daxbreak/kernel/kernel_runner.h"
-#include "daxbreak/kernel/kmsg.h"
+#include "daxbreak/stress/stress_runner.h"
+#include "stress/target/host_facts.h"
+#include "stress/target/kmsg.h"
 
 namespace daxbreak {
 namespace {
@@ -33,8 +33,8 @@ TEST(KmsgTest, WarningsAreTheLinesThatMatter) {
   EXPECT_EQ(KmsgMessage("4,1234,56789,-;WARNING: at fs/dax.c\n"), "WARNING: at fs/dax.c");
 }
 
-KernelReport Report(bool exercised, uint64_t violations) {
-  KernelReport r;
+StressReport Report(bool exercised, uint64_t violations) {
+  StressReport r;
   r.ran = true;
   r.exercised = exercised;
   r.violation_count = violations;
@@ -42,8 +42,8 @@ KernelReport Report(bool exercised, uint64_t violations) {
   return r;
 }
 
-TEST(KernelReportTest, ARunThatTookNoPinDoesNotExitZero) {
-  KernelReport r = Report(false, 0);
+TEST(StressReportTest, ARunThatTookNoPinDoesNotExitZero) {
+  StressReport r = Report(false, 0);
   r.not_exercised_why = "nr_foll_pin_acquired did not move";
   EXPECT_EQ(r.exit_code(), 3);
   EXPECT_EQ(r.outcome(), "not exercised");
@@ -52,18 +52,19 @@ TEST(KernelReportTest, ARunThatTookNoPinDoesNotExitZero) {
   EXPECT_EQ(Report(true, 0).outcome(), "clean");
 }
 
-TEST(KernelReportTest, AStallIsAFindingWhatEverElse) {
-  KernelReport r = Report(false, 1);
+TEST(StressReportTest, AStallIsAFindingWhatEverElse) {
+  StressReport r = Report(false, 1);
   r.stall = {{"op", "punch"}, {"cause", "lost wake-up"}, {"steps", {"a"}}, {"where", "w"}, {"stalled_seconds", 5.0}};
   EXPECT_EQ(r.exit_code(), 1);
   EXPECT_EQ(r.outcome(), "stall (lost wake-up)");
   EXPECT_EQ(r.to_json()["outcome"], "stall (lost wake-up)");
 }
 
-TEST(KernelRunTest, RefusesAFileThatIsNotDaxAndLeavesNothingBehind) {
+TEST(KernelTargetTest, RefusesAFileThatIsNotDaxAndLeavesNothingBehind) {
   char dir[] = "/tmp/daxbreak-kernel-test.XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
-  KernelConfig c;
+  StressConfig c;
+  c.target = TargetKind::kKernel;
   c.file_path = std::string(dir) + "/victim";
   c.disk_path = std::string(dir) + "/disk";
   c.duration = std::chrono::seconds(1);
@@ -72,8 +73,8 @@ TEST(KernelRunTest, RefusesAFileThatIsNotDaxAndLeavesNothingBehind) {
   const Status probe = IsDaxFile(fd, &dax);
   close(fd);
   if (probe.ok() && dax) GTEST_SKIP() << dir << " is on a DAX mount";
-  KernelReport r;
-  const Status s = RunKernel(c, &r);
+  StressReport r;
+  const Status s = RunStress(c, &r);
   EXPECT_FALSE(r.ran);
   EXPECT_TRUE(s.code() == StatusCode::kRefused || s.code() == StatusCode::kEnvironment) << s.ToString();
   EXPECT_EQ(access(c.file_path.c_str(), F_OK), -1) << "the refused run left " << c.file_path;

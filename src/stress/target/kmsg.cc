@@ -1,4 +1,4 @@
-#include "daxbreak/kernel/kmsg.h"
+#include "stress/target/kmsg.h"
 
 #include <fcntl.h>
 #include <unistd.h>

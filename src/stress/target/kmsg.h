@@ -3,8 +3,8 @@
 //
 // Thread-safety: KmsgWatch belongs to one thread.
 
-#ifndef DAXBREAK_KERNEL_KMSG_H_
-#define DAXBREAK_KERNEL_KMSG_H_
+#ifndef DAXBREAK_SRC_STRESS_TARGET_KMSG_H_
+#define DAXBREAK_SRC_STRESS_TARGET_KMSG_H_
 
 #include <string>
 #include <string_view>
@@ -40,4 +40,4 @@ class KmsgWatch {
 
 }  // namespace daxbreak
 
-#endif  // DAXBREAK_KERNEL_KMSG_H_
+#endif  // DAXBREAK_SRC_STRESS_TARGET_KMSG_H_

@@ -1,0 +1,71 @@
+// The built-in stress scenarios' builders (one file each in this folder),
+// which the scenario table (stress/stress_scenario.cc) names, and the pieces
+// they share. Internal to the stress layer.
+//
+// Thread-safety: FirstError is thread-safe; the functions are as thread-safe
+// as the Target calls they make.
+
+#ifndef DAXBREAK_SRC_STRESS_SCENARIOS_SCENARIOS_H_
+#define DAXBREAK_SRC_STRESS_SCENARIOS_SCENARIOS_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "daxbreak/base/status.h"
+#include "daxbreak/check/data_oracle.h"
+#include "daxbreak/check/stall.h"
+#include "daxbreak/stress/stress_scenario.h"
+#include "daxbreak/stress/target.h"
+#include "daxbreak/sync/mutex.h"
+
+namespace daxbreak {
+
+// collision.cc: DIO against layout changes, a writer, a final data pass.
+std::unique_ptr<StressWorkload> BuildCollision(StressContext& ctx);
+// cached_mapping.cc: buffered writers against writeback, reclaim, layout (model only).
+std::unique_ptr<StressWorkload> BuildCachedMapping(StressContext& ctx);
+// refault.cc: a break asleep on a reference while the page is faulted back in.
+std::unique_ptr<StressWorkload> BuildRefault(StressContext& ctx);
+
+// The first unexpected error of a run's workers, named after the worker.
+class FirstError {
+ public:
+  // Keeps `s` if it is the first error; `who` names the worker.
+  void note(const std::string& who, const Status& s) EXCLUDES(mu_);
+  Status get() const EXCLUDES(mu_);
+
+ private:
+  mutable Mutex mu_{"first_error"};
+  Status first_ GUARDED_BY(mu_);
+};
+
+// Pages [first, first + nr).
+struct PageRange {
+  uint64_t first = 0, nr = 0;
+};
+// A random range of 1..max_nr pages starting in [0, pages - nr - tail], so
+// that `tail` pages stay after it.
+PageRange RandomRange(std::mt19937_64& rng, uint64_t pages, uint64_t max_nr, uint64_t tail);
+
+// One layout change `op` of the mapped file `f` of `pages` pages at a random
+// range, bracketed in `watch`; a change of the size (truncate, collapse,
+// insert) is followed by a truncate back to `pages` pages, bracketed as a
+// change of its own ("truncate-regrow"), so a stall names the call that
+// sleeps. Returns the first error.
+Status ChangeLayout(TargetFile& f, LayoutOp op, uint64_t pages, std::mt19937_64& rng, LayoutWatch& watch);
+
+// Writes file stamps (check/stamp.h: f.ino(), page, `generation`) into
+// pages [0, pages) of `f` and tells `oracle` (if any). Errors: the write's.
+Status StampPages(TargetFile& f, uint64_t pages, uint64_t generation, DataOracle* oracle);
+
+// Reads every page of `f` below its size and checks it as a DMA target: it
+// may hold zeros, a disk block, or one of `f`'s own stamps (its data moved
+// by collapse and insert), never another file's. Returns pages read.
+uint64_t VerifyDmaTarget(TargetFile& f, DataOracle& oracle, FirstError& errors);
+
+}  // namespace daxbreak
+
+#endif  // DAXBREAK_SRC_STRESS_SCENARIOS_SCENARIOS_H_

@@ -1,0 +1,62 @@
+// The stress scenario table: the built-in scenarios in `daxbreak list` order,
+// each one row naming the targets it runs on, what it needs opened and its
+// builder, and the registry users add theirs to (base/registry.h).
+
+#include "daxbreak/stress/stress_scenario.h"
+
+#include "daxbreak/base/registry.h"
+#include "stress/scenarios/scenarios.h"
+
+namespace daxbreak {
+namespace {
+
+const StressScenarioInfo kBuiltin[] = {
+    {.name = "collision",
+     .summary = "the xfstests generic/503 shape with the data checked: O_DIRECT into a mapped DAX file "
+                "against every layout change, a writer that reuses the freed blocks, a final data pass",
+     .on_model = true,
+     .on_kernel = true,
+     .needs = {.disk = true},
+     .build = BuildCollision},
+    {.name = "cached-mapping",
+     .summary = "buffered writers on page-cache files against writeback, reclaim and layout changes, "
+                "with a data oracle (stale iomap mappings); model only: a kernel's writeback and "
+                "reclaim cannot be steered",
+     .on_model = true,
+     .on_kernel = false,
+     .needs = {},
+     .build = BuildCachedMapping},
+    {.name = "refault",
+     .summary = "a page referenced through vmsplice, a truncate asleep on it, the page faulted back in, "
+                "the reference dropped: the change must return (it stalls from Linux 6.15)",
+     .on_model = true,
+     .on_kernel = true,
+     .needs = {},
+     .build = BuildRefault},
+};
+
+Registry<StressScenarioInfo>& Scenarios() {
+  static auto* registry = new Registry<StressScenarioInfo>("stress scenario", kBuiltin);  // Never destroyed.
+  return *registry;
+}
+
+}  // namespace
+
+std::string StressScenarioInfo::targets() const {
+  if (on_model && on_kernel) return "model, kernel";
+  return on_model ? "model" : "kernel";
+}
+
+std::vector<const StressScenarioInfo*> StressScenarios() { return Scenarios().all(); }
+
+const StressScenarioInfo* FindStressScenario(std::string_view name) { return Scenarios().find(name); }
+
+std::string StressScenarioNames() { return Scenarios().names(); }
+
+Status RegisterStressScenario(const StressScenarioInfo& info) {
+  if (!info.build) return Status::InvalidArgument("a stress scenario needs a build function");
+  if (!info.on_model && !info.on_kernel) return Status::InvalidArgument("a stress scenario needs a target");
+  return Scenarios().add(info);
+}
+
+}  // namespace daxbreak
