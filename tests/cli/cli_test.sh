@@ -86,7 +86,7 @@ expect 2 "'$dir/none': no such file" info "$dir/none"
 
 # The README's tables of kinds and protocols say what `list` says.
 "$bin" list --output-format json > "$dir/list.json"
-python3 "$(dirname "$0")/readme_tables.py" "$(dirname "$0")/../../README.md" "$dir/list.json" || { echo "FAIL: README tables"; fail=1; }
+python3 "$(dirname "$0")/readme_tables.py" "$(dirname "$0")/../../README.md" "$(dirname "$0")/../../docs/stress.md" "$dir/list.json" || { echo "FAIL: README tables"; fail=1; }
 
 # A search split over four processes and merged is the search (issue: shards).
 expect 2 "'0'" explore --scenario race2018 --schedules 0
