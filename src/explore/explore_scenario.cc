@@ -25,11 +25,11 @@ const ExploreScenarioInfo kBuiltin[] = {
     {"refault", "a pinned page is faulted back in while truncate sleeps on it", BuildRefault},
     {"zero-range", "zero range over a file whose page is pinned by a DIO", BuildZeroRange},
     {"collapse", "collapse range moves a page a DIO has pinned", BuildCollapse},
-    {"stale-unwritten", "a buffered write's unwritten mapping goes stale: writeback converts, reclaim drops the folio (seeds/001)", BuildStaleUnwritten},
-    {"racy-seq", "two I/O completions advance the extent sequence at once while a buffered write holds a mapping (seeds/000)", BuildRacySeq},
-    {"zero-unwritten", "ext4 zeroes a partial block under a journal handle over a dirty unwritten folio, beside a commit (seeds/003)", BuildZeroUnwritten},
-    {"zero-hole", "the same over a dirty folio on a hole, as punch hole meets it (seeds/003)", BuildZeroHole},
-    {"fsync-dio", "a lockless DIO write into a preallocated extent, a fast fsync, and a power cut (seeds/002)", BuildFsyncDio},
+    {"stale-unwritten", "a buffered write's unwritten mapping goes stale: writeback converts, reclaim drops the folio (Dave Chinner, linux-xfs, January 2023)", BuildStaleUnwritten},
+    {"racy-seq", "two I/O completions advance the extent sequence at once while a buffered write holds a mapping (Jan Kara, linux-ext4, December 2024)", BuildRacySeq},
+    {"zero-unwritten", "ext4 zeroes a partial block under a journal handle over a dirty unwritten folio, beside a commit (Zhang Yi, linux-fsdevel, August 2025)", BuildZeroUnwritten},
+    {"zero-hole", "the same over a dirty folio on a hole, as punch hole meets it (Zhang Yi, linux-fsdevel, August 2025)", BuildZeroHole},
+    {"fsync-dio", "a lockless DIO write into a preallocated extent, a fast fsync, and a power cut (Chris Mason, linux-btrfs, May 2016)", BuildFsyncDio},
 };
 
 Registry<ExploreScenarioInfo>& Scenarios() {

@@ -69,10 +69,11 @@ Status break_layouts(const BreakContext& ctx, Inode* inode, uint64_t first, uint
       ctx.stats.break_interrupted.fetch_add(1, std::memory_order_relaxed);
       return s;
     }
-    // retry-flag: before b1f382178d15 the loop ran again only if the sleep
-    // callback had set `retry`; ___wait_var_event() tests the condition first,
-    // so a pin that dropped between the scan and that test ended the loop
-    // after one page.
+    // retry-flag: in xfs from d6dc57e251a4 (releases not confirmed here), and
+    // in ext4's queued patches before b1f382178d15, the loop ran again only if
+    // the sleep callback had set `retry`; ___wait_var_event() tests the
+    // condition first, so a pin that dropped between the scan and that test
+    // ended the loop after one page.
     if (ctx.traits.loop_needs_sleep_callback && !retry) return Status::Ok();
   }
 }

@@ -1,5 +1,5 @@
 // The DAX page fault: dax_iomap_pte_fault() (fs/dax.c) under ext4_dax_fault()'s
-// locking, as PROTOCOL.md section 3 gives it.
+// locking, as docs/protocol.md, 'Fault path', gives it.
 
 #include <fmt/format.h>
 

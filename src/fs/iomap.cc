@@ -45,8 +45,9 @@ bool iomap_matches_extent_map(Inode& inode, const Iomap& iomap) {
 
 void es_inc_seq(Inode& inode, SeqUpdate how) {
   // racy-seq: WRITE_ONCE(seq, READ_ONCE(seq) + 1) from writers that share no
-  // lock (Jan Kara's review of ext4_es_inc_seq(), seeds/000): the store may
-  // undo increments made since the load.
+  // lock (Jan Kara's review of ext4_es_inc_seq(), linux-ext4, December 2024;
+  // docs/models/iomap.md, 'Rules for the counter'): the store may undo
+  // increments made since the load.
   if (how == SeqUpdate::kReadThenWrite) {
     const uint64_t seq = inode.i_es_seq_.load("READ_ONCE(i_es_seq)");
     inode.i_es_seq_.store(seq + 1, "WRITE_ONCE(i_es_seq)");

@@ -66,9 +66,11 @@ const ProtocolTraits kBuiltin[] = {
      .status = ProtocolStatus::kReleasedBug,
      .summary = "the loop goes on only if the sleep callback ran; a pin dropped between the scan "
                 "and the wait's first test ends the loop with other pages still pinned",
-     .cites = "fixed by b1f382178d15 \"ext4: close race between direct IO and "
-              "ext4_break_layouts()\" (Ross Zwisler, July 2018, seeds/004); xfs had the same loop "
-              "(Jan Kara in that thread), its fix commit not confirmed here",
+     .cites = "xfs from d6dc57e251a4 \"xfs, dax: introduce xfs_break_dax_layouts()\" (releases "
+              "4.17 to 4.19 not confirmed here), its fix commit not identified here; ext4's loop "
+              "was fixed by b1f382178d15 \"ext4: close race between direct IO and "
+              "ext4_break_layouts()\" before 4.19, so probably never in an ext4 release (Jan Kara, "
+              "linux-ext4, July 2018, in reply to Ross Zwisler)",
      .catches_in = "race2018",
      .layout = L{.loop_needs_sleep_callback = true},
      .iomap = I{},
@@ -108,8 +110,9 @@ const ProtocolTraits kBuiltin[] = {
      .summary = "after waiting for a locked entry the scan resumes at the next index (xas_pause): "
                 "the waited-on entry is never looked at",
      .cites = "in 6.15 from 6be3e21d25ca; fixed by dd59137bfe70 \"fs/dax: Fix \\\"don't skip "
-              "locked entries when scanning entries\\\"\" (May 2025, xas_reset; found only "
-              "intermittently by xfstests generic/068; id read in a mainline log)",
+              "locked entries when scanning entries\\\"\" (May 2025, xas_reset; 6.16-rc1 through "
+              "vfs.fixes, and the 6.15-stable review of 17 June 2025; found only intermittently by "
+              "xfstests generic/068; id read in a mainline log)",
      .catches_in = "locked-entry",
      .layout = L{.locked_entry_scan = LockedEntryScan::kWaitAndPause},
      .iomap = I{},
@@ -127,10 +130,10 @@ const ProtocolTraits kBuiltin[] = {
      .status = ProtocolStatus::kHypothetical,
      .summary = "the waker wakes another key than the one the waiter sleeps on: lost wake-up, the "
                 "layout change sleeps for ever",
-     .cites = "inside the 6.15 series, never in a release: from d5b3afea22a5 \"fs/dax: create a "
-              "common implementation to break DAX layouts\" the waiter sleeps on the page while "
+     .cites = "inside the 6.15 series, never in a release: from e6fa3963a30d \"fs/dax: refactor "
+              "wait for dax idle page\" the waiter sleeps on the page while "
               "__put_devmap_managed_folio_refs() still wakes &folio->_refcount, until 38607c62b34b "
-              "\"fs/dax: properly refcount fs dax pages\" moves the wake (read in the posted "
+              "\"fs/dax: properly refcount fs dax pages\" moves the wake (read in the posted v9 "
               "series, not bisected on a built kernel)",
      .catches_in = "lost-wake",
      .catches_as = CatchKind::kStall,
@@ -141,8 +144,12 @@ const ProtocolTraits kBuiltin[] = {
      .status = ProtocolStatus::kHypothetical,
      .summary = "a ranged break: only the pages a change touches, nothing on truncate up, and "
                 "truncate down stops at the old EOF rounded down, missing a pinned partial page",
-     .cites = "never in a release: ext4 and xfs always broke the whole file; the nearest is a 2019 "
-              "sub-range RFC that Dave Chinner reviewed (not located here)",
+     .cites = "never in a release: ext4 and xfs always broke the whole file; the nearest are a "
+              "2019 sub-range RFC that Dave Chinner reviewed (not located here) and virtiofs's "
+              "truncate break of page 0 only, fuse_dax_break_layouts(inode, 0, 0), until "
+              "7851bf649d42 \"fuse: fix dax truncate/punch_hole fault path\" (6.15, also taken by "
+              "5.15-, 6.1- and 6.13-stable; the (0, 0) form and its start in 5.10 not confirmed "
+              "here)",
      .catches_in = "beyond-eof",
      .layout = L{.break_range = BreakRange::kAffectedRange},
      .iomap = I{},
@@ -161,10 +168,12 @@ const ProtocolTraits kBuiltin[] = {
      .status = ProtocolStatus::kReleasedBug,
      .summary = "a DIO completion drops its page references without the fs-dax wake: the break "
                 "sleeps on with its condition already true (a signal returns 0)",
-     .cites = "6.1-stable's backport of 38b43539d64b \"block: Fix page refcounts for unaligned "
-              "buffers in __bio_release_pages()\" (April 2024) puts with folio_put_refs(), "
-              "skipping put_devmap_managed_page_refs(); seen on Debian 12's 6.1 (PROTOCOL.md "
-              "section 6); 6.12 does not have it",
+     .cites = "6.1-stable's backport of 1b151e2435fc \"block: Remove special-casing of compound "
+              "pages\" (6.1-stable review of 22 January 2024) puts with folio_put(), skipping "
+              "put_devmap_managed_page_refs(); the backport of 38b43539d64b \"block: Fix page "
+              "refcounts for unaligned buffers in __bio_release_pages()\" (April 2024) kept the "
+              "skip with folio_put_refs(); seen on Debian 12's 6.1 (docs/protocol.md, 'Linux 6.1 "
+              "lost wake-up'); 6.12 does not have it",
      .catches_in = "lost-wake",
      .catches_as = CatchKind::kStall,
      .layout = L{.wake_rule = WakeRule::kAtIdleExceptBioRelease},
@@ -176,8 +185,9 @@ const ProtocolTraits kBuiltin[] = {
                 "converts the unwritten extent and reclaim drops the folio, and the write zeroes a "
                 "new folio over data already on the device",
      .cites = "the iomap buffered write path before d7b64041164c \"iomap: write iomap validity "
-              "checks\" (6.2; id and title as given to us, not confirmed here); the race is the one "
-              "Dave Chinner describes in seeds/001 (writeback and reclaim over unwritten extents)",
+              "checks\" (Dave Chinner, November 2022; 6.2 not confirmed here; in 6.1-stable from "
+              "May 2024); the race is the one Dave Chinner describes (linux-xfs, January 2023: "
+              "writeback and reclaim over unwritten extents)",
      .catches_in = "stale-unwritten",
      .layout = L{},
      .iomap = I{.write_begin_checks_valid = false},
@@ -188,7 +198,7 @@ const ProtocolTraits kBuiltin[] = {
                 "that share no lock: an increment is lost, the counter goes back, and a stale "
                 "mapping passes iomap_valid",
      .cites = "posted, never merged in this form: Zhang Yi's ext4_es_inc_seq() (ext4 buffered "
-              "iomap series, October 2024), Jan Kara's review in seeds/000",
+              "iomap series, October 2024), Jan Kara's review (linux-ext4, December 2024)",
      .catches_in = "racy-seq",
      .layout = L{},
      .iomap = I{.seq_update = SeqUpdate::kReadThenWrite},
@@ -197,7 +207,8 @@ const ProtocolTraits kBuiltin[] = {
      .status = ProtocolStatus::kHypothetical,
      .summary = "an extent change that does not advance the sequence (here the unwritten "
                 "conversion at I/O completion): a mapping made before it passes iomap_valid",
-     .cites = "Jan Kara's rule in seeds/000 (the counter must advance on every mapping change); "
+     .cites = "Jan Kara's rule (linux-ext4, December 2024: the counter must advance on every "
+              "mapping change); "
               "his example is ext4_collapse_range() dropping i_data_sem to restart a transaction; "
               "not a shipped bug",
      .catches_in = "stale-unwritten",
@@ -209,9 +220,10 @@ const ProtocolTraits kBuiltin[] = {
      .summary = "iomap_zero_range() writes back a dirty folio over an unwritten block and waits for "
                 "it while ext4 holds a journal handle; the conversion at I/O completion needs a "
                 "handle, a commit waits for the open one: deadlock",
-     .cites = "Zhang Yi's ext4 buffered iomap series with iomap zero range as it flushed (seeds/003, "
-              "2025); the flush is from 7d9b474ee4cc \"iomap: make zero range flush conditional on "
-              "unwritten mappings\" (id as quoted in the thread); posted, not in a release",
+     .cites = "Zhang Yi's ext4 buffered iomap series with iomap zero range as it flushed (Zhang "
+              "Yi, linux-fsdevel, August 2025); the flush is from 7d9b474ee4cc \"iomap: make zero "
+              "range flush conditional on unwritten mappings\" (id as quoted in the thread); "
+              "posted, not in a release",
      .catches_in = "zero-unwritten",
      .catches_as = CatchKind::kStall,
      .layout = L{},
@@ -221,8 +233,8 @@ const ProtocolTraits kBuiltin[] = {
      .status = ProtocolStatus::kHypothetical,
      .summary = "with the folio batch, a dirty folio over a hole is not batched and still flushed "
                 "under the handle: the same deadlock, met by punch hole",
-     .cites = "Brian Foster's folio batch series plus ext4 (seeds/003, Zhang Yi's corner case "
-              "[hhhhuuuu]); posted, not in a release",
+     .cites = "Brian Foster's folio batch series plus ext4 (Zhang Yi's corner case [hhhhuuuu]; "
+              "Zhang Yi, linux-fsdevel, August 2025); posted, not in a release",
      .catches_in = "zero-hole",
      .catches_as = CatchKind::kStall,
      .layout = L{},
@@ -232,8 +244,9 @@ const ProtocolTraits kBuiltin[] = {
      .status = ProtocolStatus::kCandidateFix,
      .summary = "the folio batch filled for hole mappings as well, so zero range flushes nothing "
                 "(in this one-block-per-folio model it acts as no-flush-on-hole)",
-     .cites = "Brian Foster's suggestion in seeds/003 (\"call the fill helper in the hole case as "
-              "well\"), which he calls a hack; not in a release",
+     .cites = "Brian Foster's suggestion (\"call the fill helper in the hole case as well\"), "
+              "which he calls a hack (thread: Zhang Yi, linux-fsdevel, August 2025); not in a "
+              "release",
      .catches_in = "",
      .layout = L{},
      .iomap = I{.zero_flush = ZeroFlush::kBatchAll},
@@ -242,8 +255,9 @@ const ProtocolTraits kBuiltin[] = {
      .status = ProtocolStatus::kCandidateFix,
      .summary = "the folio batch for unwritten mappings and no flush for a hole mapping (the "
                 "default of every other row)",
-     .cites = "Zhang Yi's one-line change in seeds/003 (flush only when the mapping is "
-              "IOMAP_UNWRITTEN, on top of the batch); whether it was merged is not confirmed here",
+     .cites = "Zhang Yi's one-line change (linux-fsdevel, August 2025: flush only when the mapping "
+              "is IOMAP_UNWRITTEN, on top of the batch); whether it was merged is not confirmed "
+              "here",
      .catches_in = "",
      .layout = L{},
      .iomap = I{.zero_flush = ZeroFlush::kBatchNoFlushOnHole},
@@ -254,7 +268,9 @@ const ProtocolTraits kBuiltin[] = {
                 "ordered extent; a fast fsync in between logs the extent as written without waiting "
                 "for the I/O, and after a power cut the file shows stale data",
      .cites = "btrfs from 38851cc19adb \"Btrfs: implement unlocked dio write\" until Filipe Manana's "
-              "fix of May 2016 (seeds/002; the fix's commit id not confirmed here)",
+              "fix of May 2016, \"Btrfs: fix race between fsync and direct IO writes for prealloc "
+              "extents\" (seen as 0b901916a00b, mainline commit id not confirmed here; thread: "
+              "Chris Mason, linux-btrfs, May 2016)",
      .catches_in = "fsync-dio",
      .layout = L{},
      .iomap = I{},
@@ -263,8 +279,10 @@ const ProtocolTraits kBuiltin[] = {
      .status = ProtocolStatus::kCorrect,
      .summary = "the ordered extent first, so a fast fsync that sees the new extent map also finds "
                 "the ordered extent and waits for the I/O (the default of every other row)",
-     .cites = "Filipe Manana, \"Btrfs: fix race between fsync and lockless direct IO writes\" (May "
-              "2016, seeds/002; title as the thread gives it, commit id not confirmed here)",
+     .cites = "Filipe Manana, \"Btrfs: fix race between fsync and direct IO writes for prealloc "
+              "extents\" (May 2016; seen as 0b901916a00b, mainline commit id not confirmed here; "
+              "thread: Chris Mason, linux-btrfs, May 2016); not de0ee0edb21f \"Btrfs: fix race "
+              "between fsync and lockless direct IO writes\", an earlier fix",
      .catches_in = "",
      .layout = L{},
      .iomap = I{},
@@ -273,8 +291,8 @@ const ProtocolTraits kBuiltin[] = {
      .status = ProtocolStatus::kCandidateFix,
      .summary = "the extent map and ordered extent created under an rwsem held shared, which fast "
                 "fsync takes exclusive while it collects them",
-     .cites = "Josef Bacik's proposal in seeds/002 (btrfs later has a dio_sem of this shape; when it "
-              "landed is not confirmed here)",
+     .cites = "Josef Bacik's proposal (thread: Chris Mason, linux-btrfs, May 2016; btrfs later has "
+              "a dio_sem of this shape; when it landed is not confirmed here)",
      .catches_in = "",
      .layout = L{},
      .iomap = I{},

@@ -49,9 +49,9 @@ bool PageArray::try_get_page(uint64_t pfn) {
 }
 
 void PageArray::wake_refcount_waiters(uint64_t pfn) {
-  // wake-key: between d5b3afea22a5 ("fs/dax: create a common implementation
-  // to break DAX layouts"), whose waiter sleeps on the page, and 38607c62b34b
-  // ("fs/dax: properly refcount fs dax pages"), which moved the wake to
+  // wake-key: between e6fa3963a30d ("fs/dax: refactor wait for dax idle
+  // page"), whose waiter sleeps on the page, and 38607c62b34b ("fs/dax:
+  // properly refcount fs dax pages"), which moved the wake to
   // free_zone_device_folio() as wake_up_var(&folio->page), the waker still
   // woke &folio->_refcount: the two keys differ and the wake is lost.
   const uintptr_t skew = wake_rule_ == WakeRule::kAtIdleWrongKey ? sizeof(uint32_t) : 0;
@@ -72,11 +72,13 @@ void PageArray::wake_if_only_mapped(uint64_t pfn) {
 
 void PageArray::put_page(uint64_t pfn, PutPath path) {
   const uint32_t before = record(pfn).refcount.fetch_sub(1, "page_ref_dec");
-  // bio-release-no-wake: 6.1-stable's backport of 38b43539d64b ("block: Fix
-  // page refcounts for unaligned buffers in __bio_release_pages()") drops the
-  // DIO's references with folio_put_refs(), which skips the fs-dax wake of
-  // put_devmap_managed_page_refs(): the breaker sleeps on with its condition
-  // already true (PROTOCOL.md section 6).
+  // bio-release-no-wake: 6.1-stable's backport of 1b151e2435fc ("block: Remove
+  // special-casing of compound pages", January 2024) drops the DIO's references
+  // with folio_put(), which skips the fs-dax wake of
+  // put_devmap_managed_page_refs(); the later backport of 38b43539d64b ("block:
+  // Fix page refcounts for unaligned buffers in __bio_release_pages()") kept
+  // that with folio_put_refs(). The breaker sleeps on with its condition
+  // already true (docs/protocol.md, 'Linux 6.1 lost wake-up').
   if (wake_rule_ == WakeRule::kAtIdleExceptBioRelease && path == PutPath::kBioRelease) return;
   if (before - 1 == idle_) {
     wake_refcount_waiters(pfn);

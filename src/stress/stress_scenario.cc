@@ -5,9 +5,14 @@
 #include "daxbreak/stress/stress_scenario.h"
 
 #include "daxbreak/base/registry.h"
-#include "stress/scenarios/scenarios.h"
 
 namespace daxbreak {
+
+// The builders, one file each in stress/scenarios/.
+std::unique_ptr<StressWorkload> BuildCollision(StressContext& ctx);      // collision.cc
+std::unique_ptr<StressWorkload> BuildCachedMapping(StressContext& ctx);  // cached_mapping.cc
+std::unique_ptr<StressWorkload> BuildRefault(StressContext& ctx);        // refault.cc
+
 namespace {
 
 const StressScenarioInfo kBuiltin[] = {

@@ -147,10 +147,10 @@ INSTANTIATE_TEST_SUITE_P(Modern, ModernStallTest,
                                             std::string(TlbFlushModeName(info.param.tlb_flush)));
                          });
 
-// The GUP-fast window of PROTOCOL.md section 7. With a broadcast TLB flush a
-// GUP-fast that read the PTE before the unmap takes its reference after the
-// scan passed the page: random search finds the busy page at
-// dax_disassociate_entry. With the IPI flush (the default) the same search
+// The GUP-fast window of docs/protocol.md, 'GUP-fast and the TLB flush'. With
+// a broadcast TLB flush a GUP-fast that read the PTE before the unmap takes its
+// reference after the scan passed the page: random search finds the busy page
+// at dax_disassociate_entry. With the IPI flush (the default) the same search
 // runs clean. With 6.15's refcounts the speculative reference fails on a page
 // at count 0, so `modern-mapcount-wake` is clean even without the wait.
 TEST(TlbFlushTest, BroadcastOpensTheGupFastWindowForFixedOnly) {
@@ -356,10 +356,11 @@ TEST(ExplorerTest, UnknownScenarioIsAnError) {
 namespace daxbreak {
 namespace {
 
-// The lock-order checker on the zero-range deadlock of seeds/003: the order
-// jbd2_handle -> writeback (a flush under a handle) against writeback ->
-// jbd2_handle (the conversion at I/O completion) is reported from schedules
-// that complete; the schedules that deadlock report the wait chain.
+// The lock-order checker on the zero-range deadlock (docs/models/journal.md,
+// 'The lock-order checker'): the order jbd2_handle -> writeback (a flush under
+// a handle) against writeback -> jbd2_handle (the conversion at I/O
+// completion) is reported from schedules that complete; the schedules that
+// deadlock report the wait chain.
 TEST(LockOrderTest, FlushUnderHandleCycleWithoutADeadlock) {
   ExploreOptions o;
   o.scenario = "zero-unwritten";

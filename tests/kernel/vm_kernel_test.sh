@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ctest label `kernel`: boots the Debian 12 kernel in daxvm and runs
-# `daxbreak kernel` on ext4 -o dax. Expected (PROTOCOL.md section 6): pins or
-# break sleeps seen, a stall classified as a lost wake-up, exit 1.
+# `daxbreak kernel` on ext4 -o dax. Expected (docs/protocol.md, 'Linux 6.1
+# lost wake-up'): pins or break sleeps seen, a stall classified as a lost
+# wake-up, exit 1.
 # Usage: vm_kernel_test.sh DAXVM DAXBREAK
 set -uo pipefail
 daxvm=$1 daxbreak=$(readlink -f "$2")

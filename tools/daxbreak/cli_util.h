@@ -14,7 +14,7 @@
 
 namespace daxbreak::cli {
 
-// Exit codes of DESIGN.md: clean, violations found, usage or environment.
+// Exit codes of docs/design.md, 'Exit codes': clean, violations found, usage or environment.
 inline constexpr int kExitClean = 0;
 inline constexpr int kExitViolations = 1;
 inline constexpr int kExitUsage = 2;

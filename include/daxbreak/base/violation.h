@@ -3,7 +3,7 @@
 //
 // Lower layers (fs, mm, io) report violations through a ViolationSink; the
 // check layer's Checker implements the sink. Keeping the interface here lets
-// the arrows of DESIGN.md point down only.
+// the arrows of docs/design.md ('Layers', 'Why a DAG') point down only.
 //
 // Thread-safety: the kind table is constant; Violation is a plain value;
 // ViolationSink implementations must be thread-safe.

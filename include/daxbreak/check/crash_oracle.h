@@ -1,6 +1,6 @@
 // The oracle of a power cut: what a file must show after log replay and
-// remount, given what was written and what was fsync'd (PROTOCOL.md
-// section 8, seeds/002).
+// remount, given what was written and what was fsync'd (docs/models/crash.md,
+// 'What daxbreak models').
 //
 // Thread-safety: a pure function of its arguments; reports go to `sink`.
 

@@ -15,8 +15,9 @@
 //      page-table mapping held the reference it waited for (the 6.15+
 //      re-fault stall); if not, the page is still busy with no I/O and no
 //      mapping (a leaked reference).
-// Source: PROTOCOL.md section 6 (what Linux 6.1 and 6.17 showed), the
-// ___wait_var_event() loop of include/linux/wait_bit.h.
+// Source: docs/kernel-mode.md, 'Stall classification', and docs/protocol.md,
+// 'Real kernels' (what Linux 6.1 and 6.17 showed); the ___wait_var_event()
+// loop of include/linux/wait_bit.h.
 //
 // Thread-safety: LayoutWatch is shared by one layout thread and one
 // watchdog (atomics only). ClassifyStall() runs on the watchdog's thread.

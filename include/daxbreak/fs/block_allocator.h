@@ -4,7 +4,7 @@
 // shows in the data immediately (a real allocator only makes that likely).
 //
 // Freeing a block whose page is still referenced above idle is the hazard of
-// PROTOCOL.md section 1; free_block() reports it as pinned_block_freed.
+// docs/protocol.md, 'Hazard'; free_block() reports it as pinned_block_freed.
 //
 // Memory: 8 bytes per freed block waiting for reuse; blocks never used cost
 // nothing (they are handed out from a bump pointer, lowest pfn first). The

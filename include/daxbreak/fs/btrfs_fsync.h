@@ -1,6 +1,6 @@
 // BtrfsFile: one btrfs file with a preallocated extent, as far as the race of
-// fast fsync against a lockless direct I/O write needs (PROTOCOL.md section
-// 8, seeds/002). The DIO write (btrfs_direct_IO into a prealloc extent
+// fast fsync against a lockless direct I/O write needs (docs/models/crash.md,
+// 'What daxbreak models'). The DIO write (btrfs_direct_IO into a prealloc extent
 // inside i_size, without i_mutex) creates an extent map that is no longer
 // "prealloc" and an ordered extent, then does the I/O, which makes the data
 // durable, and finishes the ordered extent. The fast fsync

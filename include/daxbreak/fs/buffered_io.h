@@ -1,6 +1,6 @@
 // BufferedIo: buffered I/O of a file that is not DAX, through the page cache
 // (page_cache.h) and the iomap layer (iomap.h), as far as the stale-mapping
-// races of PROTOCOL.md section 8 need:
+// races of docs/models/iomap.md need:
 //
 //   - write() maps a page once (iomap_begin), then finds or creates the folio,
 //     locks it and, in the correct form, checks the mapping (iomap_valid)

@@ -4,7 +4,7 @@
 // mmap with the DAX fault handler, unwritten extents, and the layout changes
 // (truncate and every fallocate mode) in ext4's lock order with ext4's
 // argument rules, each breaking the layouts of the whole file first
-// (PROTOCOL.md section 3).
+// (docs/protocol.md, 'Layout change').
 //
 // Thread-safety: thread-safe. Inodes are shared_ptr handles; a Vma from
 // mmap() must be destroyed before the last handle of its inode.

@@ -8,7 +8,9 @@
 //
 // Source: fs/iomap/iter.c and fs/iomap/buffered-io.c (iomap_write_begin()'s
 // ->iomap_valid() call), xfs_iomap_valid() (fs/xfs/xfs_iomap.c) and ext4's
-// i_es_seq (PROTOCOL.md section 8, seeds/000 and 001).
+// i_es_seq (docs/models/iomap.md, 'The fix: a validity cookie' and 'Rules for
+// the counter'; on the lists: Dave Chinner, linux-xfs, January 2023, and Jan
+// Kara, linux-ext4, December 2024).
 //
 // Thread-safety: the functions take the locks they need; an Iomap is a
 // value owned by the path that asked for it.

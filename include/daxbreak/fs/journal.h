@@ -1,5 +1,5 @@
 // Journal: jbd2's running transaction as far as the zero-range deadlock of
-// PROTOCOL.md section 8 (seeds/003) needs. A handle (jbd2_journal_start() ..
+// docs/models/journal.md needs. A handle (jbd2_journal_start() ..
 // jbd2_journal_stop()) joins the running transaction; a commit locks the
 // transaction, so that no new handle starts, and waits until every open
 // handle has stopped. That is the shape of a reader-writer semaphore served

@@ -1,5 +1,5 @@
-// Protocol variants: the correct forms and the known bugs of PROTOCOL.md
-// section 4, each one row of data (ProtocolTraits). The code a trait changes
+// Protocol variants: the correct forms and the known bugs of docs/protocol.md,
+// 'Variants', each one row of data (ProtocolTraits). The code a trait changes
 // reads it where it acts, in a small block that names the variant; the
 // history (what shipped, what fixed it) lives in the row, and the guarantee
 // in the code's comment.
@@ -79,9 +79,10 @@ enum class SeqUpdate {
 };
 
 // What iomap_zero_range() does with a dirty folio in the range it zeroes
-// (seeds/003). The model has one block per folio, so "a dirty folio over a
-// hole and an unwritten block" is a dirty folio over a hole whose writeback
-// allocates an unwritten block and converts it at completion.
+// (docs/models/journal.md, 'What daxbreak models'). The model has one block
+// per folio, so "a dirty folio over a hole and an unwritten block" is a dirty
+// folio over a hole whose writeback allocates an unwritten block and converts
+// it at completion.
 enum class ZeroFlush {
   kFlushDirty,         // Flushes (writes back and waits for) a dirty folio over an
                        // unwritten or hole mapping (`flush-under-handle`).
@@ -92,7 +93,7 @@ enum class ZeroFlush {
                        // (`no-flush-on-hole`, the default).
 };
 
-// The knobs of cached mappings (fs/iomap/buffered-io.c, PROTOCOL.md section 8).
+// The knobs of cached mappings (fs/iomap/buffered-io.c; docs/models/iomap.md, 'Variants').
 struct IomapTraits {
   bool write_begin_checks_valid = true;  // false: iomap_write_begin() never calls
                                          // ->iomap_valid() (`no-iomap-valid`).
@@ -104,7 +105,7 @@ struct IomapTraits {
 };
 
 // In which order a lockless DIO write into a preallocated extent creates its
-// extent map and its ordered extent (btrfs, seeds/002).
+// extent map and its ordered extent (btrfs; docs/models/crash.md, 'The race').
 enum class DioFsyncOrder {
   kEmBeforeOe,  // Extent map first (`em-before-oe`, the bug).
   kOeBeforeEm,  // Ordered extent first (`oe-before-em`, Filipe Manana's fix; the default).
@@ -112,7 +113,7 @@ enum class DioFsyncOrder {
                 // while it collects (`dio-fsync-rwsem`, Josef Bacik's proposal).
 };
 
-// The knobs of fsync against direct I/O (PROTOCOL.md section 8).
+// The knobs of fsync against direct I/O (docs/models/crash.md, 'Variants').
 struct FsyncTraits {
   DioFsyncOrder dio_order = DioFsyncOrder::kOeBeforeEm;
 };

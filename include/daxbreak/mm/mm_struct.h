@@ -7,9 +7,10 @@
 // entries and waits for each to answer; a CPU inside GUP-fast answers only
 // when it re-enables interrupts. So unmap_mapping_pages() cannot return while
 // a GUP-fast that read the old PTE is still taking its reference, and the
-// busy-page scan that follows sees that reference or none at all (PROTOCOL.md
-// section 7). Where the flush needs no IPI (arm64 broadcast TLBI; x86 INVLPGB
-// since 6.15 for some processes) that wait is gone.
+// busy-page scan that follows sees that reference or none at all
+// (docs/protocol.md, 'GUP-fast and the TLB flush'). Where the flush needs no
+// IPI (arm64 broadcast TLBI; x86 INVLPGB since 6.15 for some processes) that
+// wait is gone.
 //
 // Thread-safety: thread-safe; sections and flushes are scheduling points in
 // explore mode.

@@ -65,7 +65,13 @@ class TargetMapping {
   // (get_user_pages without FOLL_PIN), held until drop_reference(). One at a
   // time. Errors: kFault (nothing mapped there), or the errno of vmsplice(2).
   virtual Status take_reference(uint32_t page) = 0;
-  // Drops it (the pipe is read), on the put_page() path.
+  // Copies the 4096 bytes the reference reads now into `contents` without
+  // dropping it (tee(2) of the pipe: the page as it is, whichever file's
+  // block it has become). Errors: kInvalidArgument when none is held, the
+  // errno of tee(2) or read(2).
+  virtual Status peek_reference(void* contents) = 0;
+  // Drops it (the pipe is read), on the put_page() path. Does nothing when
+  // no reference is held.
   virtual void drop_reference() = 0;
   // munmap(2), once; later calls do nothing. No DIO may still use the
   // mapping.

@@ -6,6 +6,12 @@
 // The hook is per thread: a controlled scheduler installs itself on each
 // modeled thread it runs. Code that runs before or after (set-up, checks)
 // stays in free mode.
+//
+// Thread-safety: the installed hook is thread-local, so installing and
+// reading it need no lock. A SchedulerHook is called by the modeled threads
+// it runs, one at a time (only the thread the scheduler lets run is ever
+// inside a call), so an implementation needs no lock of its own for that;
+// SyncOpName() is a pure function.
 
 #ifndef DAXBREAK_SYNC_SCHEDULER_HOOK_H_
 #define DAXBREAK_SYNC_SCHEDULER_HOOK_H_

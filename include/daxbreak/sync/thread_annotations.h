@@ -1,6 +1,9 @@
 // Clang thread-safety annotations (-Wthread-safety), as in leveldb's
 // port/thread_annotations.h and absl/base/thread_annotations.h. They expand to
 // nothing on compilers without the analysis (g++).
+//
+// Thread-safety: macros only; they state the locking rules of the code they
+// annotate and add no synchronization.
 
 #ifndef DAXBREAK_SYNC_THREAD_ANNOTATIONS_H_
 #define DAXBREAK_SYNC_THREAD_ANNOTATIONS_H_

@@ -1,6 +1,6 @@
-// The explore scenarios of the crash model (PROTOCOL.md section 8,
-// seeds/002): a power thread cuts the power at the step the schedule gives
-// it, and the oracle checks what a log replay would show. Internal to the
+// The explore scenarios of the crash model (docs/models/crash.md, 'What
+// daxbreak models'): a power thread cuts the power at the step the schedule
+// gives it, and the oracle checks what a log replay would show. Internal to the
 // explore layer: the scenario table (explore/explore_scenario.cc) names their
 // builders.
 //

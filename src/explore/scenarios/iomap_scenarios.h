@@ -1,7 +1,7 @@
-// The explore scenarios of cached mappings (PROTOCOL.md section 8, seeds/000
-// and 001): buffered writes on a file that is not DAX, against writeback,
-// I/O completion and reclaim. Internal to the explore layer: the scenario
-// table (explore/explore_scenario.cc) names their builders.
+// The explore scenarios of cached mappings (docs/models/iomap.md, 'Scenarios'):
+// buffered writes on a file that is not DAX, against writeback, I/O completion
+// and reclaim. Internal to the explore layer: the scenario table
+// (explore/explore_scenario.cc) names their builders.
 //
 // Thread-safety: as ExploreModel.
 
@@ -23,13 +23,15 @@ namespace daxbreak {
 // data_corruption.
 void CheckFileReads(BufferedIo& bio, Inode& file, const std::string& expected, ViolationSink* sink);
 
-// seeds/001: a buffered write maps an unwritten extent; writeback converts it
-// and reclaim drops the folio; the write then fills a new folio through the
+// The race of docs/models/iomap.md, 'The race' (Dave Chinner, linux-xfs,
+// January 2023): a buffered write maps an unwritten extent; writeback converts
+// it and reclaim drops the folio; the write then fills a new folio through the
 // stale mapping (zeros over data already on the device).
 std::unique_ptr<ExploreModel> BuildStaleUnwritten(const ModelEnv& env);
 
-// seeds/000: the same stale mapping, with the conversion's increment of the
-// extent sequence undone by an overlapping read-then-write increment of
+// docs/models/iomap.md, 'Rules for the counter' (Jan Kara, linux-ext4,
+// December 2024): the same stale mapping, with the conversion's increment of
+// the extent sequence undone by an overlapping read-then-write increment of
 // another completion, so the stale mapping passes iomap_valid.
 std::unique_ptr<ExploreModel> BuildRacySeq(const ModelEnv& env);
 

@@ -1,6 +1,6 @@
-// The explore scenarios of the zero-range journal deadlock (PROTOCOL.md
-// section 8, seeds/003). Internal to the explore layer: the scenario table
-// (explore/explore_scenario.cc) names their builders.
+// The explore scenarios of the zero-range journal deadlock
+// (docs/models/journal.md, 'The deadlock'). Internal to the explore layer: the
+// scenario table (explore/explore_scenario.cc) names their builders.
 //
 // Thread-safety: as ExploreModel.
 

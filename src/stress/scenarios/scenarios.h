@@ -1,6 +1,6 @@
-// The built-in stress scenarios' builders (one file each in this folder),
-// which the scenario table (stress/stress_scenario.cc) names, and the pieces
-// they share. Internal to the stress layer.
+// The pieces the built-in stress scenarios share (one file each in this
+// folder; the scenario table, stress/stress_scenario.cc, names their
+// builders). Internal to the stress layer.
 //
 // Thread-safety: FirstError is thread-safe; the functions are as thread-safe
 // as the Target calls they make.
@@ -22,13 +22,6 @@
 #include "daxbreak/sync/mutex.h"
 
 namespace daxbreak {
-
-// collision.cc: DIO against layout changes, a writer, a final data pass.
-std::unique_ptr<StressWorkload> BuildCollision(StressContext& ctx);
-// cached_mapping.cc: buffered writers against writeback, reclaim, layout (model only).
-std::unique_ptr<StressWorkload> BuildCachedMapping(StressContext& ctx);
-// refault.cc: a break asleep on a reference while the page is faulted back in.
-std::unique_ptr<StressWorkload> BuildRefault(StressContext& ctx);
 
 // The first unexpected error of a run's workers, named after the worker.
 class FirstError {

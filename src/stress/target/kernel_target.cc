@@ -96,10 +96,21 @@ class KernelMapping final : public TargetMapping {
     }
     return Status::Ok();
   }
+  Status peek_reference(void* contents) override {
+    if (pipe_[0] < 0) return Status::InvalidArgument("no page reference is held");
+    int copy[2];
+    if (pipe2(copy, O_CLOEXEC) != 0) return Errno("pipe2");
+    const ssize_t n = tee(pipe_[0], copy[1], kPageSize, 0);  // The pipe keeps its buffer.
+    const ssize_t got = n > 0 ? read(copy[0], contents, kPageSize) : -1;
+    const int err = errno;
+    close(copy[0]), close(copy[1]);
+    if (got != static_cast<ssize_t>(kPageSize)) return Status::FromErrno(err != 0 ? err : EIO, "tee of the page reference");
+    return Status::Ok();
+  }
   void drop_reference() override {
     if (pipe_[0] < 0) return;
     std::vector<char> sink(kPageSize);
-    (void)!read(pipe_[0], sink.data(), sink.size());
+    (void)!read(pipe_[0], sink.data(), kPageSize);
     close(pipe_[0]), close(pipe_[1]);
     pipe_[0] = pipe_[1] = -1;
   }

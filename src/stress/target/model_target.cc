@@ -24,7 +24,8 @@ namespace {
 
 class ModelMapping final : public TargetMapping {
  public:
-  ModelMapping(PageArray* pages, std::unique_ptr<Vma> vma) : pages_(pages), vma_(std::move(vma)) {}
+  ModelMapping(PmemDevice* device, PageArray* pages, std::unique_ptr<Vma> vma)
+      : device_(device), pages_(pages), vma_(std::move(vma)) {}
   ~ModelMapping() override {
     drop_reference();
     unmap();
@@ -44,6 +45,11 @@ class ModelMapping final : public TargetMapping {
     if (!vma_) return Status::Fault("the mapping is gone");
     return pin_user_pages(*vma_, vma_->address_of(page), 1, /*gup_flags=*/0, &reference_);
   }
+  Status peek_reference(void* contents) override {
+    if (reference_.empty()) return Status::InvalidArgument("no page reference is held");
+    std::memcpy(contents, device_->page_address(reference_.front().pfn), kPageSize);
+    return Status::Ok();
+  }
   void drop_reference() override {
     unpin_user_pages(*pages_, reference_, PutPath::kPut);
     reference_.clear();
@@ -51,6 +57,7 @@ class ModelMapping final : public TargetMapping {
   void unmap() override { vma_.reset(); }
 
  private:
+  PmemDevice* const device_;
   PageArray* const pages_;
   std::unique_ptr<Vma> vma_;
   std::vector<PinnedPage> reference_;
@@ -81,7 +88,7 @@ class ModelFile final : public TargetFile {
     return pfn;
   }
   Status mmap(uint32_t pages, std::unique_ptr<TargetMapping>* out) override {
-    *out = std::make_unique<ModelMapping>(pages_, fs_->mmap(mm_, inode_.get(), pages, /*writable=*/true));
+    *out = std::make_unique<ModelMapping>(fs_->device(), pages_, fs_->mmap(mm_, inode_.get(), pages, /*writable=*/true));
     return Status::Ok();
   }
 
