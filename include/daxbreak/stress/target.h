@@ -95,6 +95,9 @@ class TargetFile {
   // fallocate(2) with FALLOC_FL_* `mode` (the values of fs/dax_fs.h's
   // kFalloc*). Errors: as truncate(), kInvalidArgument for a bad range.
   virtual Status fallocate(uint32_t mode, uint64_t offset, uint64_t len) = 0;
+  // fsync(2): commits the file's metadata (ext4 and xfs reuse a block freed
+  // in a transaction only once it has committed). Errors: kIoError.
+  virtual Status fsync() = 0;
   // i_size in bytes.
   virtual uint64_t size() = 0;
   // The device page (pfn) behind file page `page`, for findings; 0 for a
@@ -102,6 +105,11 @@ class TargetFile {
   virtual uint64_t block_of(uint64_t page) = 0;
   // Maps the first `pages` pages. Errors: those of mmap(2).
   virtual Status mmap(uint32_t pages, std::unique_ptr<TargetMapping>* out) = 0;
+  // close(2) of the kernel file (its last close: ext4 and xfs give back the
+  // blocks they had preallocated for it); the file stays until
+  // Target::remove(), and no other call may follow. The model has nothing
+  // to close.
+  virtual void close() {}
 };
 
 // One DIO between disk blocks and mapping pages.

@@ -103,7 +103,7 @@ class KernelMapping final : public TargetMapping {
     const ssize_t n = tee(pipe_[0], copy[1], kPageSize, 0);  // The pipe keeps its buffer.
     const ssize_t got = n > 0 ? read(copy[0], contents, kPageSize) : -1;
     const int err = errno;
-    close(copy[0]), close(copy[1]);
+    ::close(copy[0]), ::close(copy[1]);
     if (got != static_cast<ssize_t>(kPageSize)) return Status::FromErrno(err != 0 ? err : EIO, "tee of the page reference");
     return Status::Ok();
   }
@@ -111,7 +111,7 @@ class KernelMapping final : public TargetMapping {
     if (pipe_[0] < 0) return;
     std::vector<char> sink(kPageSize);
     (void)!read(pipe_[0], sink.data(), kPageSize);
-    close(pipe_[0]), close(pipe_[1]);
+    ::close(pipe_[0]), ::close(pipe_[1]);
     pipe_[0] = pipe_[1] = -1;
   }
   void unmap() override {
@@ -129,7 +129,7 @@ class KernelFile final : public TargetFile {
  public:
   KernelFile(KernelTarget* target, std::string path, int fd, uint32_t ino)
       : target_(target), path_(std::move(path)), fd_(fd), ino_(ino) {}
-  ~KernelFile() override { close(fd_); }
+  ~KernelFile() override { close(); }
   const std::string& path() const { return path_; }
   int fd() const { return fd_; }
   uint32_t ino() const override { return ino_; }
@@ -149,11 +149,16 @@ class KernelFile final : public TargetFile {
     const int rc = ::fallocate(fd_, static_cast<int>(mode), static_cast<off_t>(offset), static_cast<off_t>(len));
     return rc == 0 ? Status::Ok() : Errno(fmt::format("fallocate({:#x}) {}", mode, path_));
   }
+  Status fsync() override { return ::fsync(fd_) == 0 && ::syncfs(fd_) == 0 ? Status::Ok() : Errno("fsync " + path_); }
   uint64_t size() override {
     struct stat st {};
     return fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
   }
   uint64_t block_of(uint64_t) override { return 0; }
+  void close() override {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
   Status mmap(uint32_t pages, std::unique_ptr<TargetMapping>* out) override {
     const uint64_t bytes = uint64_t{pages} * kPageSize;
     void* m = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, kMapSharedValidate | kMapSync, fd_, 0);
@@ -168,7 +173,7 @@ class KernelFile final : public TargetFile {
  private:
   KernelTarget* const target_;
   const std::string path_;
-  const int fd_;
+  int fd_;
   const uint32_t ino_;
 };
 
@@ -307,6 +312,14 @@ Status KernelTarget::open_dio(TargetMapping& mapping, uint32_t queue_depth, std:
 }
 
 void KernelTarget::begin_run() {
+  // A scenario may keep a file open for each of up to a few thousand files it
+  // fills the file system with: the soft limit of open files goes up to the
+  // hard one.
+  struct rlimit files {};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   struct sigaction sa {};
   sa.sa_handler = StallSignalHandler;
   sigemptyset(&sa.sa_mask);

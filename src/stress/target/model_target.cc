@@ -81,6 +81,7 @@ class ModelFile final : public TargetFile {
   Status fallocate(uint32_t mode, uint64_t offset, uint64_t len) override {
     return fs_->fallocate(inode_.get(), mode, offset, len);
   }
+  Status fsync() override { return fs_->fsync(inode_.get()); }
   uint64_t size() override { return inode_->size(); }
   uint64_t block_of(uint64_t page) override {
     uint64_t pfn = 0;
