@@ -12,6 +12,7 @@ namespace daxbreak {
 std::unique_ptr<StressWorkload> BuildCollision(StressContext& ctx);      // collision.cc
 std::unique_ptr<StressWorkload> BuildCachedMapping(StressContext& ctx);  // cached_mapping.cc
 std::unique_ptr<StressWorkload> BuildRefault(StressContext& ctx);        // refault.cc
+std::unique_ptr<StressWorkload> BuildUnmappedPin(StressContext& ctx);    // unmapped_pin.cc
 
 namespace {
 
@@ -38,6 +39,13 @@ const StressScenarioInfo kBuiltin[] = {
      .on_kernel = true,
      .needs = {},
      .build = BuildRefault},
+    {.name = "unmapped-pin",
+     .summary = "a page referenced through vmsplice and then munmapped, a truncate: it must wait for the "
+                "reference; kernels up to 6.14 free the block, and other files' data reads through it",
+     .on_model = true,
+     .on_kernel = true,
+     .needs = {},
+     .build = BuildUnmappedPin},
 };
 
 Registry<StressScenarioInfo>& Scenarios() {

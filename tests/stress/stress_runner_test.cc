@@ -159,6 +159,29 @@ TEST(RefaultStressTest, ModernStallsAndFixedReturns) {
   }
 }
 
+// A page reference that outlives its mapping: the reference row waits for it;
+// `mapped-only` (kernels up to 6.14) frees the block, and the reference then
+// reads another file's data.
+TEST(UnmappedPinStressTest, MappedOnlyFreesTheBlockAndFixedWaits) {
+  for (const char* name : {"fixed", "mapped-only"}) {
+    TempDir dir;
+    StressConfig c = ShortConfig(dir, BuiltinProtocol(name), 30);
+    c.scenario = "unmapped-pin";
+    StressReport report;
+    RUN_OR_SKIP(c, &report);
+    EXPECT_TRUE(report.exercised) << name << ": " << report.not_exercised_why;
+    const std::string steps = report.counts["steps"].dump();
+    if (name == std::string("fixed")) {
+      EXPECT_EQ(report.outcome(), "clean") << report.to_text();
+      EXPECT_NE(steps.find("asleep on the reference"), std::string::npos) << steps;
+    } else {
+      EXPECT_EQ(report.exit_code(), 1) << report.to_text();
+      EXPECT_NE(report.violations_text.find("the reference now reads file ino"), std::string::npos)
+          << report.violations_text;
+    }
+  }
+}
+
 // A user's scenario: one row and a builder. Its verdict on exercise decides
 // exit 3, its counts reach the report.
 class OneShot final : public StressWorkload {
