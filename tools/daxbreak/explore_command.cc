@@ -16,6 +16,7 @@
 #include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/signal_name.h"
 #include "daxbreak/base/size_parse.h"
+#include "daxbreak/base/status_line.h"
 #include "daxbreak/explore/explorer.h"
 
 namespace daxbreak::cli {
@@ -97,20 +98,16 @@ Status ConvertExplore(ExploreArgs& a) {
   return ConvertShard(a);
 }
 
-// The status line: elapsed / budget and the part done (of the dfs tree, the
-// schedule budget or the time budget, whichever is furthest), then rates.
-void PrintProgress(const ExploreOptions& o, int width, const ExploreProgress& p) {
+// The status line's text: elapsed / budget and the part done (of the dfs
+// tree, the schedule budget or the time budget, whichever is furthest), then
+// rates.
+std::string ProgressText(const ExploreOptions& o, const ExploreProgress& p) {
   double done = p.fraction >= 0 ? p.fraction : 0;
   if (o.strategy != Strategy::kDfs && o.schedules > 0) done = std::max(done, double(p.schedules) / double(o.schedules));
   if (o.time_budget_seconds > 0) done = std::max(done, p.seconds / o.time_budget_seconds);
-  std::string line = o.time_budget_seconds > 0
-                         ? fmt::format("[{:.0f}s/{:.0f}s {:3.0f}%]", p.seconds, o.time_budget_seconds, 100 * std::min(done, 1.0))
-                         : fmt::format("[{:.0f}s {:3.0f}%]", p.seconds, 100 * std::min(done, 1.0));
-  line += fmt::format(" {} schedules {:.1f}k/s findings {}", p.schedules,
-                      p.seconds > 0 ? p.schedules / p.seconds / 1000 : 0.0, p.findings);
-  if (static_cast<int>(line.size()) > width) line.resize(width);
-  std::fprintf(stderr, "\r%-*s", width, line.c_str());
-  std::fflush(stderr);
+  return StatusLine::Eta(p.seconds, o.time_budget_seconds, done) +
+         fmt::format(" {} schedules {:.1f}k/s findings {}", p.schedules,
+                     p.seconds > 0 ? p.schedules / p.seconds / 1000 : 0.0, p.findings);
 }
 
 int RunExplore(ExploreArgs& a) {
@@ -120,12 +117,12 @@ int RunExplore(ExploreArgs& a) {
   s = output.open(a.output, "--output");
   if (!s.ok()) return Fail(s);
   const bool status = ShowStatusLine(a.eta);
-  const int width = static_cast<int>(std::max<uint32_t>(TerminalWidth(), 20) - 1);
-  if (status) a.options.progress = [&a, width](const ExploreProgress& p) { PrintProgress(a.options, width, p); };
+  StatusLine line(TerminalWidth());
+  if (status) a.options.progress = [&a, &line](const ExploreProgress& p) { line.draw(ProgressText(a.options, p)); };
   a.options.interrupt = InstallStopSignals();
   ExploreResult result;
   s = Explore(a.options, &result);
-  if (status) std::fprintf(stderr, "\r%-*s\r", width, "");
+  if (status) line.clear();
   if (!s.ok()) return Fail(s);
   const std::string out = a.format == "json" ? result.to_json(a.options).dump(2) + "\n" : result.to_text(a.options);
   s = output.write(out);

@@ -1,5 +1,6 @@
 #include "stress/scenarios/scenarios.h"
 
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -17,6 +18,66 @@ void FirstError::note(const std::string& who, const Status& s) {
 Status FirstError::get() const {
   MutexLock lock(&mu_);
   return first_;
+}
+
+void StepLog::add(std::string line) {
+  MutexLock lock(&mu_);
+  lines_.push_back(std::move(line));
+  count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+nlohmann::json StepLog::to_json() const {
+  MutexLock lock(&mu_);
+  return {{"steps", lines_}};
+}
+
+VictimChange::VictimChange(const StressConfig& config, TargetFile& victim)
+    : victim_(victim),
+      bytes_(uint64_t{config.victim_pages} * kPageSize),
+      punch_((config.layout_ops & LayoutOpBit(LayoutOp::kTruncate)) == 0) {}
+
+Status VictimChange::change() {
+  return punch_ ? victim_.fallocate(kFallocPunchHole | kFallocKeepSize, 0, bytes_) : victim_.truncate(0);
+}
+
+void VictimChange::run(const std::atomic<bool>& stop) {
+  while (!go_.load() && !stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (bool first = true; !stop.load(); first = false) {
+    if (first || watch_.take_retry()) {
+      watch_.begin(name());
+      watch_.end(change().err());
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+}
+
+bool VictimChange::start_and_settle(std::chrono::milliseconds settle, const std::atomic<bool>& stop) {
+  go_.store(true);
+  const auto pause = [] { std::this_thread::sleep_for(std::chrono::milliseconds(1)); };
+  while (watch_.ends() == 0 && watch_.done() && !stop.load()) pause();  // Not begun yet.
+  const auto deadline = std::chrono::steady_clock::now() + settle;
+  while (!watch_.done() && !stop.load() && std::chrono::steady_clock::now() < deadline) pause();
+  return !watch_.done() && !stop.load();
+}
+
+bool VictimChange::wait_returned(const std::atomic<bool>& stop) const {
+  while (!stop.load() && (!watch_.done() || watch_.held())) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return !stop.load();
+}
+
+void DropReferenceAndAwait(TargetMapping& mapping, const VictimChange& change, bool slept, StepLog& steps,
+                           std::atomic<bool>& stop) {
+  mapping.drop_reference();
+  steps.add("reference dropped (pipe drained)");
+  if (!change.wait_returned(stop)) return;
+  if (slept) steps.add("the change returned");
+  stop.store(true);
+}
+
+std::string WhereIs(StressContext& ctx, std::string_view name) {
+  const Worker* w = ctx.worker(name);
+  return w != nullptr ? ctx.target.where(*w) : "?";
 }
 
 PageRange RandomRange(std::mt19937_64& rng, uint64_t pages, uint64_t max_nr, uint64_t tail) {

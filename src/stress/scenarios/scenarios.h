@@ -9,10 +9,14 @@
 #define DAXBREAK_SRC_STRESS_SCENARIOS_SCENARIOS_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "daxbreak/base/status.h"
 #include "daxbreak/check/data_oracle.h"
@@ -34,6 +38,63 @@ class FirstError {
   mutable Mutex mu_{"first_error"};
   Status first_ GUARDED_BY(mu_);
 };
+
+// A list of what a scripted scenario did, one line a step, for the report's
+// counts ({"steps": [...]}).
+class StepLog {
+ public:
+  void add(std::string line) EXCLUDES(mu_);
+  uint64_t size() const { return count_.load(std::memory_order_relaxed); }
+  nlohmann::json to_json() const EXCLUDES(mu_);
+
+ private:
+  mutable Mutex mu_{"step_log"};
+  std::vector<std::string> lines_ GUARDED_BY(mu_);
+  std::atomic<uint64_t> count_{0};
+};
+
+// The one watched change of the scripted scenarios (refault, unmapped-pin):
+// the victim truncated to 0, or punched whole when --ops has no truncate. Its
+// worker runs it once start() is called, then again whenever the stall
+// watchdog asks (check/stall.h, step 4), until the stop.
+class VictimChange {
+ public:
+  VictimChange(const StressConfig& config, TargetFile& victim);
+  // "truncate" or "punch".
+  const char* name() const { return punch_ ? "punch" : "truncate"; }
+  LayoutWatch& watch() { return watch_; }
+  const LayoutWatch& watch() const { return watch_; }
+  // The watched worker's body.
+  void run(const std::atomic<bool>& stop);
+  // Starts the change and waits until it has begun, then up to `settle` for
+  // it to return. Returns whether it is still asleep (false at the stop).
+  bool start_and_settle(std::chrono::milliseconds settle, const std::atomic<bool>& stop);
+  // Waits until the change has returned and the watchdog does not hold it,
+  // or the stop. Returns whether it returned before the stop.
+  bool wait_returned(const std::atomic<bool>& stop) const;
+
+ private:
+  Status change();
+
+  TargetFile& victim_;
+  const uint64_t bytes_;
+  const bool punch_;
+  LayoutWatch watch_;
+  std::atomic<bool> go_{false};
+};
+
+// How long a scripted scenario gives its change to fall asleep.
+inline constexpr std::chrono::milliseconds kChangeSettle{500};
+
+// The end of a scripted sequence: drops `mapping`'s page reference, waits
+// for the change to return (a step when it had slept), and ends the run; at
+// the stop (the watchdog classified a stall and ends the run) it returns.
+void DropReferenceAndAwait(TargetMapping& mapping, const VictimChange& change, bool slept, StepLog& steps,
+                           std::atomic<bool>& stop);
+
+// Where the worker `name` of the run sleeps (Target::where()), "?" when
+// there is none.
+std::string WhereIs(StressContext& ctx, std::string_view name);
 
 // Pages [first, first + nr).
 struct PageRange {

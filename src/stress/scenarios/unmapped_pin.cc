@@ -21,7 +21,6 @@
 #include <chrono>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -34,8 +33,6 @@
 namespace daxbreak {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-constexpr auto kSettle = std::chrono::milliseconds(500);  // For the change to fall asleep.
 // Fill files, each closed once written (so that its preallocation goes
 // back): first one-page files, whose one-block requests ext4 also serves
 // from a lone free block, then 1 MiB ones until the file system is full;
@@ -46,8 +43,7 @@ constexpr uint64_t kMaxFillBytes = 4ULL << 30;
 
 class UnmappedPin final : public StressWorkload {
  public:
-  explicit UnmappedPin(StressContext& ctx)
-      : ctx_(ctx), punch_((ctx.config.layout_ops & LayoutOpBit(LayoutOp::kTruncate)) == 0) {}
+  explicit UnmappedPin(StressContext& ctx) : ctx_(ctx), change_(ctx.config, ctx.target.victim()) {}
 
   Status setup() override {
     TargetFile& victim = ctx_.target.victim();
@@ -59,48 +55,26 @@ class UnmappedPin final : public StressWorkload {
     return s;
   }
   std::vector<WorkerSpec> workers() override {
-    return {{"layout", 0x2000, [this](std::atomic<bool>& stop) { run_change(stop); }, /*watched=*/true},
+    return {{"layout", 0x2000, [this](std::atomic<bool>& stop) { change_.run(stop); }, /*watched=*/true},
             {"unmapped-pin", 0x9000, [this](std::atomic<bool>& stop) { run_sequence(stop); }}};
   }
-  LayoutWatch* layout_watch() override { return &watch_; }
-  WorkloadProgress progress() const override { return {"fill-KiB", fill_bytes_.load() >> 10, watch_.ends()}; }
+  LayoutWatch* layout_watch() override { return &change_.watch(); }
+  WorkloadProgress progress() const override { return {"fill-KiB", fill_bytes_.load() >> 10, change_.watch().ends()}; }
   void final_check(bool) override {}
-  nlohmann::json counts() const override EXCLUDES(steps_mu_) {
-    MutexLock lock(&steps_mu_);
-    return {{"steps", steps_}, {"fill_bytes", fill_bytes_.load()}};
+  nlohmann::json counts() const override {
+    nlohmann::json j = steps_.to_json();
+    j["fill_bytes"] = fill_bytes_.load();
+    return j;
   }
   Exercise exercised(const ExerciseFacts&) const override {
     if (slept_.load() || reused_.load()) return {true, ""};
     return {false, fmt::format("the {} returned while page 0 was referenced, but {} KiB of other files never "
                                "reused its block, so nothing could be read through the reference",
-                               op_name(), fill_bytes_.load() >> 10)};
+                               change_.name(), fill_bytes_.load() >> 10)};
   }
   Status first_error() const override { return errors_.get(); }
 
  private:
-  const char* op_name() const { return punch_ ? "punch" : "truncate"; }
-  Status change() {
-    TargetFile& v = ctx_.target.victim();
-    return punch_ ? v.fallocate(kFallocPunchHole | kFallocKeepSize, 0, uint64_t{ctx_.config.victim_pages} * kPageSize)
-                  : v.truncate(0);
-  }
-  // The watched worker: the change, then again whenever the stall watchdog
-  // asks (check/stall.h, step 4).
-  void run_change(const std::atomic<bool>& stop) {
-    while (!go_.load() && !stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    for (bool first = true; !stop.load(); first = false) {
-      if (first || watch_.take_retry()) {
-        watch_.begin(op_name());
-        watch_.end(change().err());
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
-    }
-  }
-  void step(std::string line) EXCLUDES(steps_mu_) {
-    MutexLock lock(&steps_mu_);
-    steps_.push_back(std::move(line));
-  }
   // What the reference reads now; false (and noted) when it cannot be read.
   bool peek(BlockReading* out) {
     std::vector<char> page(kPageSize);
@@ -142,47 +116,35 @@ class UnmappedPin final : public StressWorkload {
           ViolationKind::kPinnedBlockFreed, 0, ctx_.target.victim().ino(), 0, "unmapped-pin",
           fmt::format("the {} freed page 0's block while it was referenced (through a pipe, after munmap); "
                       "the reference now reads {}, not the victim's page 0",
-                      op_name(), DescribeReading(r))});
+                      change_.name(), DescribeReading(r))});
     }
-    step(fmt::format("{} other files ({} KiB) written; the reference reads {}", files.size(), fill_bytes_.load() >> 10,
-                     DescribeReading(r)));
+    steps_.add(fmt::format("{} other files ({} KiB) written; the reference reads {}", files.size(),
+                           fill_bytes_.load() >> 10, DescribeReading(r)));
     for (auto& f : files) (void)ctx_.target.remove(std::move(f));
   }
   void run_sequence(std::atomic<bool>& stop) {
-    step("page 0 referenced (vmsplice into a pipe), then munmapped");
-    go_.store(true);
-    while (watch_.ends() == 0 && watch_.done() && !stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    const auto deadline = Clock::now() + kSettle;
-    while (!watch_.done() && !stop.load() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    slept_.store(!watch_.done());
+    steps_.add("page 0 referenced (vmsplice into a pipe), then munmapped");
+    slept_.store(change_.start_and_settle(kChangeSettle, stop));
     if (slept_.load()) {
-      const Worker* layout = ctx_.worker("layout");
-      step(fmt::format("{} asleep on the reference ({})", op_name(), layout ? ctx_.target.where(*layout) : "?"));
+      steps_.add(fmt::format("{} asleep on the reference ({})", change_.name(), WhereIs(ctx_, "layout")));
       BlockReading r;
-      if (peek(&r)) step("the reference reads " + DescribeReading(r));
+      if (peek(&r)) steps_.add("the reference reads " + DescribeReading(r));
     } else {
-      step(fmt::format("{} returned at once (error {}) while page 0 was referenced", op_name(), watch_.last_result()));
+      steps_.add(fmt::format("{} returned at once (error {}) while page 0 was referenced", change_.name(),
+                             change_.watch().last_result()));
       fill_until_reused();
     }
-    mapping_->drop_reference();
-    step("reference dropped (pipe drained)");
-    while (!stop.load() && (!watch_.done() || watch_.held())) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    if (stop.load()) return;
-    if (slept_.load()) step("the change returned");
-    stop.store(true);
+    DropReferenceAndAwait(*mapping_, change_, slept_.load(), steps_, stop);
   }
 
   StressContext& ctx_;
   FirstError errors_;
-  const bool punch_;
+  VictimChange change_;
+  StepLog steps_;
   std::unique_ptr<TargetMapping> mapping_;
-  LayoutWatch watch_;
-  std::atomic<bool> go_{false};
   std::atomic<bool> slept_{false};   // The change slept on the reference.
   std::atomic<bool> reused_{false};  // The freed block was seen reused through the reference.
   std::atomic<uint64_t> fill_bytes_{0};  // Bytes of other files written after the change.
-  mutable Mutex steps_mu_{"unmapped_pin_steps"};
-  std::vector<std::string> steps_ GUARDED_BY(steps_mu_);
 };
 
 }  // namespace

@@ -33,26 +33,32 @@ class KernelTarget final : public Target {
   // it); for the report.
   void note_map_sync(bool map_sync) { map_sync_.store(map_sync); }
 
-  TargetKind kind() const override { return TargetKind::kKernel; }
-  Checker& checker() override { return checker_; }
-  DiskFile* disk() override { return disk_.get(); }
-  TargetFile& victim() override { return *victim_; }
-  Status create(const std::string& name, std::unique_ptr<TargetFile>* out) override;
-  Status remove(std::unique_ptr<TargetFile> file) override;
-  Status open_dio(TargetMapping& mapping, uint32_t queue_depth, std::unique_ptr<DioQueue>* out) override;
+  // The run: the SIGUSR1 handler and the open-files limit, /dev/kmsg and
+  // /proc/vmstat before; the pins and the kernel's warnings after.
   void begin_run() override;
   void end_run() override;
   void finish() override;
+  PinFacts pins() const override;
+  nlohmann::json kmsg() const override;
+  nlohmann::json describe() const override;
+  nlohmann::json internals() const override { return nlohmann::json::object(); }
+  nlohmann::json memory() const override;
+  TargetKind kind() const override { return TargetKind::kKernel; }
+  Checker& checker() override { return checker_; }
+
+  // Files beside --file, the disk, and one io_uring per DIO thread.
+  TargetFile& victim() override { return *victim_; }
+  DiskFile* disk() override { return disk_.get(); }
+  Status create(const std::string& name, std::unique_ptr<TargetFile>* out) override;
+  Status remove(std::unique_ptr<TargetFile> file) override;
+  Status open_dio(TargetMapping& mapping, uint32_t queue_depth, std::unique_ptr<DioQueue>* out) override;
+
+  // Threads, by their tid: tgkill(SIGUSR1), /proc/self/task/TID/{wchan,stack}.
   void worker_started(Worker& worker, uint64_t stream) override;
   void interrupt(const Worker& worker) override;
   std::string where(const Worker& worker) override;
   bool in_break_sleep(const Worker& worker) override;
   bool may_leave_sleeper() const override { return true; }
-  PinFacts pins() const override;
-  nlohmann::json describe() const override;
-  nlohmann::json internals() const override { return nlohmann::json::object(); }
-  nlohmann::json memory() const override;
-  nlohmann::json kmsg() const override;
 
  private:
   explicit KernelTarget(const StressConfig& config);
