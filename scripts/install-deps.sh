@@ -9,7 +9,7 @@ packages=(build-essential cmake ninja-build pkg-config python3
           libbenchmark-dev nlohmann-json3-dev libfmt-dev libxxhash-dev
           libboost-context-dev libndctl-dev libdaxctl-dev libpugixml-dev
           libxml2-utils help2man
-          qemu-system-x86 busybox-static ndctl xfsprogs e2fsprogs curl xz-utils jq "$@")
+          qemu-system-x86 busybox-static ndctl xfsprogs e2fsprogs curl xz-utils zstd jq "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

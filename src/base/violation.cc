@@ -35,7 +35,10 @@ constexpr std::array<ViolationKindInfo, kViolationKinds> kKinds = {{
      "a layout change made no progress for the stall timeout (the kernel's hung-task warning "
      "would follow); the detail gives where it slept and what released it"},
     {ViolationKind::kKernelWarn, "kernel_warn", Severity::kWarn,
-     "the kernel logged a WARNING, BUG or Oops during a kernel-mode run (the line is the detail)"},
+     "the kernel logged a WARNING or a hung task during a kernel-target run (the line is the detail)"},
+    {ViolationKind::kKernelOops, "kernel_oops", Severity::kData,
+     "the kernel oopsed (Oops, BUG, general protection fault, panic) during a kernel-target run: what "
+     "was in flight is lost; the detail has the call trace and, for a known bug, its cause and fix"},
 }};
 
 constexpr bool InEnumOrder() {

@@ -179,6 +179,49 @@ const ProtocolTraits kBuiltin[] = {
      .layout = L{.wake_rule = WakeRule::kAtIdleExceptBioRelease},
      .iomap = I{},
      .fsync = F{}},
+    // The release lines as they shipped: the traits of the bugs each line
+    // had, together (the kernel version table below maps a release to its
+    // line). `modern` is the 6.16-and-later line.
+    {.name = "linux-4.19-6.14",
+     .status = ProtocolStatus::kReleasedBug,
+     .summary = "the kernels as shipped from 4.19 to 6.14 (Debian 13's 6.12.y too): fixed's loop with the "
+                "three scan bugs 6.15 fixed: the scan returns early when nothing is mapped, moves past a "
+                "locked entry, and eviction and unmount do not wait for busy pages",
+     .cites = "mapped-only + skip-locked + no-final-break: cee91fa13a8e, 6be3e21d25ca and 0e2f80afcfa6 "
+              "(6.15) are absent from the 6.1.192 and 6.12.118 sources (docs/protocol.md, 'The reference "
+              "row is a composite'); 4.19 is where 430657b6be89 brought ext4's break",
+     .catches_in = "unmapped-pin",
+     .layout = L{.stop_when_unmapped = true,
+                 .locked_entry_scan = LockedEntryScan::kSkip,
+                 .final_break_on_evict = false},
+     .iomap = I{},
+     .fsync = F{}},
+    {.name = "linux-6.1-stable",
+     .status = ProtocolStatus::kReleasedBug,
+     .summary = "Debian 12's 6.1 as shipped: linux-4.19-6.14 plus the lost wake-up of a DIO completion "
+                "(bio-release-no-wake)",
+     .cites = "the 4.19-6.14 line's scan bugs plus 6.1-stable's backport of 1b151e2435fc (January 2024; "
+              "the first 6.1.y with it not confirmed here); seen on Debian 12's 6.1.0-50 "
+              "(docs/protocol.md, 'Linux 6.1 lost wake-up')",
+     .catches_in = "lost-wake",
+     .catches_as = CatchKind::kStall,
+     .layout = L{.stop_when_unmapped = true,
+                 .locked_entry_scan = LockedEntryScan::kSkip,
+                 .wake_rule = WakeRule::kAtIdleExceptBioRelease,
+                 .final_break_on_evict = false},
+     .iomap = I{},
+     .fsync = F{}},
+    {.name = "linux-6.15.0",
+     .status = ProtocolStatus::kReleasedBug,
+     .summary = "6.15.0 as shipped: modern with the xas_pause skip of a waited-on locked entry "
+                "(pause-skip)",
+     .cites = "the 6.15 series (38607c62b34b, 6be3e21d25ca) before dd59137bfe70 (6.16-rc1; the first "
+              "6.15.y with it not confirmed here)",
+     .catches_in = "refault",
+     .catches_as = CatchKind::kStall,
+     .layout = L{.idle_refcount = 0, .locked_entry_scan = LockedEntryScan::kWaitAndPause},
+     .iomap = I{},
+     .fsync = F{}},
     {.name = "no-iomap-valid",
      .status = ProtocolStatus::kReleasedBug,
      .summary = "a buffered write keeps the mapping it got before it locked the folio: writeback "
@@ -299,6 +342,22 @@ const ProtocolTraits kBuiltin[] = {
      .fsync = F{.dio_order = DioFsyncOrder::kDioSem}},
 };
 
+constexpr uint32_t V(uint32_t major, uint32_t minor, uint32_t sublevel = 0) {
+  return major * 10000 + minor * 100 + sublevel;
+}
+
+// Which row each release line ships as (docs/protocol.md, 'Release windows').
+const KernelLine kKernelLines[] = {
+    {V(4, 19), V(6, 1), "linux-4.19-6.14", ""},
+    {V(6, 1), V(6, 2), "linux-6.1-stable",
+     "the lost wake-up came with a January 2024 backport, the first 6.1.y with it not confirmed here; "
+     "older 6.1.y shipped as linux-4.19-6.14"},
+    {V(6, 2), V(6, 15), "linux-4.19-6.14", ""},
+    {V(6, 15, 0), V(6, 15, 1), "linux-6.15.0", ""},
+    {V(6, 15, 1), V(6, 16), "modern", "the first 6.15.y with dd59137bfe70 is not confirmed here"},
+    {V(6, 16), V(1000, 0), "modern", ""},
+};
+
 Registry<ProtocolTraits>& Protocols() {
   static auto* registry = new Registry<ProtocolTraits>("protocol", kBuiltin);  // Never destroyed.
   return *registry;
@@ -334,5 +393,36 @@ const ProtocolTraits& BuiltinProtocol(std::string_view name) {
 std::string ProtocolNameList() { return Protocols().names(); }
 
 Status RegisterProtocol(const ProtocolTraits& row) { return Protocols().add(row); }
+
+std::vector<KernelLine> KernelLines() { return {std::begin(kKernelLines), std::end(kKernelLines)}; }
+
+const ProtocolTraits* ProtocolForKernel(std::string_view release, KernelLine* line) {
+  uint32_t parts[3] = {0, 0, 0};
+  size_t i = 0, n = 0;
+  for (; i < release.size() && n < 3; ++n) {
+    const size_t start = i;
+    while (i < release.size() && release[i] >= '0' && release[i] <= '9') parts[n] = parts[n] * 10 + (release[i++] - '0');
+    if (i == start) return nullptr;
+    if (i < release.size() && release[i] == '.') ++i;
+    else break;
+  }
+  if (n < 1) return nullptr;
+  // Debian's 6.1 kernels say 6.1.0-N (an ABI number, not the sublevel):
+  // only 6.15 needs its sublevel.
+  const uint32_t version = V(parts[0], parts[1], parts[0] == 6 && parts[1] == 15 ? parts[2] : 0);
+  for (const KernelLine& l : kKernelLines) {
+    if (version >= l.from && version < l.to) {
+      if (line != nullptr) *line = l;
+      return FindProtocol(l.row);
+    }
+  }
+  return nullptr;
+}
+
+std::string KernelVersionText(uint32_t version) {
+  std::string out = std::to_string(version / 10000) + "." + std::to_string(version / 100 % 100);
+  if (version % 100 != 0) out += "." + std::to_string(version % 100);
+  return out;
+}
 
 }  // namespace daxbreak

@@ -20,9 +20,12 @@ namespace {
 std::string TargetText(const StressReport& r) {
   if (r.target.contains("kernel")) {
     const nlohmann::json& k = r.target["kernel"];
-    return fmt::format("kernel  {}, {} (DAX), file {} ({} pages, MAP_SYNC {}); disk {} ({})\n",
+    const nlohmann::json& row = k.contains("model_row") ? k["model_row"] : nlohmann::json(nullptr);
+    return fmt::format("kernel  {}, {} (DAX), file {} ({} pages, MAP_SYNC {}); disk {} ({})\n"
+                       "        model row for this kernel: {}\n",
                        k.value("release", "?"), k.value("fs_type", "?"), r.config.file_path, r.config.victim_pages,
-                       k.value("map_sync", false) ? "yes" : "no", r.config.disk_path, k.value("disk_fs_type", "-"));
+                       k.value("map_sync", false) ? "yes" : "no", r.config.disk_path, k.value("disk_fs_type", "-"),
+                       row.is_string() ? row.get<std::string>() : "none (a release before 4.19, or unparsed)");
   }
   const nlohmann::json& d = r.target.value("device", nlohmann::json::object());
   return fmt::format("device  {} ({}, granularity {}, MAP_SYNC {}, {} bytes)\n", d.value("path", ""),
@@ -73,6 +76,7 @@ int StressReport::exit_code() const {
 }
 
 std::string StressReport::outcome() const {
+  if (!ran) return "did not finish";
   if (!stall.is_null()) return fmt::format("stall ({})", stall.value("cause", "?"));
   if (violation_count > 0) {
     std::string kinds;
@@ -87,6 +91,7 @@ std::string StressReport::outcome() const {
 
 nlohmann::json StressReport::to_json() const {
   nlohmann::json j = JsonDocument("stress", config.to_json());
+  j["ran"] = ran;
   for (const auto& [key, value] : target.items()) j[key] = value;  // "device" or "kernel".
   j["seconds"] = seconds;
   j["interrupted_by"] = interrupted_by != 0 ? nlohmann::json(SignalName(interrupted_by)) : nlohmann::json(nullptr);

@@ -13,6 +13,9 @@ std::unique_ptr<StressWorkload> BuildCollision(StressContext& ctx);      // coll
 std::unique_ptr<StressWorkload> BuildCachedMapping(StressContext& ctx);  // cached_mapping.cc
 std::unique_ptr<StressWorkload> BuildRefault(StressContext& ctx);        // refault.cc
 std::unique_ptr<StressWorkload> BuildUnmappedPin(StressContext& ctx);    // unmapped_pin.cc
+std::unique_ptr<StressWorkload> BuildEvictPinned(StressContext& ctx);    // evict_pinned.cc
+std::unique_ptr<StressWorkload> BuildLockedEntry(StressContext& ctx);    // locked_entry.cc
+std::unique_ptr<StressWorkload> BuildDioErrorCompletion(StressContext& ctx);  // dio_error_completion.cc
 
 namespace {
 
@@ -46,6 +49,27 @@ const StressScenarioInfo kBuiltin[] = {
      .on_kernel = true,
      .needs = {},
      .build = BuildUnmappedPin},
+    {.name = "evict-pinned",
+     .summary = "a file's page referenced through vmsplice and munmapped, then the file unlinked and "
+                "closed: eviction must wait for the reference; kernels before 6.15 free the block",
+     .on_model = true,
+     .on_kernel = true,
+     .needs = {},
+     .build = BuildEvictPinned},
+    {.name = "locked-entry",
+     .summary = "page 0 mapped and referenced, writeback locking its entry in a loop, truncates that a "
+                "signal restarts: none may finish; kernels up to 6.14 skip the locked entry and free the block",
+     .on_model = true,
+     .on_kernel = true,
+     .needs = {},
+     .build = BuildLockedEntry},
+    {.name = "dio-error-completion",
+     .summary = "io_uring O_DIRECT reads that fail part way (a PROT_NONE tail): their error completion; "
+                "Debian's 6.17.13 panics in it (a kernel bug outside DAX)",
+     .on_model = false,
+     .on_kernel = true,
+     .needs = {.disk = true},
+     .build = BuildDioErrorCompletion},
 };
 
 Registry<StressScenarioInfo>& Scenarios() {

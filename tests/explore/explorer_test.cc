@@ -25,9 +25,9 @@ struct Case {
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.protocol->name << " in " << c.scenario; }
 
-// A GoogleTest parameter name ('-' is not allowed there).
+// A GoogleTest parameter name ('-' and '.' are not allowed there).
 std::string ParamName(std::string name) {
-  for (char& c : name) c = c == '-' ? '_' : c;
+  for (char& c : name) c = c == '-' || c == '.' ? '_' : c;
   return name;
 }
 

@@ -21,6 +21,7 @@ CommandRunner AddMergeCommand(CLI::App& app);
 CommandRunner AddInfoCommand(CLI::App& app);
 CommandRunner AddRunCommand(CLI::App& app);
 CommandRunner AddKernelCommand(CLI::App& app);
+CommandRunner AddOopsCommand(CLI::App& app);
 
 }  // namespace daxbreak::cli
 

@@ -43,6 +43,13 @@ nlohmann::json ListJson() {
                               {"catches_in", p->catches_in},
                               {"catches_as", p->catches_in.empty() ? "" : CatchKindName(p->catches_as)}});
   }
+  j["kernel_lines"] = nlohmann::json::array();
+  for (const KernelLine& l : KernelLines()) {
+    j["kernel_lines"].push_back({{"from", KernelVersionText(l.from)},
+                                 {"to", l.to >= 10000000 ? nlohmann::json(nullptr) : nlohmann::json(KernelVersionText(l.to))},
+                                 {"row", l.row},
+                                 {"note", l.note}});
+  }
   j["violation_kinds"] = nlohmann::json::array();
   for (const ViolationKindInfo& k : ViolationKinds()) {
     j["violation_kinds"].push_back(
@@ -77,6 +84,14 @@ std::string ListText(const nlohmann::json& j) {
              ")\n";
     }
   }
+  out += "kernel lines (the row each release shipped as):\n";
+  for (const auto& e : j["kernel_lines"]) {
+    const std::string range = e["to"].is_null() ? fmt::format("{} and later", e["from"].get<std::string>())
+                                                 : fmt::format("{} up to {}", e["from"].get<std::string>(),
+                                                               e["to"].get<std::string>());
+    out += fmt::format("  {:<24} {}{}\n", range, e["row"].get<std::string>(),
+                       e["note"].get<std::string>().empty() ? "" : " (" + e["note"].get<std::string>() + ")");
+  }
   out += "violation kinds:\n";
   for (const auto& e : j["violation_kinds"]) {
     out += name(e) + fmt::format("[{}] {}\n", e["severity"].get<std::string>(), e["meaning"].get<std::string>());
@@ -84,15 +99,30 @@ std::string ListText(const nlohmann::json& j) {
   return out;
 }
 
+// `list --kernel RELEASE`: the row of one release, as uname -r prints it.
+int KernelRow(const std::string& release, const std::string& format) {
+  KernelLine line;
+  const ProtocolTraits* row = ProtocolForKernel(release, &line);
+  if (row == nullptr) {
+    return Fail(fmt::format("--kernel: '{}' is no release from 4.19 on (daxbreak models none before)", release));
+  }
+  const nlohmann::json j = {{"release", release}, {"row", row->name}, {"note", line.note}};
+  Status s = WriteOutput("", format == "json" ? j.dump(2) + "\n" : std::string(row->name) + "\n");
+  return s.ok() ? kExitClean : Fail(s);
+}
+
 }  // namespace
 
 CommandRunner AddListCommand(CLI::App& app) {
-  auto* sub = app.add_subcommand("list", "List scenarios, protocol variants and violation kinds");
+  auto* sub = app.add_subcommand("list", "List scenarios, protocol variants, kernel lines and violation kinds");
   auto format = std::make_shared<std::string>("text");
+  auto kernel = std::make_shared<std::string>();
   sub->add_option("--output-format", *format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  return [format]() {
+  sub->add_option("--kernel", *kernel, "Print only the protocol row a kernel release shipped as (uname -r: 6.12.117+deb13-amd64)");
+  return [format, kernel]() {
+    if (!kernel->empty()) return KernelRow(*kernel, *format);
     const nlohmann::json j = ListJson();
     Status s = WriteOutput("", *format == "json" ? j.dump(2) + "\n" : ListText(j));
     return s.ok() ? kExitClean : Fail(s);

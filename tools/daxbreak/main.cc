@@ -1,6 +1,6 @@
 // daxbreak: a testbed for the Linux fs-dax layout-breaking protocol.
-// Exit codes: 0 clean, 1 violations found, 2 usage or environment error,
-// 3 a kernel-mode run that exercised nothing, 130/143 stopped by SIGINT/SIGTERM.
+// Exit codes: 0 clean, 1 findings, 2 usage or environment error (or a worker's
+// error), 3 a stress run that exercised nothing, 130/143 stopped by SIGINT/SIGTERM.
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   runners.emplace_back("run", daxbreak::cli::AddRunCommand(app));
   runners.emplace_back("info", daxbreak::cli::AddInfoCommand(app));
   runners.emplace_back("kernel", daxbreak::cli::AddKernelCommand(app));
+  runners.emplace_back("oops", daxbreak::cli::AddOopsCommand(app));
   // CLI11 would only say "A subcommand is required"; name what was typed.
   std::string names;
   bool known = false;

@@ -10,6 +10,7 @@
 // StressConfig::validate()); `kernel` leaves out those of the model target.
 
 #include <sys/stat.h>
+#include <sys/utsname.h>
 
 #include <cstdio>
 #include <memory>
@@ -77,6 +78,12 @@ Status Convert(StressArgs& a) {
   return c.validate();
 }
 
+// uname -r.
+std::string KernelRelease() {
+  struct utsname u {};
+  return uname(&u) == 0 ? u.release : "?";
+}
+
 // What the run will use, said before it starts: the target's files and
 // sizes, and that a sparse device costs only what the run touches.
 std::string Plan(const StressConfig& c) {
@@ -113,6 +120,16 @@ int Run(StressArgs& a) {
   if (s.ok()) s = output.refuse_same_file(c.disk_path, "--disk");
   if (!s.ok()) return Fail(s);
   std::fprintf(stderr, "%s", Plan(c).c_str());
+  // A kernel-target run may not live to write its report (the kernel it
+  // tests may die): a provisional one (ran: false) stands in until then, for
+  // `daxbreak oops` to complete from the console.
+  if (c.target == TargetKind::kKernel && a.format == "json" && !a.output.empty()) {
+    StressReport provisional;
+    provisional.config = c;
+    provisional.target = {{"kernel", {{"release", KernelRelease()}}}};
+    s = output.write(provisional.to_json().dump(2) + "\n");
+    if (!s.ok()) return Fail(s);
+  }
   a.config.interrupt = InstallStopSignals();
   StressReport report;
   const Status run = RunStress(a.config, &report);

@@ -51,20 +51,40 @@ daxvm_default_package() {
     END { print p }'
 }
 
-# Downloads and unpacks PKG into $DAXVM_CACHE/kernel/PKG (once).
-daxvm_fetch_kernel() { # pkg
-  local pkg=$1 dir="$DAXVM_CACHE/kernel/$1" file deb
-  [ -f "$dir/.unpacked" ] && return 0
-  file=$(daxvm_find_package "$pkg") || {
-    echo "daxvm: kernel package '$pkg' is not in $DAXVM_SUITES" >&2; return 2; }
+# Downloads PKG's deb into the cache (once) and prints its path.
+daxvm_download() { # pkg
+  local file deb
+  file=$(daxvm_find_package "$1") || return 2
   deb="$DAXVM_CACHE/debs/$(basename "$file")"
   mkdir -p "$DAXVM_CACHE/debs"
   if [ ! -s "$deb" ]; then
     daxvm_say "downloading $file"
     curl -fsS -o "$deb.part" "$DAXVM_MIRROR/$file" && mv "$deb.part" "$deb" || return 1
   fi
+  echo "$deb"
+}
+
+# Downloads and unpacks PKG into $DAXVM_CACHE/kernel/PKG (once). From 6.19
+# linux-image-V is a meta package over linux-binary-V (the kernel) and
+# linux-modules-V: both are unpacked in its place; a line whose modules
+# package the registry lacks cannot boot (no nvdimm, ext4, virtio modules).
+daxvm_fetch_kernel() { # pkg
+  local pkg=$1 dir="$DAXVM_CACHE/kernel/$1" deb part ver
+  [ -f "$dir/.unpacked" ] && return 0
+  deb=$(daxvm_download "$pkg"); case $? in 0) ;; 2) echo "daxvm: kernel package '$pkg' is not in $DAXVM_SUITES" >&2; return 2 ;; *) return 1 ;; esac
   rm -rf "$dir"; mkdir -p "$dir"
   dpkg -x "$deb" "$dir"
+  if ! ls "$dir"/boot/vmlinuz-* >/dev/null 2>&1; then
+    ver=${pkg#linux-image-}
+    for part in "linux-binary-$ver" "linux-modules-$ver"; do
+      deb=$(daxvm_download "$part"); case $? in
+        0) dpkg -x "$deb" "$dir" ;;
+        2) echo "daxvm: $pkg is a meta package over linux-binary-$ver and linux-modules-$ver, and the registry ($DAXVM_SUITES) has no $part: this kernel cannot boot here" >&2
+           rm -rf "$dir"; return 2 ;;
+        *) rm -rf "$dir"; return 1 ;;
+      esac
+    done
+  fi
   # Debian 13 moved the modules under /usr and compresses them.
   [ -d "$dir/lib/modules" ] || ln -s usr/lib "$dir/lib"
   find "$dir/lib/modules/" \( -name '*.ko.xz' -o -name '*.ko.zst' \) -print0 |

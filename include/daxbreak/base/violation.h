@@ -52,12 +52,17 @@ enum class ViolationKind {
   // sleeps for ever (a lost wake-up, a reference nobody drops). Stress and
   // kernel mode; explore mode reports the same as a deadlock.
   kStall,
-  // Kernel mode: /dev/kmsg showed a WARNING, BUG or Oops line during the run.
+  // Kernel target: the kernel logged a WARNING (or a hung task) during the
+  // run.
   kKernelWarn,
+  // Kernel target: the kernel oopsed (an Oops, a BUG, a general protection
+  // fault, a panic) during the run; the detail has the first line, the call
+  // trace and, for a known bug, its cause and fix.
+  kKernelOops,
 };
 
 // How many kinds there are.
-inline constexpr size_t kViolationKinds = 11;
+inline constexpr size_t kViolationKinds = 12;
 
 // What a violation costs. `warn`: a kernel WARN would fire, no data is harmed
 // by the violation itself. `data`: data is corrupted, leaked or lost (or a

@@ -160,6 +160,24 @@ std::string ProtocolNameList();
 // name, kExists for a name that is taken. Not thread-safe against look-ups.
 Status RegisterProtocol(const ProtocolTraits& row);
 
+// A range of kernel releases [from, to) and the built-in row that models how
+// they shipped. Versions are major * 10000 + minor * 100 + sublevel.
+struct KernelLine {
+  uint32_t from = 0;
+  uint32_t to = 0;
+  std::string_view row;   // A built-in row's name.
+  std::string_view note;  // What is not confirmed about the range.
+};
+// The table, oldest first; the ranges do not overlap.
+std::vector<KernelLine> KernelLines();
+// The row of a kernel release as uname -r prints it ("6.12.117+deb13-amd64",
+// "6.1.0-50-amd64": only major.minor counts, except for 6.15.0), or nullptr
+// for a release before 4.19 or one that does not parse. `line` (may be
+// null) receives the table entry.
+const ProtocolTraits* ProtocolForKernel(std::string_view release, KernelLine* line = nullptr);
+// "4.19" .. "6.14", "6.15.0": a version number as text.
+std::string KernelVersionText(uint32_t version);
+
 }  // namespace daxbreak
 
 #endif  // DAXBREAK_FS_PROTOCOL_H_

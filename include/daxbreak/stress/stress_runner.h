@@ -48,7 +48,8 @@ struct StressReport {
   // 143 SIGTERM); else 0.
   int exit_code() const;
   // "clean", "stall (lost wake-up)", "violation (data_corruption)",
-  // "not exercised": the words the conformance table compares.
+  // "not exercised", "did not finish" (not `ran`: a provisional report): the
+  // words the conformance table compares.
   std::string outcome() const;
   // The one JSON document (base/run_metadata.h's envelope).
   nlohmann::json to_json() const;

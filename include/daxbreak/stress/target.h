@@ -95,9 +95,15 @@ class TargetFile {
   // fallocate(2) with FALLOC_FL_* `mode` (the values of fs/dax_fs.h's
   // kFalloc*). Errors: as truncate(), kInvalidArgument for a bad range.
   virtual Status fallocate(uint32_t mode, uint64_t offset, uint64_t len) = 0;
-  // fsync(2): commits the file's metadata (ext4 and xfs reuse a block freed
-  // in a transaction only once it has committed). Errors: kIoError.
+  // fsync(2), then syncfs(2) on the kernel: commits the file system's
+  // metadata (ext4 and xfs reuse a block freed in a transaction only once it
+  // has committed). Errors: kIoError.
   virtual Status fsync() = 0;
+  // Writes back the file's dirty pages and waits
+  // (sync_file_range(SYNC_FILE_RANGE_WAIT_BEFORE | WRITE | WAIT_AFTER) on the
+  // kernel, the model's fsync): DAX writeback locks each dirty entry while
+  // it flushes it (dax_writeback_mapping_range()). Errors: kIoError.
+  virtual Status writeback() = 0;
   // i_size in bytes.
   virtual uint64_t size() = 0;
   // The device page (pfn) behind file page `page`, for findings; 0 for a

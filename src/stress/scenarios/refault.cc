@@ -34,7 +34,7 @@ namespace {
 class Refault final : public StressWorkload {
  public:
   explicit Refault(StressContext& ctx)
-      : ctx_(ctx), oracle_(&ctx.target.checker()), change_(ctx.config, ctx.target.victim()) {}
+      : ctx_(ctx), oracle_(&ctx.target.checker()), change_(VictimTruncate(ctx.config, ctx.target.victim())) {}
   ~Refault() override { mapping_.reset(); }
 
   Status setup() override {
@@ -85,7 +85,7 @@ class Refault final : public StressWorkload {
   StressContext& ctx_;
   DataOracle oracle_;
   FirstError errors_;
-  VictimChange change_;
+  WatchedChange change_;
   StepLog steps_;
   std::unique_ptr<TargetMapping> mapping_;
   std::atomic<bool> slept_{false};  // The change slept on the reference.

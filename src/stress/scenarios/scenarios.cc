@@ -31,28 +31,27 @@ nlohmann::json StepLog::to_json() const {
   return {{"steps", lines_}};
 }
 
-VictimChange::VictimChange(const StressConfig& config, TargetFile& victim)
-    : victim_(victim),
-      bytes_(uint64_t{config.victim_pages} * kPageSize),
-      punch_((config.layout_ops & LayoutOpBit(LayoutOp::kTruncate)) == 0) {}
-
-Status VictimChange::change() {
-  return punch_ ? victim_.fallocate(kFallocPunchHole | kFallocKeepSize, 0, bytes_) : victim_.truncate(0);
+WatchedChange VictimTruncate(const StressConfig& config, TargetFile& victim) {
+  const uint64_t bytes = uint64_t{config.victim_pages} * kPageSize;
+  if ((config.layout_ops & LayoutOpBit(LayoutOp::kTruncate)) == 0) {
+    return WatchedChange("punch", [&victim, bytes] { return victim.fallocate(kFallocPunchHole | kFallocKeepSize, 0, bytes); });
+  }
+  return WatchedChange("truncate", [&victim] { return victim.truncate(0); });
 }
 
-void VictimChange::run(const std::atomic<bool>& stop) {
+void WatchedChange::run(const std::atomic<bool>& stop) {
   while (!go_.load() && !stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   for (bool first = true; !stop.load(); first = false) {
     if (first || watch_.take_retry()) {
-      watch_.begin(name());
-      watch_.end(change().err());
+      watch_.begin(name_);
+      watch_.end(change_().err());
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
 }
 
-bool VictimChange::start_and_settle(std::chrono::milliseconds settle, const std::atomic<bool>& stop) {
+bool WatchedChange::start_and_settle(std::chrono::milliseconds settle, const std::atomic<bool>& stop) {
   go_.store(true);
   const auto pause = [] { std::this_thread::sleep_for(std::chrono::milliseconds(1)); };
   while (watch_.ends() == 0 && watch_.done() && !stop.load()) pause();  // Not begun yet.
@@ -61,18 +60,79 @@ bool VictimChange::start_and_settle(std::chrono::milliseconds settle, const std:
   return !watch_.done() && !stop.load();
 }
 
-bool VictimChange::wait_returned(const std::atomic<bool>& stop) const {
+bool WatchedChange::wait_returned(const std::atomic<bool>& stop) const {
   while (!stop.load() && (!watch_.done() || watch_.held())) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return !stop.load();
 }
 
-void DropReferenceAndAwait(TargetMapping& mapping, const VictimChange& change, bool slept, StepLog& steps,
+void DropReferenceAndAwait(TargetMapping& mapping, const WatchedChange& change, bool slept, StepLog& steps,
                            std::atomic<bool>& stop) {
   mapping.drop_reference();
   steps.add("reference dropped (pipe drained)");
   if (!change.wait_returned(stop)) return;
   if (slept) steps.add("the change returned");
   stop.store(true);
+}
+
+namespace {
+
+constexpr uint64_t kSmallFillFiles = 4096;  // One page each.
+constexpr uint64_t kFillPages = 256;        // Then 1 MiB each.
+constexpr uint64_t kMaxFillBytes = 4ULL << 30;
+
+// What `mapping`'s reference reads now; false (and noted) when it cannot be read.
+bool Peek(TargetMapping& mapping, BlockReading* out, const std::string& who, FirstError& errors) {
+  std::vector<char> page(kPageSize);
+  const Status s = mapping.peek_reference(page.data());
+  if (!s.ok()) errors.note(who, s);
+  *out = ReadStampedBlock(page.data());
+  return s.ok();
+}
+
+bool IsStamp(const BlockReading& r, const Stamp& expected) {
+  return r.state == BlockState::kStamped && r.stamp.kind == expected.kind && r.stamp.ino == expected.ino &&
+         r.stamp.index == expected.index && r.stamp.generation == expected.generation;
+}
+
+}  // namespace
+
+ReuseCheck ReportFreedUnderReference(StressContext& ctx, const char* change, TargetFile& changed, TargetMapping& mapping,
+                                     const Stamp& expected, const std::string& who, std::atomic<uint64_t>& fill_bytes,
+                                     FirstError& errors) {
+  const Status synced = changed.fsync();
+  if (!synced.ok()) errors.note(who, synced);
+  ReuseCheck check;
+  std::vector<std::unique_ptr<TargetFile>> files;
+  for (uint64_t n = 0; fill_bytes.load() < kMaxFillBytes && Peek(mapping, &check.reading, who, errors) &&
+                       IsStamp(check.reading, expected);
+       ++n) {
+    const uint64_t pages = n < kSmallFillFiles ? 1 : kFillPages;
+    std::unique_ptr<TargetFile> f;
+    Status s = ctx.target.create(fmt::format("fill{}", n), &f);
+    if (s.ok()) s = StampPages(*f, pages, n + 1, /*oracle=*/nullptr);
+    if (f != nullptr) f->close(), files.push_back(std::move(f));
+    fill_bytes.fetch_add(pages * kPageSize);
+    if (s.code() == StatusCode::kNoSpace) break;
+    if (!s.ok()) {
+      errors.note(who, s);
+      break;
+    }
+  }
+  check.reused = Peek(mapping, &check.reading, who, errors) && !IsStamp(check.reading, expected);
+  check.fill_bytes = fill_bytes.load();
+  const std::string seen =
+      check.reused ? fmt::format("after {} KiB of other files the reference reads {}: another file's block",
+                                 check.fill_bytes >> 10, DescribeReading(check.reading))
+                   : fmt::format("after {} KiB of other files the reference still reads its own data (the block "
+                                 "was not handed out again in this run)",
+                                 check.fill_bytes >> 10);
+  ctx.target.checker().report(Violation{
+      ViolationKind::kPinnedBlockFreed, 0, expected.ino, uint64_t{expected.index} * kPageSize, who,
+      fmt::format("{} returned while page {} of ino {} was referenced (through a pipe): its block went back to "
+                  "the allocator under the reference; {}",
+                  change, expected.index, expected.ino, seen)});
+  for (auto& f : files) (void)ctx.target.remove(std::move(f));
+  return check;
 }
 
 std::string WhereIs(StressContext& ctx, std::string_view name) {

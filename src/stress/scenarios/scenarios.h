@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -21,6 +22,7 @@
 #include "daxbreak/base/status.h"
 #include "daxbreak/check/data_oracle.h"
 #include "daxbreak/check/stall.h"
+#include "daxbreak/check/stamp.h"
 #include "daxbreak/stress/stress_scenario.h"
 #include "daxbreak/stress/target.h"
 #include "daxbreak/sync/mutex.h"
@@ -53,15 +55,15 @@ class StepLog {
   std::atomic<uint64_t> count_{0};
 };
 
-// The one watched change of the scripted scenarios (refault, unmapped-pin):
-// the victim truncated to 0, or punched whole when --ops has no truncate. Its
-// worker runs it once start() is called, then again whenever the stall
-// watchdog asks (check/stall.h, step 4), until the stop.
-class VictimChange {
+// The one watched change of the scripted scenarios (refault, unmapped-pin,
+// evict-pinned): a named operation its worker runs once start_and_settle()
+// is called, then again whenever the stall watchdog asks (check/stall.h,
+// step 4), until the stop.
+class WatchedChange {
  public:
-  VictimChange(const StressConfig& config, TargetFile& victim);
-  // "truncate" or "punch".
-  const char* name() const { return punch_ ? "punch" : "truncate"; }
+  // `name` is a static string ("truncate").
+  WatchedChange(const char* name, std::function<Status()> change) : name_(name), change_(std::move(change)) {}
+  const char* name() const { return name_; }
   LayoutWatch& watch() { return watch_; }
   const LayoutWatch& watch() const { return watch_; }
   // The watched worker's body.
@@ -74,14 +76,37 @@ class VictimChange {
   bool wait_returned(const std::atomic<bool>& stop) const;
 
  private:
-  Status change();
-
-  TargetFile& victim_;
-  const uint64_t bytes_;
-  const bool punch_;
+  const char* const name_;
+  const std::function<Status()> change_;
   LayoutWatch watch_;
   std::atomic<bool> go_{false};
 };
+
+// The victim truncated to 0, or punched whole when --ops has no truncate.
+WatchedChange VictimTruncate(const StressConfig& config, TargetFile& victim);
+
+// What a page reference read after the referenced file's blocks were freed
+// (the scan bugs of kernels before 6.15): whether another file got the block.
+struct ReuseCheck {
+  bool reused = false;       // The reference read something else than `expected`.
+  BlockReading reading;      // What it read last.
+  uint64_t fill_bytes = 0;   // Bytes of other files written to get there.
+};
+
+// A layout change (`change`: "truncate") returned while `mapping`'s page
+// reference still held the page that `expected` stamps: the kernels before
+// 6.15 free the block under the reference. Reports it as pinned_block_freed,
+// by `who`, after trying to show it: commits `changed` (a freed block is
+// reusable once its transaction has committed), then writes other files until
+// the reference reads something else than `expected` (the block went to
+// another file), the file system is full, or 4 GiB; the finding says what the
+// reference read last. First one-page files (ext4 also serves their
+// one-block requests from a lone free block), then 1 MiB ones, each closed
+// once written (its preallocation goes back), all removed at the end.
+// `fill_bytes` counts as it goes (for the status line).
+ReuseCheck ReportFreedUnderReference(StressContext& ctx, const char* change, TargetFile& changed, TargetMapping& mapping,
+                                     const Stamp& expected, const std::string& who, std::atomic<uint64_t>& fill_bytes,
+                                     FirstError& errors);
 
 // How long a scripted scenario gives its change to fall asleep.
 inline constexpr std::chrono::milliseconds kChangeSettle{500};
@@ -89,7 +114,7 @@ inline constexpr std::chrono::milliseconds kChangeSettle{500};
 // The end of a scripted sequence: drops `mapping`'s page reference, waits
 // for the change to return (a step when it had slept), and ends the run; at
 // the stop (the watchdog classified a stall and ends the run) it returns.
-void DropReferenceAndAwait(TargetMapping& mapping, const VictimChange& change, bool slept, StepLog& steps,
+void DropReferenceAndAwait(TargetMapping& mapping, const WatchedChange& change, bool slept, StepLog& steps,
                            std::atomic<bool>& stop);
 
 // Where the worker `name` of the run sleeps (Target::where()), "?" when

@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <liburing.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -25,6 +26,8 @@
 
 #include "daxbreak/base/device_header.h"
 #include "daxbreak/check/stamp.h"
+#include "daxbreak/fs/protocol.h"
+#include "daxbreak/stress/kernel_log.h"
 #include "stress/target/host_facts.h"
 #include "stress/target/kernel_target.h"
 #include "stress/target/kmsg.h"
@@ -70,6 +73,22 @@ bool IsBreakSleep(const std::string& wchan) {
 
 void StallSignalHandler(int) {}
 
+// A load or store through a mapping past EOF raises SIGBUS. touch() arms
+// this thread's jump buffer around its one access, so that the signal turns
+// into kFault; anywhere else SIGBUS keeps its default action.
+// Volatile: the compiler must neither drop the store that arms it (nothing
+// it sees reads it before the disarm) nor move it across the access.
+thread_local sigjmp_buf* volatile t_touch_jump = nullptr;
+
+void TouchBusHandler(int sig, siginfo_t* info, void*) {
+  if (sigjmp_buf* jump = t_touch_jump) siglongjmp(*jump, 1);
+  char line[96];
+  const int n = snprintf(line, sizeof line, "daxbreak: SIGBUS at %p outside a mapping access\n", info->si_addr);
+  if (n > 0) (void)!write(STDERR_FILENO, line, static_cast<size_t>(n));
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
 class KernelMapping final : public TargetMapping {
  public:
   KernelMapping(char* map, uint32_t pages) : map_(map), pages_(pages) {}
@@ -81,9 +100,16 @@ class KernelMapping final : public TargetMapping {
   uint32_t pages() const override { return pages_; }
   Status touch(uint32_t page, bool write) override {
     if (unmapped_.load()) return Status::Fault("the mapping is gone");
+    sigjmp_buf jump;
+    if (sigsetjmp(jump, 1) != 0) {
+      t_touch_jump = nullptr;
+      return Status::Fault(fmt::format("SIGBUS on page {}: past EOF", page));
+    }
+    t_touch_jump = &jump;
     volatile char* p = map_ + uint64_t{page} * kPageSize;
     if (write) *p = *p;
     else (void)*p;
+    t_touch_jump = nullptr;
     return Status::Ok();
   }
   Status take_reference(uint32_t page) override {
@@ -150,6 +176,10 @@ class KernelFile final : public TargetFile {
     return rc == 0 ? Status::Ok() : Errno(fmt::format("fallocate({:#x}) {}", mode, path_));
   }
   Status fsync() override { return ::fsync(fd_) == 0 && ::syncfs(fd_) == 0 ? Status::Ok() : Errno("fsync " + path_); }
+  Status writeback() override {
+    constexpr unsigned kFlags = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+    return sync_file_range(fd_, 0, 0, kFlags) == 0 ? Status::Ok() : Errno("sync_file_range " + path_);
+  }
   uint64_t size() override {
     struct stat st {};
     return fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
@@ -325,6 +355,11 @@ void KernelTarget::begin_run() {
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;  // No SA_RESTART: the interrupted call returns EINTR (or 0).
   sigaction(SIGUSR1, &sa, nullptr);
+  struct sigaction bus {};
+  bus.sa_sigaction = TouchBusHandler;
+  bus.sa_flags = SA_SIGINFO;
+  sigemptyset(&bus.sa_mask);
+  sigaction(SIGBUS, &bus, nullptr);
   kmsg_ = std::make_unique<KmsgWatch>();
   kmsg_watched_ = kmsg_->open();
   pins_before_ = ReadFollPinCounts();
@@ -335,9 +370,9 @@ void KernelTarget::end_run() {}
 
 void KernelTarget::finish() {
   pins_after_ = ReadFollPinCounts();
-  for (const std::string& line : kmsg_->read_warnings()) {
-    warnings_.push_back(line);
-    checker_.report(Violation{ViolationKind::kKernelWarn, 0, 0, 0, "kernel", line});
+  for (const KernelLogEvent& e : ParseKernelLog(kmsg_->read_records())) {
+    warnings_.push_back(e.first_line);
+    checker_.report(e.violation());
   }
 }
 
@@ -360,8 +395,10 @@ PinFacts KernelTarget::pins() const {
 nlohmann::json KernelTarget::describe() const {
   struct utsname u {};
   uname(&u);
+  const ProtocolTraits* row = ProtocolForKernel(u.release);
   return {{"kernel",
            {{"release", u.release},
+            {"model_row", row != nullptr ? nlohmann::json(row->name) : nlohmann::json(nullptr)},
             {"fs_type", fs_type_},
             {"file", config_.file_path},
             {"map_sync", map_sync_.load()},

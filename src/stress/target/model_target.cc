@@ -82,6 +82,7 @@ class ModelFile final : public TargetFile {
     return fs_->fallocate(inode_.get(), mode, offset, len);
   }
   Status fsync() override { return fs_->fsync(inode_.get()); }
+  Status writeback() override { return fs_->fsync(inode_.get()); }
   uint64_t size() override { return inode_->size(); }
   uint64_t block_of(uint64_t page) override {
     uint64_t pfn = 0;
