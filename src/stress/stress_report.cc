@@ -126,7 +126,13 @@ std::string StressReport::to_text() const {
   out += CountsText(*this);
   const auto count = [&](const char* k) { return pins.contains(k) && !pins[k].is_null() ? pins[k].dump() : "?"; };
   out += fmt::format("\npins    {} taken", count("taken"));
-  if (!model) out += fmt::format(" (nr_foll_pin_acquired {}, released {})", count("acquired"), count("released"));
+  if (!model) {
+    out += fmt::format(", {} released during the run (nr_foll_pin_acquired and _released of /proc/vmstat)",
+                       count("released"));
+    if (pins.value("outstanding", nlohmann::json(nullptr)).is_number() && pins["outstanding"].get<int64_t>() != 0) {
+      out += fmt::format("; {} not released at the end (ours or another process's)", pins["outstanding"].dump());
+    }
+  }
   if (!exercised) out += fmt::format("\nNOT EXERCISED: {}; this run tested nothing", not_exercised_why);
   if (latency.contains("longest_layout_op_seconds")) {
     out += fmt::format("\nlatency longest layout op {:.3f} s", latency.value("longest_layout_op_seconds", 0.0));

@@ -181,7 +181,10 @@ void FillReport(Run& run, bool layout_returned, nlohmann::json stall, StressRepo
   r->internals = target.internals();
   const PinFacts pins = target.pins();
   const auto opt = [](const std::optional<uint64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
-  r->pins = {{"acquired", opt(pins.acquired)}, {"released", opt(pins.released)}, {"taken", opt(pins.taken)}};
+  const std::optional<int64_t> outstanding = pins.outstanding();
+  r->pins = {{"taken", opt(pins.taken)},
+             {"released", opt(pins.released)},
+             {"outstanding", outstanding ? nlohmann::json(*outstanding) : nlohmann::json(nullptr)}};
   const Exercise e = w.exercised({pins, run.break_sleeps_seen});
   r->exercised = e.exercised;
   r->not_exercised_why = e.why_not;

@@ -15,6 +15,8 @@ rc=$?
 jq '{kernel, pins, counts, stall, outcome}' "$out/report.json"
 fail=0
 [ "$rc" = 1 ] || { echo "FAIL: exit $rc, want 1"; fail=1; }
+# The final report replaced the provisional one from its first byte.
+[ "$(head -c 1 "$out/report.json")" = "{" ] || { echo "FAIL: the report does not start with '{'"; fail=1; }
 [ "$(jq -r .outcome "$out/report.json")" = "stall (lost wake-up)" ] || { echo "FAIL: outcome is not a lost wake-up"; fail=1; }
 [ "$(jq -r .exercised "$out/report.json")" = true ] || { echo "FAIL: the run exercised nothing"; fail=1; }
 [[ $(jq -r .kernel.release "$out/report.json") == 6.1.0-* ]] || { echo "FAIL: not the Debian 12 kernel"; fail=1; }

@@ -106,7 +106,7 @@ Status ReportOutput::refuse_same_file(const std::string& other, std::string_view
 Status ReportOutput::write(const std::string& text) {
   if (fd_ < 0) return WriteOutput("", text);
   struct stat st {};
-  if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd_, 0) != 0) {
+  if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && (ftruncate(fd_, 0) != 0 || lseek(fd_, 0, SEEK_SET) != 0)) {
     return Status::IoError(fmt::format("{}: cannot truncate '{}': {}", option_, path_, std::strerror(errno)));
   }
   size_t done = 0;

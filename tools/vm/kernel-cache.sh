@@ -74,7 +74,7 @@ daxvm_fetch_kernel() { # pkg
   deb=$(daxvm_download "$pkg"); case $? in 0) ;; 2) echo "daxvm: kernel package '$pkg' is not in $DAXVM_SUITES" >&2; return 2 ;; *) return 1 ;; esac
   rm -rf "$dir"; mkdir -p "$dir"
   dpkg -x "$deb" "$dir"
-  if ! ls "$dir"/boot/vmlinuz-* >/dev/null 2>&1; then
+  if [ -z "$(daxvm_vmlinuz "$dir")" ]; then
     ver=${pkg#linux-image-}
     for part in "linux-binary-$ver" "linux-modules-$ver"; do
       deb=$(daxvm_download "$part"); case $? in
@@ -95,11 +95,17 @@ daxvm_fetch_kernel() { # pkg
   touch "$dir/.unpacked"
 }
 
+# The kernel image of an unpacked package: boot/vmlinuz-V, or (split
+# packages, 6.19 and later) usr/lib/modules/V/vmlinuz.
+daxvm_vmlinuz() { # dir
+  ls "$1"/boot/vmlinuz-* "$1"/usr/lib/modules/*/vmlinuz 2>/dev/null | head -1
+}
+
 # vmlinuz is a bzImage whose payload is an xz stream; qemu boots the plain ELF
 # inside it straight (PVH), which skips the decompression under TCG.
 daxvm_unpack_vmlinux() { # dir
   local z off
-  z=$(ls "$1"/boot/vmlinuz-* | head -1)
+  z=$(daxvm_vmlinuz "$1")
   off=$(grep -abo $'\xfd7zXZ\x00' "$z" | head -1 | cut -d: -f1) || true
   [ -n "$off" ] || return 0
   { tail -c +$((off + 1)) "$z" || true; } | xz -dqc --single-stream > "$1/vmlinux.part" 2>/dev/null || true

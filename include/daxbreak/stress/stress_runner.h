@@ -31,7 +31,7 @@ struct StressReport {
   double seconds = 0;         // Wall time of the threaded phase.
   nlohmann::json counts = nlohmann::json::object();     // The scenario's operation counts.
   nlohmann::json internals = nlohmann::json::object();  // The target's counters (model: fs, GUP, DIO).
-  nlohmann::json pins = nlohmann::json::object();       // {"acquired", "released", "taken"}; null when not counted.
+  nlohmann::json pins = nlohmann::json::object();       // {"taken", "released", "outstanding"} over the run; null when not counted.
   bool exercised = false;     // The run exercised the race (pins taken, a break slept).
   std::string not_exercised_why;
   nlohmann::json latency = nlohmann::json::object();    // {"longest_layout_op_seconds"}: a stall shows here.

@@ -158,11 +158,20 @@ struct Worker {
   std::atomic<Task*> task{nullptr};
 };
 
-// The proof that a run exercised the race: what the target counted.
+// The proof that a run exercised the race: the pins the run took and
+// released, counted over the run (the kernel: the change of
+// nr_foll_pin_acquired and nr_foll_pin_released in /proc/vmstat, which count
+// every pin of the system since boot, so only their change over the run is
+// ours). nullopt: not counted.
 struct PinFacts {
-  std::optional<uint64_t> acquired;  // The pin counter at the end (kernel: nr_foll_pin_acquired).
+  std::optional<uint64_t> taken;
   std::optional<uint64_t> released;
-  std::optional<uint64_t> taken;     // Pins taken during the run; nullopt: not counted.
+  // Pins taken and not released by the end of the run (both counted), else
+  // nullopt.
+  std::optional<int64_t> outstanding() const {
+    if (!taken || !released) return std::nullopt;
+    return static_cast<int64_t>(*taken) - static_cast<int64_t>(*released);
+  }
 };
 
 class Target {

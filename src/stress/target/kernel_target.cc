@@ -387,8 +387,9 @@ std::string KernelTarget::where(const Worker& worker) { return ThreadWhere(worke
 bool KernelTarget::in_break_sleep(const Worker& worker) { return IsBreakSleep(ThreadWchan(worker.tid.load())); }
 
 PinFacts KernelTarget::pins() const {
-  PinFacts p{pins_after_.acquired, pins_after_.released, std::nullopt};
+  PinFacts p;
   if (pins_before_.acquired && pins_after_.acquired) p.taken = *pins_after_.acquired - *pins_before_.acquired;
+  if (pins_before_.released && pins_after_.released) p.released = *pins_after_.released - *pins_before_.released;
   return p;
 }
 

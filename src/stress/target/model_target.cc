@@ -229,7 +229,7 @@ PinFacts ModelTarget::pins() const {
   uint64_t pins = 0;
   MutexLock lock(&engines_mu_);
   for (const auto& e : engines_) pins += e->gup_stats().fast_pins.load() + e->gup_stats().slow_pins.load();
-  return {pins, std::nullopt, pins};
+  return {pins, std::nullopt};
 }
 
 nlohmann::json ModelTarget::describe() const {
