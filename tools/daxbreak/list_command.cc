@@ -16,6 +16,7 @@
 #include "daxbreak/base/violation.h"
 #include "daxbreak/fs/protocol.h"
 #include "daxbreak/explore/explore_scenario.h"
+#include "daxbreak/stress/kernel_log.h"
 #include "daxbreak/stress/stress_scenario.h"
 
 namespace daxbreak::cli {
@@ -50,6 +51,11 @@ nlohmann::json ListJson() {
                                  {"row", l.row},
                                  {"note", l.note}});
   }
+  j["known_kernel_bugs"] = nlohmann::json::array();
+  for (const KnownKernelBug& b : KnownKernelBugs()) {
+    j["known_kernel_bugs"].push_back({{"name", b.name}, {"summary", b.summary}, {"cause", b.cause}, {"fix", b.fix},
+                                      {"kernels", b.kernels}, {"trace_functions", b.trace_functions}});
+  }
   j["violation_kinds"] = nlohmann::json::array();
   for (const ViolationKindInfo& k : ViolationKinds()) {
     j["violation_kinds"].push_back(
@@ -61,7 +67,7 @@ nlohmann::json ListJson() {
 std::string ListText(const nlohmann::json& j) {
   // One name column for every list, as wide as the longest name.
   size_t width = 0;
-  for (const char* list : {"scenarios", "protocols", "violation_kinds"}) {
+  for (const char* list : {"scenarios", "protocols", "violation_kinds", "known_kernel_bugs"}) {
     for (const auto& e : j[list]) width = std::max(width, e["name"].get<std::string>().size());
   }
   auto name = [&](const nlohmann::json& e) { return fmt::format("  {:<{}} ", e["name"].get<std::string>(), width); };
@@ -91,6 +97,14 @@ std::string ListText(const nlohmann::json& j) {
                                                                e["to"].get<std::string>());
     out += fmt::format("  {:<24} {}{}\n", range, e["row"].get<std::string>(),
                        e["note"].get<std::string>().empty() ? "" : " (" + e["note"].get<std::string>() + ")");
+  }
+  out += "known kernel bugs outside DAX (a kernel_oops whose trace has all of the functions):\n";
+  for (const auto& e : j["known_kernel_bugs"]) {
+    out += name(e) + e["summary"].get<std::string>() + "\n";
+    out += indent + fmt::format("functions: {}\n", fmt::join(e["trace_functions"].get<std::vector<std::string>>(), ", "));
+    out += indent + "cause: " + e["cause"].get<std::string>() + "\n";
+    out += indent + "fix: " + e["fix"].get<std::string>() + "\n";
+    out += indent + "seen on: " + e["kernels"].get<std::string>() + "\n";
   }
   out += "violation kinds:\n";
   for (const auto& e : j["violation_kinds"]) {
