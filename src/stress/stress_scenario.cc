@@ -64,8 +64,9 @@ const StressScenarioInfo kBuiltin[] = {
      .needs = {},
      .build = BuildLockedEntry},
     {.name = "dio-error-completion",
-     .summary = "io_uring O_DIRECT reads that fail part way (a PROT_NONE tail): their error completion; "
-                "Debian's 6.17.13 panics in it (a kernel bug outside DAX)",
+     .summary = "io_uring O_DIRECT reads into a mapping whose file was truncated under half of it: each "
+                "fails part way and runs iomap's error completion; Debian's 6.17.13 panics in it (a kernel bug "
+                "outside DAX)",
      .on_model = false,
      .on_kernel = true,
      .needs = {.disk = true},

@@ -130,6 +130,7 @@ struct DioRequest {
 struct DioTally {
   uint64_t reads = 0;        // Reads completed.
   uint64_t writes = 0;       // Writes completed.
+  uint64_t partial = 0;      // Of those, completed with fewer bytes than asked.
   uint64_t efault = 0;       // Refused at pin or completed with EFAULT (past EOF).
   uint64_t other_errors = 0; // Completed with another error.
 };

@@ -228,7 +228,7 @@ class KernelDioQueue final : public DioQueue {
     const off_t off = static_cast<off_t>(r.disk_block * kPageSize);
     if (r.write) io_uring_prep_write(sqe, disk_fd_, buf, len, off);
     else io_uring_prep_read(sqe, disk_fd_, buf, len, off);
-    io_uring_sqe_set_data64(sqe, r.write ? 1 : 0);
+    io_uring_sqe_set_data64(sqe, (uint64_t{len} << 1) | (r.write ? 1 : 0));  // Bytes asked, and the direction.
     const int rc = io_uring_submit(&ring_);
     if (rc < 0) return Status::FromErrno(-rc, "io_uring_submit");
     ++in_flight_;
@@ -241,10 +241,16 @@ class KernelDioQueue final : public DioQueue {
       if (rc == -EAGAIN && n >= min) break;
       if (rc == -EINTR) continue;
       if (rc < 0) return Status::FromErrno(-rc, "io_uring_wait_cqe");
-      const bool write = io_uring_cqe_get_data64(cqe) == 1;
-      if (cqe->res >= 0) ++(write ? tally->writes : tally->reads);
-      else if (cqe->res == -EFAULT) ++tally->efault;  // Past EOF: SIGBUS in the pin.
-      else ++tally->other_errors;
+      const uint64_t data = io_uring_cqe_get_data64(cqe);
+      const bool write = (data & 1) != 0;
+      if (cqe->res >= 0) {
+        ++(write ? tally->writes : tally->reads);
+        if (static_cast<uint64_t>(cqe->res) < (data >> 1)) ++tally->partial;
+      } else if (cqe->res == -EFAULT) {
+        ++tally->efault;  // Past EOF: SIGBUS in the pin.
+      } else {
+        ++tally->other_errors;
+      }
       io_uring_cqe_seen(&ring_, cqe);
       --in_flight_, ++n;
     }
