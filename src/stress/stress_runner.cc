@@ -35,9 +35,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A worker thread and what the target knows of it.
+// A worker thread and what the target knows of it. Its Task is owned here,
+// not by the thread, so that a signal sent to a worker that has just
+// returned (another worker's, or the stop's) never meets a freed Task.
 struct Thread {
   Worker worker;
+  std::unique_ptr<Task> task;
   std::atomic<bool> returned{false};
   bool watched = false;
   std::thread thread;
@@ -82,11 +85,15 @@ void StartWorkers(Run& run) {
     Thread& t = run.threads.emplace_back();
     t.worker.name = spec.name;
     t.watched = spec.watched;
+    t.task = Task::Create(spec.name);
+    t.worker.task.store(t.task.get());
     t.thread = std::thread([&run, &t, stream = spec.stream, body = std::move(spec.body)] {
+      Task::SetCurrent(t.task.get());
       t.worker.tid.store(static_cast<pid_t>(syscall(SYS_gettid)));
-      t.worker.task.store(&Task::current());
       run.target->worker_started(t.worker, stream);
       body(run.stop);
+      t.worker.tid.store(0);  // No signal may reach a thread id the system may hand out again.
+      Task::SetCurrent(nullptr);
       t.returned.store(true);
     });
   }

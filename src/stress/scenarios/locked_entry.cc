@@ -43,15 +43,7 @@ class LockedEntry final : public StressWorkload {
   explicit LockedEntry(StressContext& ctx) : ctx_(ctx) {}
 
   Status setup() override {
-    TargetFile& victim = ctx_.target.victim();
-    Status s = StampPages(victim, ctx_.config.victim_pages, ctx_.config.seed, /*oracle=*/nullptr);
-    if (s.ok()) s = victim.mmap(ctx_.config.victim_pages, &mapping_);
-    if (s.ok()) s = mapping_->touch(0, /*write=*/true);
-    if (s.ok()) s = mapping_->take_reference(0);
-    page0_.kind = static_cast<uint16_t>(StampKind::kFile);
-    page0_.ino = victim.ino();
-    page0_.generation = ctx_.config.seed;
-    return s;
+    return MapAndReference(ctx_.target.victim(), ctx_.config.victim_pages, ctx_.config.seed, &mapping_, &page0_);
   }
   std::vector<WorkerSpec> workers() override {
     return {{"writeback", 0xb000, [this](std::atomic<bool>& stop) { run_writeback(stop); }},

@@ -31,12 +31,12 @@ nlohmann::json StepLog::to_json() const {
   return {{"steps", lines_}};
 }
 
-WatchedChange VictimTruncate(const StressConfig& config, TargetFile& victim) {
+ChangeSpec VictimTruncate(const StressConfig& config, TargetFile& victim) {
   const uint64_t bytes = uint64_t{config.victim_pages} * kPageSize;
   if ((config.layout_ops & LayoutOpBit(LayoutOp::kTruncate)) == 0) {
-    return WatchedChange("punch", [&victim, bytes] { return victim.fallocate(kFallocPunchHole | kFallocKeepSize, 0, bytes); });
+    return {"punch", [&victim, bytes] { return victim.fallocate(kFallocPunchHole | kFallocKeepSize, 0, bytes); }};
   }
-  return WatchedChange("truncate", [&victim] { return victim.truncate(0); });
+  return {"truncate", [&victim] { return victim.truncate(0); }};
 }
 
 void WatchedChange::run(const std::atomic<bool>& stop) {
@@ -133,6 +133,64 @@ ReuseCheck ReportFreedUnderReference(StressContext& ctx, const char* change, Tar
                   change, expected.index, expected.ino, seen)});
   for (auto& f : files) (void)ctx.target.remove(std::move(f));
   return check;
+}
+
+Status MapAndReference(TargetFile& f, uint32_t pages, uint64_t generation, std::unique_ptr<TargetMapping>* mapping,
+                       Stamp* page0) {
+  Status s = StampPages(f, pages, generation, /*oracle=*/nullptr);
+  if (s.ok()) s = f.mmap(pages, mapping);
+  if (s.ok()) s = (*mapping)->touch(0, /*write=*/true);
+  if (s.ok()) s = (*mapping)->take_reference(0);
+  *page0 = Stamp{};
+  page0->kind = static_cast<uint16_t>(StampKind::kFile);
+  page0->ino = f.ino();
+  page0->generation = generation;
+  return s;
+}
+
+ReferenceOutlivesMapping::ReferenceOutlivesMapping(StressContext& ctx, const char* who, const char* change_worker,
+                                                   ChangeSpec change)
+    : ctx_(ctx), who_(who), change_worker_(change_worker), change_(std::move(change)) {}
+
+Status ReferenceOutlivesMapping::setup() {
+  TargetFile* f = nullptr;
+  Status s = file(&f);
+  if (s.ok()) s = MapAndReference(*f, ctx_.config.victim_pages, ctx_.config.seed, &mapping_, &page0_);
+  if (s.ok()) mapping_->unmap();  // The reference outlives its mapping.
+  return s;
+}
+
+std::vector<WorkerSpec> ReferenceOutlivesMapping::workers() {
+  return {{change_worker_, 0x2000, [this](std::atomic<bool>& stop) { change_.run(stop); }, /*watched=*/true},
+          {who_, 0x9000, [this](std::atomic<bool>& stop) { run_sequence(stop); }}};
+}
+
+nlohmann::json ReferenceOutlivesMapping::counts() const {
+  nlohmann::json j = steps_.to_json();
+  j["fill_bytes"] = fill_bytes_.load();
+  return j;
+}
+
+Exercise ReferenceOutlivesMapping::exercised(const ExerciseFacts&) const {
+  if (slept_.load() || returned_.load()) return {true, ""};
+  return {false, fmt::format("the {} never ran (the run stopped first)", change_.name())};
+}
+
+void ReferenceOutlivesMapping::run_sequence(std::atomic<bool>& stop) {
+  steps_.add(fmt::format("page 0 of ino {} referenced (vmsplice into a pipe), then munmapped", page0_.ino));
+  slept_.store(change_.start_and_settle(kChangeSettle, stop));
+  if (slept_.load()) {
+    steps_.add(fmt::format("{} asleep on the reference ({})", change_.name(), WhereIs(ctx_, change_worker_)));
+  } else {
+    returned_.store(!stop.load());
+    steps_.add(fmt::format("{} returned at once (error {}) while page 0 was referenced", change_.name(),
+                           change_.watch().last_result()));
+    const ReuseCheck c = ReportFreedUnderReference(ctx_, change_.name(), ctx_.target.victim(), *mapping_, page0_,
+                                                   who_, fill_bytes_, errors_);
+    steps_.add(fmt::format("{} KiB of other files written; the reference reads {}", c.fill_bytes >> 10,
+                           DescribeReading(c.reading)));
+  }
+  DropReferenceAndAwait(*mapping_, change_, slept_.load(), steps_, stop);
 }
 
 std::string WhereIs(StressContext& ctx, std::string_view name) {

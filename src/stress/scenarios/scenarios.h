@@ -59,10 +59,15 @@ class StepLog {
 // evict-pinned): a named operation its worker runs once start_and_settle()
 // is called, then again whenever the stall watchdog asks (check/stall.h,
 // step 4), until the stop.
+// A change to watch: its name (a static string, "truncate") and the call.
+struct ChangeSpec {
+  const char* name;
+  std::function<Status()> run;
+};
+
 class WatchedChange {
  public:
-  // `name` is a static string ("truncate").
-  WatchedChange(const char* name, std::function<Status()> change) : name_(name), change_(std::move(change)) {}
+  explicit WatchedChange(ChangeSpec spec) : name_(spec.name), change_(std::move(spec.run)) {}
   const char* name() const { return name_; }
   LayoutWatch& watch() { return watch_; }
   const LayoutWatch& watch() const { return watch_; }
@@ -83,7 +88,7 @@ class WatchedChange {
 };
 
 // The victim truncated to 0, or punched whole when --ops has no truncate.
-WatchedChange VictimTruncate(const StressConfig& config, TargetFile& victim);
+ChangeSpec VictimTruncate(const StressConfig& config, TargetFile& victim);
 
 // What a page reference read after the referenced file's blocks were freed
 // (the scan bugs of kernels before 6.15): whether another file got the block.
@@ -107,6 +112,55 @@ struct ReuseCheck {
 ReuseCheck ReportFreedUnderReference(StressContext& ctx, const char* change, TargetFile& changed, TargetMapping& mapping,
                                      const Stamp& expected, const std::string& who, std::atomic<uint64_t>& fill_bytes,
                                      FirstError& errors);
+
+// Stamps pages [0, pages) of `f` with `generation`, maps them, faults page 0
+// in writable and takes a page reference on it (vmsplice). `page0` gets the
+// stamp page 0 holds. Errors: the target's.
+Status MapAndReference(TargetFile& f, uint32_t pages, uint64_t generation, std::unique_ptr<TargetMapping>* mapping,
+                       Stamp* page0);
+
+// The scripted scenarios in which a page reference outlives its mapping
+// (unmapped-pin, evict-pinned): set-up references page 0 of a file and
+// munmaps it; the watched change runs; a change asleep on the reference
+// returns once it is dropped (clean), one that returns at once has freed the
+// block under it (ReportFreedUnderReference). A scenario gives the file and
+// the change.
+class ReferenceOutlivesMapping : public StressWorkload {
+ public:
+  Status setup() override;
+  std::vector<WorkerSpec> workers() override;
+  LayoutWatch* layout_watch() override { return &change_.watch(); }
+  WorkloadProgress progress() const override { return {"fill-KiB", fill_bytes_.load() >> 10, change_.watch().ends()}; }
+  void final_check(bool) override {}
+  nlohmann::json counts() const override;
+  // Either way the reference met the change: it slept on it, or it returned
+  // and the finding says so.
+  Exercise exercised(const ExerciseFacts&) const override;
+  Status first_error() const override { return errors_.get(); }
+
+ protected:
+  // `who` names the sequence's worker and its findings; `change` runs on
+  // the watched worker `change_worker`.
+  ReferenceOutlivesMapping(StressContext& ctx, const char* who, const char* change_worker, ChangeSpec change);
+  // The file whose page 0 the reference holds (set-up may create it).
+  virtual Status file(TargetFile** out) = 0;
+
+  StressContext& ctx_;
+
+ private:
+  void run_sequence(std::atomic<bool>& stop);
+
+  const char* const who_;
+  const char* const change_worker_;
+  FirstError errors_;
+  WatchedChange change_;
+  StepLog steps_;
+  Stamp page0_;
+  std::unique_ptr<TargetMapping> mapping_;
+  std::atomic<bool> slept_{false};       // The change slept on the reference.
+  std::atomic<bool> returned_{false};    // It returned while the page was referenced.
+  std::atomic<uint64_t> fill_bytes_{0};  // Bytes of other files written after it.
+};
 
 // How long a scripted scenario gives its change to fall asleep.
 inline constexpr std::chrono::milliseconds kChangeSettle{500};
