@@ -69,7 +69,7 @@ rc=$?
 python3 -c "
 import json; s = json.load(open('stress/summary.json'))
 c = {(x['scenario'], x['protocol']): x for x in s['cells']}
-assert sorted(c) == [(sc, p) for sc in ('cached-mapping', 'collision', 'refault') for p in ('fixed', 'no-break')], sorted(c)
+assert sorted(c) == [(sc, p) for sc in ('cached-mapping', 'collision', 'refault', 'unmapped-pin') for p in ('fixed', 'no-break')], sorted(c)
 for (scenario, protocol), cell in c.items():
   report = json.load(open('stress/' + cell['report']))
   assert report['command'] == 'stress' and report['config']['scenario'] == scenario, (scenario, report['config'])
