@@ -390,6 +390,7 @@ void DporPolicy::add(DporNode& n, uint32_t x) {
 bool DporPolicy::advance() {
   const size_t root = item_.prefix.size();
   asleep_ = 0;
+  last_thread_ = UINT32_MAX;  // choose() at step 0 starts the next run's order.
   while (nodes_.size() > root) {
     DporNode& n = nodes_.back();
     const ThreadSet todo = n.backtrack & ~n.done;
