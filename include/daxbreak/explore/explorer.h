@@ -161,6 +161,7 @@ struct Certificate {
   //  "bound_cut", "depth_cut", "stopped_by": string|null, "text"}.
   nlohmann::json to_json() const;
 };
+// "complete", "bounded" or "sampled".
 std::string_view CertificateVerdictName(Certificate::Verdict v);
 
 struct ExploreResult {
