@@ -138,6 +138,29 @@ void BM_DfsExhaust(benchmark::State& state, std::string scenario, uint32_t bound
   state.counters["pruned"] = static_cast<double>(r.pruned);
 }
 
+// Search/<scenario>/<dpor|dfs2>: one exhaustive search with protocol fixed,
+// dpor (every interleaving class, no bound) against dfs with the sleep-set
+// reduction and 2 preemptions: traces (schedules run to their end), steps,
+// schedules and steps per second, and whether the search is complete.
+void BM_Search(benchmark::State& state, std::string scenario, Strategy strategy) {
+  ExploreOptions o;
+  o.scenario = scenario;
+  o.strategy = strategy;
+  o.schedules = 0;
+  ExploreResult r;
+  double seconds = 0;
+  for (auto _ : state) {
+    if (!Explore(o, &r).ok() || !r.exhausted) state.SkipWithError("the search did not end");
+    seconds += r.seconds;
+  }
+  const double iterations = static_cast<double>(state.iterations());
+  state.counters["traces"] = static_cast<double>(r.schedules);
+  state.counters["steps"] = static_cast<double>(r.steps);
+  state.counters["schedules_per_s"] = static_cast<double>(r.schedules + r.pruned) * iterations / seconds;
+  state.counters["steps_per_s"] = static_cast<double>(r.steps) * iterations / seconds;
+  state.counters["complete"] = r.certificate(o).verdict == Certificate::Verdict::kComplete ? 1 : 0;
+}
+
 // Registered from main(): the scenario table is built at static
 // initialization of another translation unit.
 void RegisterExploreBenchmarks() {
@@ -146,6 +169,12 @@ void RegisterExploreBenchmarks() {
     benchmark::RegisterBenchmark(("Explore/random/" + name).c_str(), BM_ExploreRandom, name)
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
+    for (const auto& [label, strategy] : {std::pair{"dpor", Strategy::kDpor}, std::pair{"dfs2", Strategy::kDfs}}) {
+      benchmark::RegisterBenchmark(fmt::format("Search/{}/{}", name, label).c_str(), BM_Search, name, strategy)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime()
+          ->Iterations(1);
+    }
     for (uint32_t bound : {2u, 3u}) {
       for (bool reduction : {true, false}) {
         benchmark::RegisterBenchmark(

@@ -60,6 +60,9 @@ CellOutcome RunExploreCell(const CampaignOptions& options, const CampaignCell& c
   out.seconds = r.seconds;
   out.report = r.to_json(o);
   out.interrupted_by = r.interrupted_by;
+  const Certificate certificate = r.certificate(o);
+  out.coverage = std::string(CertificateVerdictName(certificate.verdict));
+  out.certificate = certificate.text;
   if (r.found) {
     out.replay = r.replay_command;
     RunResult run;

@@ -64,6 +64,7 @@ std::string CampaignJunitXml(const std::vector<CellOutcome>& outcomes, const std
       if (!o.replay.empty()) f.text() = o.replay.c_str();
     }
     std::string out = fmt::format("expect {}: {}\n", ExpectationName(o.cell.expect), Result(o));
+    if (!o.certificate.empty()) out += o.certificate + "\n";
     if (!o.replay.empty()) out += "replay: " + o.replay + "\n" + o.trace_text;
     tc.append_child("system-out").text() = out.c_str();
   }

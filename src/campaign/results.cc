@@ -26,6 +26,8 @@ nlohmann::json CellJson(const CellOutcome& o) {
           {"met", o.met},
           {"error", o.error.ok() ? nlohmann::json(nullptr) : nlohmann::json(o.error.message())},
           {"seconds", o.seconds},
+          {"coverage", or_null(o.coverage)},
+          {"certificate", or_null(o.certificate)},
           {"replay", or_null(o.replay)},
           {"report", o.report.is_null() ? nlohmann::json(nullptr) : nlohmann::json("cells/" + o.cell.name() + ".json")}};
 }
@@ -101,11 +103,12 @@ std::string CellResultText(const CellOutcome& o) {
 }
 
 std::string CampaignTable(const std::vector<CellOutcome>& outcomes) {
-  std::string out = fmt::format("{:<12} {:<20} {:>5} {:<6} {:<24} {}\n", "scenario", "protocol", "seed", "expect",
-                                "result", "ok");
+  std::string out = fmt::format("{:<12} {:<20} {:>5} {:<6} {:<24} {:<9} {}\n", "scenario", "protocol", "seed",
+                                "expect", "result", "coverage", "ok");
   for (const CellOutcome& o : outcomes) {
-    out += fmt::format("{:<12} {:<20} {:>5} {:<6} {:<24} {}\n", o.cell.scenario, o.cell.protocol->name, o.cell.seed,
-                       ExpectationName(o.cell.expect), CellResultText(o), o.met ? "yes" : "NO");
+    out += fmt::format("{:<12} {:<20} {:>5} {:<6} {:<24} {:<9} {}\n", o.cell.scenario, o.cell.protocol->name,
+                       o.cell.seed, ExpectationName(o.cell.expect), CellResultText(o),
+                       o.coverage.empty() ? "-" : o.coverage, o.met ? "yes" : "NO");
   }
   return out;
 }

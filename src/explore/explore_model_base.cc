@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "daxbreak/mm/gup.h"
 
 namespace daxbreak {
@@ -38,6 +40,16 @@ void ExploreModelBase::add_completion_thread(ControlledScheduler& s, bool more) 
 
 void ExploreModelBase::add_truncate_thread(ControlledScheduler& s, uint64_t size) {
   s.add_thread("truncate", [this, size] { truncate_status_ = fs_.truncate(file_.get(), size); });
+}
+
+std::string ExploreModelBase::final_state() {
+  std::string out = fmt::format("truncate={}", StatusCodeName(truncate_status_.code()));
+  if (file_) out += fmt::format(" size={} blocks={}", file_->size(), file_->nr_blocks());
+  for (uint64_t pfn = 0; pfn < pages_->nr_pages(); ++pfn) {
+    const uint32_t count = pages_->page_ref_count(pfn), mapped = pages_->page_mapcount(pfn);
+    if (count != pages_->idle_refcount() || mapped != 0) out += fmt::format(" p{}:{}/{}", pfn, count, mapped);
+  }
+  return out;
 }
 
 }  // namespace daxbreak

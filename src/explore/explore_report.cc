@@ -142,7 +142,7 @@ nlohmann::json ViolationsJson(const std::vector<Violation>& violations) {
 // single-process search: the lower schedule index (random, pct) or the
 // earlier position depth first (dfs).
 bool EarlierFinding(Strategy strategy, const FindingSummary& a, const FindingSummary& b) {
-  if (strategy == Strategy::kDfs) return a.first_position < b.first_position;
+  if (strategy == Strategy::kDfs || strategy == Strategy::kDpor) return a.first_position < b.first_position;
   return a.first_index < b.first_index;
 }
 
@@ -166,6 +166,8 @@ nlohmann::json ExploreConfigJson(const ExploreOptions& o) {
           {"seed", o.seed},
           {"depth", o.depth},
           {"preemptions", o.preemptions},
+          {"dpor_preemptions", o.dpor_preemptions == kNoPreemptionBound ? nlohmann::json(nullptr)
+                                                                        : nlohmann::json(o.dpor_preemptions)},
           {"reduction", o.reduction},
           {"keep_going", o.keep_going},
           {"schedules", o.schedules},
@@ -173,7 +175,71 @@ nlohmann::json ExploreConfigJson(const ExploreOptions& o) {
           {"max_steps", o.max_steps},
           {"jobs", o.jobs},
           {"shard", {{"index", o.shard_index}, {"count", o.shard_count}}},
-          {"split_depth", o.split_depth}};
+          {"split_depth", o.split_depth},
+          {"subtrees", o.dpor_subtrees}};
+}
+
+std::string_view CertificateVerdictName(Certificate::Verdict v) {
+  switch (v) {
+    case Certificate::Verdict::kComplete: return "complete";
+    case Certificate::Verdict::kBounded: return "bounded";
+    case Certificate::Verdict::kSampled: return "sampled";
+  }
+  return "?";
+}
+
+nlohmann::json Certificate::to_json() const {
+  return {{"verdict", CertificateVerdictName(verdict)},
+          {"traces", traces},
+          {"steps", steps},
+          {"bound_cut", bound_cut},
+          {"depth_cut", depth_cut},
+          {"stopped_by", stopped_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(stopped_by)},
+          {"text", text}};
+}
+
+Certificate ExploreResult::certificate(const ExploreOptions& o) const {
+  Certificate c;
+  c.traces = schedules;
+  c.steps = steps;
+  c.bound_cut = bound_cut;
+  c.depth_cut = depth_cut;
+  if (interrupted_by != 0) {
+    c.stopped_by = std::string(SignalName(interrupted_by));
+  } else if (timed_out) {
+    c.stopped_by = "time budget";
+  } else if (!exhausted) {
+    c.stopped_by = found && !o.keep_going ? "first finding" : "schedule budget";
+  }
+  const std::string counts = fmt::format("{} traces, {} steps", schedules, steps);
+  const std::string part = o.shard_count > 1 ? fmt::format("shard {}/{}: ", o.shard_index, o.shard_count) : "";
+  if (o.strategy != Strategy::kDfs && o.strategy != Strategy::kDpor) {
+    c.verdict = Certificate::Verdict::kSampled;
+    c.text = part + fmt::format("sampled: {} schedules ({} steps), no claim of completeness", schedules, steps);
+    return c;
+  }
+  const bool dpor = o.strategy == Strategy::kDpor;
+  const bool has_bound = dpor ? o.dpor_preemptions != kNoPreemptionBound : true;
+  const uint32_t bound = dpor ? o.dpor_preemptions : o.preemptions;
+  if (c.stopped_by.empty() && bound_cut == 0 && depth_cut == 0) {
+    c.verdict = Certificate::Verdict::kComplete;
+    const std::string what = o.reduction ? "every interleaving class" : "every interleaving";
+    c.text = part + fmt::format("complete: {} explored ({}), {}", what, counts,
+                                has_bound ? fmt::format("the bound of {} preemptions cut nothing", bound)
+                                          : std::string("no bound"));
+    return c;
+  }
+  c.verdict = Certificate::Verdict::kBounded;
+  std::vector<std::string> why;
+  if (bound_cut > 0) why.push_back(fmt::format("the bound of {} preemptions cut {} branches", bound, bound_cut));
+  if (depth_cut > 0) {
+    why.push_back(fmt::format("the depth limit of {} steps cut {} runs", o.max_steps, depth_cut));
+  }
+  if (!c.stopped_by.empty()) why.push_back("the search ended at the " + c.stopped_by);
+  std::string joined;
+  for (const std::string& w : why) joined += (joined.empty() ? "" : "; ") + w;
+  c.text = part + fmt::format("bounded: {} ({})", joined, counts);
+  return c;
 }
 
 nlohmann::json ExploreResult::to_json(const ExploreOptions& o) const {
@@ -189,6 +255,10 @@ nlohmann::json ExploreResult::to_json(const ExploreOptions& o) const {
   j["kind"] = found ? nlohmann::json(kind) : nlohmann::json(nullptr);
   j["schedules"] = schedules;
   j["pruned"] = pruned;
+  j["steps"] = steps;
+  j["bound_cut"] = bound_cut;
+  j["depth_cut"] = depth_cut;
+  j["subtrees"] = subtrees;
   j["exhausted"] = exhausted;
   j["timed_out"] = timed_out;
   j["interrupted_by"] = interrupted_by != 0 ? nlohmann::json(SignalName(interrupted_by)) : nlohmann::json(nullptr);
@@ -199,6 +269,8 @@ nlohmann::json ExploreResult::to_json(const ExploreOptions& o) const {
   j["findings"] = findings_json;
   j["violations"] = ViolationsJson(run.violations);
   j["deadlock"] = run.deadlock;
+  j["certificate"] = certificate(o).to_json();
+  if (o.collect_outcomes) j["outcomes"] = outcomes;
   return j;
 }
 
@@ -208,16 +280,28 @@ std::string ExploreResult::to_text(const ExploreOptions& o) const {
                                 StrategyName(o.strategy), o.seed);
   if (o.shard_count > 1) out += fmt::format(", shard {}/{}", o.shard_index, o.shard_count);
   out += "\n";
+  const std::string dpor_extent =
+      o.dpor_preemptions == kNoPreemptionBound
+          ? fmt::format("every interleaving{}", o.reduction ? " class (dpor)" : " (no reduction)")
+          : fmt::format("every interleaving{} with at most {} preemptions", o.reduction ? " class (dpor)" : "",
+                        o.dpor_preemptions);
   const std::string extent =
-      exhausted ? fmt::format("every schedule with at most {} preemptions{}", o.preemptions,
-                              o.reduction ? " (sleep-set reduction)" : "")
+      exhausted ? (o.strategy == Strategy::kDpor
+                       ? dpor_extent
+                       : fmt::format("every schedule with at most {} preemptions{}", o.preemptions,
+                                     o.reduction ? " (sleep-set reduction)" : ""))
                 : interrupted_by != 0 ? fmt::format("interrupted by {}", SignalName(interrupted_by))
                 : timed_out           ? "time budget spent"
                                       : "budget spent";
+  std::string certificate_line = certificate(o).text + "\n";
+  if (o.collect_outcomes) {
+    certificate_line += fmt::format("outcomes ({}):\n", outcomes.size());
+    for (const std::string& x : outcomes) certificate_line += "   " + x + "\n";
+  }
   if (!found) {
     out += fmt::format("clean: no violation and no deadlock in {} schedule(s), {:.2f} s ({})\n", schedules, seconds,
                        extent);
-    return out;
+    return out + certificate_line;
   }
   if (o.keep_going) {
     out += fmt::format("FOUND {} kind(s) in {} schedule(s), {:.2f} s ({})\n", findings.size(), schedules, seconds,
@@ -234,7 +318,7 @@ std::string ExploreResult::to_text(const ExploreOptions& o) const {
   }
   out += fmt::format("schedule: {}\nreplay:   {}\nconfirmed by replay: {}\n", schedule, replay_command,
                      confirmed ? "yes" : "NO");
-  return out;
+  return out + certificate_line;
 }
 
 Status ParseExploreConfig(const nlohmann::json& c, ExploreOptions* o) {
@@ -252,6 +336,8 @@ Status ParseExploreConfig(const nlohmann::json& c, ExploreOptions* o) {
     o->seed = c.at("seed");
     o->depth = c.at("depth");
     o->preemptions = c.at("preemptions");
+    const nlohmann::json dpor_bound = c.value("dpor_preemptions", nlohmann::json(nullptr));
+    o->dpor_preemptions = dpor_bound.is_null() ? kNoPreemptionBound : dpor_bound.get<uint32_t>();
     o->reduction = c.at("reduction");
     o->keep_going = c.at("keep_going");
     o->schedules = c.at("schedules");
@@ -261,6 +347,7 @@ Status ParseExploreConfig(const nlohmann::json& c, ExploreOptions* o) {
     o->shard_index = c.at("shard").at("index");
     o->shard_count = c.at("shard").at("count");
     o->split_depth = c.at("split_depth");
+    o->dpor_subtrees = c.value("subtrees", o->dpor_subtrees);
   } catch (const nlohmann::json::exception& e) {
     return Status::InvalidArgument(fmt::format("explore config: {}", e.what()));
   }
@@ -281,6 +368,10 @@ Status ParseExploreJson(const nlohmann::json& j, ExploreOptions* o, ExploreResul
     }
     r->schedules = j.at("schedules");
     r->pruned = j.at("pruned");
+    r->steps = j.value("steps", uint64_t{0});
+    r->bound_cut = j.value("bound_cut", uint64_t{0});
+    r->depth_cut = j.value("depth_cut", uint64_t{0});
+    r->subtrees = j.value("subtrees", uint64_t{0});
     r->exhausted = j.at("exhausted");
     r->timed_out = j.at("timed_out");
     if (!j.at("interrupted_by").is_null()) r->interrupted_by = ParseSignalName(j.at("interrupted_by").get<std::string>());
@@ -301,6 +392,7 @@ Status ParseExploreJson(const nlohmann::json& j, ExploreOptions* o, ExploreResul
                                             v.at("thread").get<std::string>(), v.at("detail").get<std::string>()});
     }
     r->run.violation_count = r->run.violations.size();
+    if (j.contains("outcomes")) r->outcomes = j.at("outcomes").get<std::set<std::string>>();
   } catch (const nlohmann::json::exception& e) {
     return Status::InvalidArgument(fmt::format("explore report: {}", e.what()));
   }
@@ -319,8 +411,9 @@ Status MergeExploreResults(const std::vector<std::pair<ExploreOptions, ExploreRe
   for (const auto& [o, r] : shards) {
     if (o.scenario != a.scenario || o.protocol != a.protocol || o.tlb_flush != a.tlb_flush ||
         o.strategy != a.strategy || o.seed != a.seed || o.depth != a.depth || o.preemptions != a.preemptions ||
+        o.dpor_preemptions != a.dpor_preemptions || o.max_steps != a.max_steps ||
         o.reduction != a.reduction || o.keep_going != a.keep_going || o.schedules != a.schedules ||
-        o.split_depth != a.split_depth || o.shard_count != count) {
+        o.split_depth != a.split_depth || o.dpor_subtrees != a.dpor_subtrees || o.shard_count != count) {
       return Status::InvalidArgument(fmt::format("shard {}/{} was run with other options than shard 0/{}",
                                                  o.shard_index, o.shard_count, count));
     }
@@ -346,6 +439,11 @@ ExploreResult CombineExploreParts(const std::vector<ExploreResult>& parts, Strat
   for (const ExploreResult& r : parts) {
     out.schedules += r.schedules;
     out.pruned += r.pruned;
+    out.steps += r.steps;
+    out.bound_cut += r.bound_cut;
+    out.depth_cut += r.depth_cut;
+    out.subtrees += r.subtrees;
+    out.outcomes.insert(r.outcomes.begin(), r.outcomes.end());
     out.exhausted &= r.exhausted;
     out.timed_out |= r.timed_out;
     if (r.interrupted_by != 0) out.interrupted_by = r.interrupted_by;
@@ -375,7 +473,7 @@ ExploreResult CombineExploreParts(const std::vector<ExploreResult>& parts, Strat
       FindingSummary only = first->findings.at(first->kind);
       only.count = 1;
       out.findings = {{first->kind, only}};
-      if (strategy != Strategy::kDfs) out.schedules = only.first_index + 1;
+      if (strategy != Strategy::kDfs && strategy != Strategy::kDpor) out.schedules = only.first_index + 1;
     }
   }
   return out;

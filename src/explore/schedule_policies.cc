@@ -13,6 +13,16 @@ bool Contains(const std::vector<uint32_t>& v, uint32_t x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
+// The relation dfs's sleep sets have always used: StepsDependent(), except
+// that a snapshot (the power cut of fsync-dio, a named sync point until
+// kSnapshot existed) counts as touching nothing. It keeps dfs's schedule
+// counts; it may leave out orders of a snapshot against other steps, which
+// dpor (DporDependent()) does not.
+bool DfsDependent(const PendingStep& a, const PendingStep& b) {
+  if (a.op == SyncOp::kSnapshot || b.op == SyncOp::kSnapshot) return false;
+  return StepsDependent(a, b);
+}
+
 }  // namespace
 
 std::string EncodeSchedule(const std::vector<uint32_t>& decisions) {
@@ -136,11 +146,12 @@ void DfsPolicy::enter(const Node& n) {
   }
 }
 
-void DfsPolicy::observe(uint32_t thread, const std::vector<PendingStep>& pending) {
+void DfsPolicy::observe(uint32_t thread, const Decision& d) {
+  const std::vector<PendingStep>& pending = d.pending;
   // A step wakes every sleeping step it does not commute with. A sleeping
   // thread that takes its step anyway (as the only runnable one) has moved
   // on: it wakes too.
-  std::erase_if(asleep_, [&](uint32_t t) { return t == thread || StepsDependent(pending[t], pending[thread]); });
+  std::erase_if(asleep_, [&](uint32_t t) { return t == thread || DfsDependent(pending[t], pending[thread]); });
 }
 
 uint32_t DfsPolicy::choose(const Decision& d) {
@@ -166,6 +177,12 @@ uint32_t DfsPolicy::choose(const Decision& d) {
   stack_.push_back(std::move(n));
   Node& node = stack_.back();
   ++depth_;
+  // Nodes above the split depth are met by every shard; shard 0 counts them.
+  if (shard_.count <= 1 || node.branching_above >= shard_.split_depth || shard_.index == 0) {
+    for (size_t i = 0; i < node.order.size(); ++i) {
+      if (preemptions_after(node, i) > bound_ && !Contains(node.sleep, node.order[i])) ++bound_cut_;
+    }
+  }
   for (size_t i = 0; i < node.order.size(); ++i) {
     if (allowed(node, i)) {
       node.index = i;

@@ -10,10 +10,15 @@
 //   (switching away from a thread that could go on), depth first, one per
 //   run; optionally reduced with sleep sets (Godefroid 1996): after the
 //   subtree of a step is explored, later siblings do not take that step again
-//   until a step dependent on it has run (StepsDependent()), and a run in
-//   which every runnable thread sleeps is pruned. The tree can be split into
+//   until a step dependent on it has run (StepsDependent(), except that a
+//   snapshot counts as touching nothing, as it did when the power cut was a
+//   named sync point: dfs keeps its schedule counts), and a run in which
+//   every runnable thread sleeps is pruned. Under the bound, sleep sets may
+//   leave out traces within the bound (Coons, Musuvathi, McKinley, OOPSLA
+//   2013); bound_cut() says whether the bound cut anything. The tree can be split into
 //   shards: the subtrees below the first `split_depth` branching decisions
 //   are dealt out by a hash of their path, so N processes cover it once.
+// - dpor: every interleaving class, in explore/dpor.h.
 // - replay: the picks of a schedule string, in order.
 //
 // Thread-safety: a policy serves one run at a time.
@@ -100,7 +105,7 @@ class DfsPolicy final : public SchedulePolicy {
  public:
   DfsPolicy(uint32_t preemption_bound, bool sleep_sets, DfsShard shard = {});
   uint32_t choose(const Decision& d) override;
-  void observe(uint32_t thread, const std::vector<PendingStep>& pending) override;
+  void observe(uint32_t thread, const Decision& d) override;
   // Prepares the next run after one ended; false when the tree is done.
   bool advance();
   // Whether the run that just ended is this shard's (a run that ends above
@@ -111,6 +116,11 @@ class DfsPolicy final : public SchedulePolicy {
   std::vector<uint32_t> position() const;
   // An estimate of the fraction of the tree done (0..1).
   double fraction_done() const;
+  // Branches the preemption bound kept out so far: candidates of a node,
+  // not asleep there, that would have exceeded the bound. Each node is
+  // counted by one shard only (those above the split depth by shard 0), so
+  // the shards' counts add up to the whole search's.
+  uint64_t bound_cut() const { return bound_cut_; }
 
  private:
   // Sleep sets hold thread ids: a sleeping thread has not moved, so its step
@@ -149,6 +159,7 @@ class DfsPolicy final : public SchedulePolicy {
   // node slept on or explored before its pick, less what every step taken
   // since (forced ones included) depends on.
   std::vector<uint32_t> asleep_;
+  uint64_t bound_cut_ = 0;
 };
 
 class ReplayPolicy final : public SchedulePolicy {

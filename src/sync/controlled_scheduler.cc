@@ -14,6 +14,17 @@ bool StepsDependent(const PendingStep& a, const PendingStep& b) {
   return !(a.op == SyncOp::kAtomicLoad && b.op == SyncOp::kAtomicLoad);
 }
 
+bool StepsMayBeCoEnabled(const PendingStep& a, const PendingStep& b) {
+  if (a.obj == nullptr || a.obj != b.obj) return true;
+  const auto excludes = [](const PendingStep& waiter, const PendingStep& holder) {
+    if (!waiter.blocks) return false;
+    if (waiter.op == SyncOp::kLock) return holder.op == SyncOp::kUnlock || holder.op == SyncOp::kUnlockShared;
+    if (waiter.op == SyncOp::kLockShared) return holder.op == SyncOp::kUnlock;
+    return false;
+  };
+  return !excludes(a, b) && !excludes(b, a);
+}
+
 ControlledScheduler::ControlledScheduler(SchedulePolicy* policy, uint64_t max_steps,
                                          bool record_trace, WaitTable* waits, FiberPool* fibers)
     : own_waits_(waits == nullptr ? std::make_unique<WaitTable>() : nullptr),
@@ -63,6 +74,14 @@ ControlledScheduler::Outcome ControlledScheduler::run() {
     resume(i);  // Up to its first scheduling point.
   }
   std::vector<uint32_t> runnable;
+  const auto mark_if_finished = [this](uint32_t id) {
+    if (threads_[id].finished) pending_[id] = PendingStep{SyncOp::kSyncPoint, nullptr, "exit"};
+  };
+  for (uint32_t i = 0; i < threads_.size(); ++i) mark_if_finished(i);
+  const auto finish = [&](Outcome outcome) {
+    policy_->end(Decision{runnable, current_, steps_, pending_});
+    return outcome == Outcome::kCompleted ? outcome : abort(outcome);
+  };
   for (;;) {
     runnable.clear();
     bool unfinished = false;
@@ -70,20 +89,21 @@ ControlledScheduler::Outcome ControlledScheduler::run() {
       unfinished |= !threads_[i].finished;
       if (can_run(threads_[i])) runnable.push_back(i);
     }
-    if (runnable.empty()) return unfinished ? abort(Outcome::kDeadlock) : Outcome::kCompleted;
-    if (steps_ >= max_steps_) return abort(Outcome::kStepLimit);
+    if (runnable.empty()) return finish(unfinished ? Outcome::kDeadlock : Outcome::kCompleted);
+    if (steps_ >= max_steps_) return finish(Outcome::kStepLimit);
     uint32_t pick = runnable[0];
-    if (runnable.size() > 1) {
+    if (runnable.size() > 1 || policy_->choose_forced()) {
       pick = policy_->choose(Decision{runnable, current_, steps_, pending_});
-      if (pick == SchedulePolicy::kAbandon) return abort(Outcome::kPruned);
-      decisions_.push_back(pick);
+      if (pick == SchedulePolicy::kAbandon) return finish(Outcome::kPruned);
+      if (runnable.size() > 1) decisions_.push_back(pick);
     }
-    policy_->observe(pick, pending_);
+    policy_->observe(pick, Decision{runnable, current_, steps_, pending_});
     if (record_trace_) trace_.push_back(TraceEvent{steps_, pick, pending_[pick].op, pending_[pick].what, pending_[pick].obj});
     ++steps_;
     current_ = pick;
     threads_[pick].ready = nullptr;
     resume(pick);
+    mark_if_finished(pick);
   }
 }
 
@@ -120,7 +140,7 @@ bool ControlledScheduler::pause(SyncOp op, const void* obj, const char* what,
   if (std::uncaught_exceptions() > 0) return false;
   if (aborting_) return true;
   const uint32_t self = running_;
-  pending_[self] = PendingStep{op, obj, what};
+  pending_[self] = PendingStep{op, obj, what, ready != nullptr};
   threads_[self].ready = ready;
   threads_[self].fiber->suspend();
   return aborting_;

@@ -22,6 +22,7 @@ std::string_view SyncOpName(SyncOp op) {
     case SyncOp::kAtomicStore: return "store";
     case SyncOp::kAtomicRmw: return "rmw";
     case SyncOp::kSyncPoint: return "sync_point";
+    case SyncOp::kSnapshot: return "snapshot";
   }
   return "?";
 }

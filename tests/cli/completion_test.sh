@@ -40,7 +40,7 @@ refuse "stress offers no explore scenario" "$(complete_words stress --scenario "
 refuse "kernel offers no model-only scenario" "$(complete_words kernel --scenario "")" cached-mapping race2018
 refuse "explore offers no stress scenario" "$(complete_words explore --scenario "")" collision cached-mapping
 check "targets" "$(complete_words stress --target "")" model kernel
-check "strategies" "$(complete_words explore --strategy "")" mixed random pct dfs
+check "strategies" "$(complete_words explore --strategy "")" mixed random pct dfs dpor
 for sub in stress explore replay merge list run info kernel; do
   grep -q "^\.SS $sub" "$man" || { echo "FAIL: man page has no section for $sub"; fail=1; }
 done

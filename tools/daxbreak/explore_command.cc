@@ -38,6 +38,7 @@ struct ExploreArgs {
   bool trace = false;        // replay
   std::string trace_json;    // replay
   std::string eta = "auto";  // explore
+  CLI::Option* preemptions = nullptr;  // explore: whether --preemptions was given
 };
 
 // The options explore and replay share. An unknown --scenario is reported by
@@ -74,15 +75,20 @@ Status ConvertExplore(ExploreArgs& a) {
   const auto strategy = ParseStrategy(a.strategy);
   if (!strategy) {
     return Status::InvalidArgument(
-        fmt::format("--strategy: unknown strategy '{}' (choose from mixed, random, pct, dfs)", a.strategy));
+        fmt::format("--strategy: unknown strategy '{}' (choose from mixed, random, pct, dfs, dpor)", a.strategy));
   }
   a.options.strategy = *strategy;
-  // dfs runs to exhaustion unless a budget is given.
+  // dfs and dpor run to exhaustion unless a budget is given.
+  const bool exhaustive = a.options.strategy == Strategy::kDfs || a.options.strategy == Strategy::kDpor;
   if (!a.schedules.empty()) {
     s = ParseUnsigned("--schedules", a.schedules, 1, UINT64_MAX, &a.options.schedules);
     if (!s.ok()) return s;
-  } else if (a.options.strategy == Strategy::kDfs) {
+  } else if (exhaustive) {
     a.options.schedules = 0;
+  }
+  // dpor has no preemption bound unless one is given.
+  if (a.options.strategy == Strategy::kDpor && a.preemptions != nullptr && a.preemptions->count() > 0) {
+    a.options.dpor_preemptions = a.options.preemptions;
   }
   s = ParseUnsigned("--seed", a.seed, 0, UINT64_MAX, &a.options.seed);
   if (!s.ok()) return s;
@@ -197,15 +203,23 @@ CommandRunner AddExploreCommand(CLI::App& app) {
   auto a = std::make_shared<ExploreArgs>();
   auto* sub = app.add_subcommand("explore", "Search interleavings of a scenario under the deterministic scheduler");
   AddCommonOptions(sub, *a);
-  sub->add_option("--strategy", a->strategy, "mixed (pct and random by turns), random, pct or dfs")->capture_default_str();
+  sub->add_option("--strategy", a->strategy,
+                  "mixed (pct and random by turns), random, pct, dfs (bounded: every schedule within "
+                  "--preemptions, reduced by sleep sets, which under a bound may leave out traces the bound allows; "
+                  "the report says `bounded` when the bound cut something) or dpor (every interleaving class, no "
+                  "bound: dynamic partial-order reduction; the report says `complete` when nothing was cut)")
+      ->capture_default_str();
   sub->add_option("--schedules", a->schedules,
-                  "Schedules to run at most (default 10000; dfs: all within the bound unless given)");
+                  "Schedules to run at most (default 10000; dfs and dpor: all unless given)");
   sub->add_option("--time-budget", a->time_budget, "Stop after this long: 30s, 10m, 1h");
   sub->add_option("--depth", a->options.depth, "pct: bug depth")->check(CLI::Range(1, 20))->capture_default_str();
-  sub->add_option("--preemptions", a->options.preemptions, "dfs: preemption bound")
-      ->check(CLI::Range(0, 10))
-      ->capture_default_str();
-  sub->add_flag("--no-reduction", a->no_reduction, "dfs: explore every interleaving (no sleep sets)");
+  a->preemptions = sub->add_option("--preemptions", a->options.preemptions,
+                                   "dfs: preemption bound (default 2); dpor: none unless given, and then the "
+                                   "search is only `bounded`")
+                       ->check(CLI::Range(0, 10));
+  sub->add_flag("--no-reduction", a->no_reduction,
+                "dfs: no sleep sets; dpor: every interleaving, no reduction at all (the reference of the "
+                "soundness test)");
   sub->add_flag("--keep-going", a->options.keep_going, "Do not stop at the first finding; count every kind");
   sub->add_option("--seed", a->seed, "Seed of mixed, random and pct")->capture_default_str();
   sub->add_option("--jobs", a->options.jobs, "Worker threads")->check(CLI::Range(1, 256))->capture_default_str();
@@ -214,6 +228,19 @@ CommandRunner AddExploreCommand(CLI::App& app) {
   sub->add_option("--split-depth", a->options.split_depth, "dfs: branching decisions that deal out shards")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  sub->add_option("--subtrees", a->options.dpor_subtrees,
+                  "dpor: subtrees the search is cut into for --jobs and --shard (the nodes above them are "
+                  "expanded in full; shards merge to the whole only with the same number)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  sub->add_option("--max-steps", a->options.max_steps,
+                  "The depth limit: steps a run may take; a run cut there is a step_limit finding, and the "
+                  "search is then `bounded`, never `complete`")
+      ->check(CLI::Range(1, 100000000))
+      ->capture_default_str();
+  sub->add_flag("--outcomes", a->options.collect_outcomes,
+                "Also list every outcome the runs reached (how each ended, its violation kinds, the model's "
+                "final state): what the soundness test compares between dpor and --no-reduction");
   sub->add_option("--eta", a->eta, "Live status line on stderr: auto (on a terminal), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();

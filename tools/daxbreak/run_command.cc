@@ -36,6 +36,7 @@ struct RunArgs {
   std::string time_budget;
   uint32_t depth = 3;
   uint32_t preemptions = 2;
+  CLI::Option* preemptions_given = nullptr;
   std::string tlb_flush = "ipi";
   std::string duration = "10s";
   uint32_t threads = 2;
@@ -49,13 +50,14 @@ struct RunArgs {
 Status ConvertExploreTemplate(const RunArgs& a, ExploreOptions* o) {
   const auto strategy = ParseStrategy(a.strategy);
   if (!strategy) {
-    return Status::InvalidArgument(fmt::format("--strategy: unknown strategy '{}' (choose from mixed, random, pct, dfs)", a.strategy));
+    return Status::InvalidArgument(fmt::format("--strategy: unknown strategy '{}' (choose from mixed, random, pct, dfs, dpor)", a.strategy));
   }
   o->strategy = *strategy;
   Status s = ParseUnsigned("--schedules", a.schedules, 0, UINT64_MAX, &o->schedules);
   if (!s.ok()) return s;
-  if (o->schedules == 0 && o->strategy != Strategy::kDfs) {
-    return Status::InvalidArgument("--schedules: 0 (no limit) is for dfs only");
+  const bool exhaustive = o->strategy == Strategy::kDfs || o->strategy == Strategy::kDpor;
+  if (o->schedules == 0 && !exhaustive) {
+    return Status::InvalidArgument("--schedules: 0 (no limit) is for dfs and dpor only");
   }
   if (!a.time_budget.empty()) {
     std::chrono::nanoseconds budget{};
@@ -67,6 +69,10 @@ Status ConvertExploreTemplate(const RunArgs& a, ExploreOptions* o) {
   }
   o->depth = a.depth;
   o->preemptions = a.preemptions;
+  // dpor has no preemption bound unless one is given.
+  if (o->strategy == Strategy::kDpor && a.preemptions_given != nullptr && a.preemptions_given->count() > 0) {
+    o->dpor_preemptions = a.preemptions;
+  }
   return ParseTlbFlushOption(a.tlb_flush, &o->tlb_flush);
 }
 
@@ -159,14 +165,17 @@ CommandRunner AddRunCommand(CLI::App& app) {
   sub->add_option("--scenarios", a->scenarios, "Names, globs or all (the scenarios of the mode: daxbreak list)")->capture_default_str();
   sub->add_option("--protocols", a->protocols, "Names, globs or all")->capture_default_str();
   sub->add_option("--seeds", a->seeds, "Seeds: 1,2,7 or 1-10")->capture_default_str();
-  sub->add_option("--strategy", a->strategy, "explore: mixed (pct and random by turns), random, pct or dfs")->capture_default_str();
-  sub->add_option("--schedules", a->schedules, "explore: schedules per cell (dfs: 0 runs to exhaustion)")
+  sub->add_option("--strategy", a->strategy,
+                  "explore: mixed (pct and random by turns), random, pct, dfs (bounded) or dpor (every interleaving "
+                  "class; each cell says complete or bounded)")
+      ->capture_default_str();
+  sub->add_option("--schedules", a->schedules, "explore: schedules per cell (dfs, dpor: 0 runs to exhaustion)")
       ->capture_default_str();
   sub->add_option("--time-budget", a->time_budget, "explore: stop each cell after this long");
   sub->add_option("--depth", a->depth, "explore: pct bug depth")->check(CLI::Range(1, 20))->capture_default_str();
-  sub->add_option("--preemptions", a->preemptions, "explore: dfs preemption bound")
-      ->check(CLI::Range(0, 10))
-      ->capture_default_str();
+  a->preemptions_given = sub->add_option("--preemptions", a->preemptions,
+                                         "explore: dfs preemption bound (default 2); dpor: none unless given")
+                             ->check(CLI::Range(0, 10));
   sub->add_option("--tlb-flush", a->tlb_flush, "ipi or broadcast")->capture_default_str();
   sub->add_option("--duration", a->duration, "stress: length of each cell")->capture_default_str();
   sub->add_option("--threads", a->threads, "stress: DIO threads")->check(CLI::Range(1, 64))->capture_default_str();

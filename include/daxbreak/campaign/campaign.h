@@ -83,6 +83,10 @@ struct CellOutcome {
   bool found = false;        // A violation or a deadlock.
   std::string kind;          // The first finding's kind ("deadlock" for a stall).
   bool met = false;          // The outcome meets cell.expect.
+  // Explore cells: what the search covered (ExploreResult::certificate()):
+  // "complete", "bounded" or "sampled", and its one-line text.
+  std::string coverage;
+  std::string certificate;
   double seconds = 0;
   nlohmann::json report;     // The cell's whole explore or stress JSON document.
   std::string replay;        // Explore findings: the replay command.

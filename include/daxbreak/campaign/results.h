@@ -62,7 +62,8 @@ class CampaignResults {
 // violation kind, or "error".
 std::string CellResultText(const CellOutcome& outcome);
 // The campaign as a text table, one line per cell (scenario, protocol, seed,
-// expectation, result, met).
+// expectation, result, coverage of an explore cell's search: complete,
+// bounded or sampled, met).
 std::string CampaignTable(const std::vector<CellOutcome>& outcomes);
 // The JUnit XML document for `outcomes` (UTF-8, with an XML declaration):
 // one <testsuite> per mode, one <testcase> per cell, a <failure> for a cell

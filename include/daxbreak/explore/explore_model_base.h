@@ -22,6 +22,11 @@
 namespace daxbreak {
 
 class ExploreModelBase : public ExploreModel {
+ public:
+  // The truncate's status, the file's size and block count, and every page
+  // that is mapped or whose count is not idle ("p<pfn>:<count>/<mapcount>").
+  std::string final_state() override;
+
  protected:
   // Bytes of the models' in-memory disk: the header page and the few blocks
   // their DIOs read.

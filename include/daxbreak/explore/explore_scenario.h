@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 #include <string_view>
 
@@ -32,6 +33,12 @@ class ExploreModel {
   // Scenario invariants checked after a completed run (reported to the
   // checker). The default checks nothing beyond what the layers report.
   virtual void check() {}
+  // After a completed run (and check()): the model's final state as text,
+  // for the soundness test of the reduction, which compares the outcomes a
+  // reduced and an unreduced search reach. It must depend only on the order
+  // of dependent steps (what the sync layer sees), never on addresses. The
+  // default says nothing ("").
+  virtual std::string final_state() { return {}; }
 };
 
 // What a model is built from.

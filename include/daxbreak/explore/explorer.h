@@ -10,7 +10,16 @@
 // separate processes run (shard_index / shard_count); MergeExploreResults()
 // combines the shards' results into the result of the whole search. Random
 // and pct deal out the schedule indices (schedule i uses seed + i); dfs deals
-// out the subtrees below its first split_depth branching decisions.
+// out the subtrees below its first split_depth branching decisions; dpor
+// cuts its tree into dpor_subtrees subtrees, which shards deal out and jobs
+// take from a shared list as they go.
+//
+// dpor is dynamic partial-order reduction without a bound: Flanagan and
+// Godefroid, "Dynamic partial-order reduction for model checking software",
+// POPL 2005, with sleep sets (Godefroid, LNCS 1032, 1996). It runs at least
+// one schedule of every interleaving class (Mazurkiewicz trace) of the
+// modeled threads' steps, so a search that ends with nothing cut is a proof
+// for the model: ExploreResult::certificate() says `complete`.
 //
 // Thread-safety: Explore() and Replay() may run concurrently with each other
 // (each builds its own models, devices and wait queues).
@@ -23,6 +32,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,7 +50,7 @@ namespace daxbreak {
 // schedule indices and random on odd ones: pct's guarantee for shallow bugs
 // on half the budget, and random's reach into bugs that need many
 // alternations (a lost update between three threads) on the other half.
-enum class Strategy { kRandom, kPct, kDfs, kMixed };
+enum class Strategy { kRandom, kPct, kDfs, kMixed, kDpor };
 std::string_view StrategyName(Strategy s);
 std::optional<Strategy> ParseStrategy(std::string_view name);
 
@@ -52,6 +62,9 @@ struct ExploreProgress {
   uint64_t findings = 0;
 };
 
+// ExploreOptions::dpor_preemptions: no preemption bound.
+inline constexpr uint32_t kNoPreemptionBound = UINT32_MAX;
+
 struct ExploreOptions {
   std::string scenario;
   const ProtocolTraits* protocol = &DefaultProtocol();
@@ -62,14 +75,30 @@ struct ExploreOptions {
   double time_budget_seconds = 0;  // 0: no limit.
   uint32_t depth = 3;          // pct: bug depth d (d-1 priority change points).
   uint32_t preemptions = 2;    // dfs: preemption bound.
-  bool reduction = true;       // dfs: sleep-set reduction.
+  // dpor: a preemption bound, kNoPreemptionBound (the default) for none. A
+  // bound makes the search `bounded` wherever it keeps a race unreversed.
+  uint32_t dpor_preemptions = kNoPreemptionBound;
+  // dfs: sleep-set reduction. dpor: false runs every interleaving (no
+  // reduction at all), the reference the soundness test compares with.
+  bool reduction = true;
   bool keep_going = false;     // Run the whole budget, counting every finding.
   uint64_t seed = 1;
-  uint64_t max_steps = 20000;  // Steps per run before it is cut off.
+  // Steps per run before it is cut off (the depth limit): such a run is a
+  // `step_limit` finding, and an exhaustive search that had one is
+  // `bounded`, never `complete`.
+  uint64_t max_steps = 20000;
   uint32_t jobs = 1;           // Worker threads.
   uint32_t shard_index = 0;    // This process's part of the search...
   uint32_t shard_count = 1;    // ...out of this many.
   uint32_t split_depth = 6;    // dfs: branching decisions that pick a subtree's shard.
+  // dpor: the subtrees the search is cut into, for jobs and shards to share
+  // (1: none). The nodes above them are expanded in full, so it is part of
+  // what the search explores: shards, jobs and the whole search agree only
+  // with the same number.
+  uint32_t dpor_subtrees = 64;
+  // Keep every run's outcome (RunResult::outcome_key()) in
+  // ExploreResult::outcomes, for the soundness test.
+  bool collect_outcomes = false;
   // Called about twice a second from a helper thread while the search runs.
   std::function<void(const ExploreProgress&)> progress;
   // When set and it becomes non-zero (a signal number, stored by a signal
@@ -88,11 +117,19 @@ struct RunResult {
   std::vector<TraceEvent> trace;
   std::vector<std::string> thread_names;
   std::string schedule_mismatch;  // Replay only: why the schedule does not fit ("" if it does).
+  uint64_t steps = 0;             // Steps the run took.
+  // A completed run: the model's state at the end (ExploreModel::final_state()).
+  std::string final_state;
 
   bool found() const;
   // The first violation's kind, "deadlock", "step_limit", or "" if clean; a
   // deadlocked run whose only violations are lock-order cycles is "deadlock".
   std::string kind() const;
+  // What the run came to, as a string equal for runs that differ only in
+  // the order of independent steps: how it ended ("completed", "deadlock"
+  // with who was blocked where, "step_limit", "pruned"), the sorted set of
+  // violation kinds, and the final state of a completed run.
+  std::string outcome_key() const;
 };
 
 // Every finding of one kind.
@@ -103,12 +140,40 @@ struct FindingSummary {
   std::vector<uint32_t> first_position;  // dfs: its position in the tree.
 };
 
+// What an exhaustive search (dfs, dpor) can claim about what it covered.
+// `complete`: every interleaving class of the scenario was explored (dpor
+// with no preemption bound; dfs when its bound kept nothing out), nothing
+// was cut at the depth limit, and the search was not ended early. `bounded`:
+// something was left out, and the certificate says what. `sampled`: random,
+// pct and mixed make no claim.
+struct Certificate {
+  enum class Verdict { kComplete, kBounded, kSampled };
+  Verdict verdict = Verdict::kSampled;
+  uint64_t traces = 0;     // Runs that ran to their end (schedules).
+  uint64_t steps = 0;      // Steps of every run of the search.
+  uint64_t bound_cut = 0;  // Branches the preemption bound kept out.
+  uint64_t depth_cut = 0;  // Runs cut at the depth limit (max_steps).
+  // What ended the search before it was done, or "": "first finding",
+  // "schedule budget", "time budget", a signal's name.
+  std::string stopped_by;
+  std::string text;        // One line, as the text report prints it.
+  // {"verdict": "complete"|"bounded"|"sampled", "traces", "steps",
+  //  "bound_cut", "depth_cut", "stopped_by": string|null, "text"}.
+  nlohmann::json to_json() const;
+};
+// "complete", "bounded" or "sampled".
+std::string_view CertificateVerdictName(Certificate::Verdict v);
+
 struct ExploreResult {
   bool found = false;
   std::string kind;           // Of the first finding.
-  uint64_t schedules = 0;     // Runs made (dfs: owned, completed runs).
-  uint64_t pruned = 0;        // dfs: runs cut off by the reduction or by sharding.
-  bool exhausted = false;     // dfs: every schedule within the bound ran.
+  uint64_t schedules = 0;     // Runs made (dfs, dpor: owned runs that ran to their end).
+  uint64_t pruned = 0;        // dfs: runs cut off by the reduction or by sharding; dpor: sleep-set blocked runs.
+  uint64_t steps = 0;         // Steps of every run, pruned ones too.
+  uint64_t bound_cut = 0;     // dfs, dpor: branches the preemption bound kept out.
+  uint64_t depth_cut = 0;     // Runs cut at the depth limit (ExploreOptions::max_steps).
+  uint64_t subtrees = 0;      // dpor: subtrees below the split this search (or shard) explored.
+  bool exhausted = false;     // dfs, dpor: every schedule within the bound (of this shard) ran.
   bool timed_out = false;     // The time budget ended the search.
   int interrupted_by = 0;     // The signal that ended the search (ExploreOptions::interrupt), or 0.
   double seconds = 0;
@@ -117,7 +182,12 @@ struct ExploreResult {
   bool confirmed = false;     // The replay found the same kind.
   RunResult run;              // The first finding's run.
   std::map<std::string, FindingSummary> findings;  // By kind.
+  // With ExploreOptions::collect_outcomes: every run's outcome_key().
+  std::set<std::string> outcomes;
 
+  // What the search covered (see Certificate); a shard's certificate is
+  // that of its part.
+  Certificate certificate(const ExploreOptions& options) const;
   nlohmann::json to_json(const ExploreOptions& options) const;
   std::string to_text(const ExploreOptions& options) const;
 };

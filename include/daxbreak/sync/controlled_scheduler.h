@@ -44,21 +44,39 @@ struct PendingStep {
   SyncOp op = SyncOp::kSyncPoint;
   const void* obj = nullptr;  // The object; nullptr for a step on no object.
   const char* what = "";      // A static name, for traces.
+  // Announced through SchedulerHook::block_until(): the thread can take the
+  // step only once what it waits for holds (it may hold already).
+  bool blocks = false;
 };
 
 // Whether swapping two adjacent steps of different threads could change the
 // run: both touch the same object and not both only read it (an atomic load),
 // or one is a step on no object other than a named sync point (a signal,
-// which writes a flag the sync layer reads at no scheduling point). A named
-// sync point is a marker that touches nothing.
+// which writes a flag the sync layer reads at no scheduling point; a
+// snapshot, which reads everything). A named sync point is a marker that
+// touches nothing.
 bool StepsDependent(const PendingStep& a, const PendingStep& b);
 
-// What a policy sees when two or more threads could take the next step.
+// Whether two steps of different threads may both be able to run in one
+// state (Flanagan and Godefroid's "may be co-enabled", POPL 2005). False only
+// for what the sync layer's primitives rule out: a blocking exclusive lock
+// (kLock through block_until: Mutex::lock(), RwSem::down_write()) and an
+// unlock of the same object (its holder's kUnlock or kUnlockShared), and a
+// blocking shared lock (kLockShared) and an exclusive holder's kUnlock.
+bool StepsMayBeCoEnabled(const PendingStep& a, const PendingStep& b);
+
+// What a policy sees of the run at a scheduling decision: at choose() when
+// two or more threads could take the next step (or, for a policy whose
+// choose_forced() is true, at every step), at observe() for every step, and
+// at end() once the run is over (then `runnable` may be empty).
 struct Decision {
-  const std::vector<uint32_t>& runnable;    // Thread ids, ascending, at least two.
+  const std::vector<uint32_t>& runnable;    // Thread ids, ascending.
   uint32_t current;                         // The thread that took the last step.
   uint64_t step;                            // Steps taken so far in this run.
-  const std::vector<PendingStep>& pending;  // Every thread's next step, by id.
+  // Every thread's next step, by id. A thread that has finished shows the
+  // marker {kSyncPoint, nullptr, "exit"}, which is independent of every step
+  // (StepsDependent()); a blocked thread shows the step it waits to take.
+  const std::vector<PendingStep>& pending;
 };
 
 // Decides who takes the next step.
@@ -69,13 +87,20 @@ class SchedulePolicy {
   virtual ~SchedulePolicy() = default;
   // One element of d.runnable, or kAbandon.
   virtual uint32_t choose(const Decision& d) = 0;
-  // Told of every step as `thread` takes it (pending[thread]), including
-  // those taken where only one thread could run; `pending` holds every
-  // thread's next step, by id. The default ignores it.
-  virtual void observe(uint32_t thread, const std::vector<PendingStep>& pending) {
+  // Whether choose() is also asked where only one thread can run (so that a
+  // reduction can prune there); such picks are not decisions of the
+  // schedule string. The default: no.
+  virtual bool choose_forced() const { return false; }
+  // Told of every step as `thread` takes it (d.pending[thread]), including
+  // those taken where only one thread could run. The default ignores it.
+  virtual void observe(uint32_t thread, const Decision& d) {
     (void)thread;
-    (void)pending;
+    (void)d;
   }
+  // Told once when the run is over (completed, deadlocked, at the step
+  // limit or pruned), before unfinished threads are unwound: d.pending holds
+  // the steps the threads were left at. The default ignores it.
+  virtual void end(const Decision& d) { (void)d; }
 };
 
 // One step, for traces.

@@ -26,16 +26,20 @@ class WaitTable;
 
 // What a modeled thread is about to do at a scheduling point.
 enum class SyncOp : uint8_t {
-  kLock,           // Mutex lock, RwSem down_write.
-  kUnlock,         // Mutex unlock, RwSem up_write.
+  kLock,           // Mutex lock and try_lock, RwSem down_write, MmStruct::irqs_off.
+  kUnlock,         // Mutex unlock, RwSem up_write, MmStruct::irqs_on.
   kLockShared,     // RwSem down_read.
   kUnlockShared,   // RwSem up_read.
+  // A kLock announced through block_until() is an exclusive lock: it waits
+  // while any thread holds the object (StepsMayBeCoEnabled() relies on it),
+  // and a blocking kLockShared waits while a kLock holder has it.
   kWait,           // wait_var_event sleep, entry-lock wait.
   kWake,           // wake_up_var.
   kAtomicLoad,     // A read of a SyncAtomic (refcount, PTE, sequence).
   kAtomicStore,    // A write of a SyncAtomic.
   kAtomicRmw,      // A read-modify-write of a SyncAtomic.
-  kSyncPoint,      // A named sync point.
+  kSyncPoint,      // A named sync point: a marker that touches nothing.
+  kSnapshot,       // A read of the whole shared state at once (a power cut's durable image).
 };
 
 // The short name of `op` ("lock", "wake", ...), for traces.
@@ -107,6 +111,13 @@ inline void schedule_point(SyncOp op, const void* obj, const char* what) {
     if (h->yield(op, obj, what)) throw AbortSchedule{};
   }
 }
+
+// A scheduling point at which the caller reads the whole shared state at once
+// (a power cut that takes the durable image): under a controlled scheduler
+// it is a step on no object of kind kSnapshot, which depends on every other
+// step. A no-op in free mode. Throws AbortSchedule when the scheduler
+// abandons the run.
+inline void snapshot_point(const char* what) { schedule_point(SyncOp::kSnapshot, nullptr, what); }
 
 }  // namespace daxbreak
 

@@ -1,10 +1,13 @@
 #include "explore/scenarios/crash_scenarios.h"
 
+#include <functional>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "daxbreak/check/crash_oracle.h"
 #include "daxbreak/fs/btrfs_fsync.h"
-#include "daxbreak/sync/sync_point.h"
+#include "daxbreak/sync/scheduler_hook.h"
 #include "daxbreak/explore/explore_model_base.h"
 
 namespace daxbreak {
@@ -18,12 +21,20 @@ class FsyncDio final : public ExploreModelBase {
     s.add_thread("dio-write", [this] { file_.dio_write(written_); });
     s.add_thread("fsync", [this] { file_.fsync(); });
     s.add_thread("power", [this] {
-      DAXBREAK_SYNC_POINT("power_cut");
+      // The image is read at this one step, which depends on every step of
+      // the others (a named sync point would claim it touches nothing).
+      snapshot_point("power_cut");
       image_ = file_.power_cut();
     });
   }
 
   void check() override { CheckCrashImage(image_, written_, 1, pfn_, env_.checker); }
+  // The image the power cut took.
+  std::string final_state() override {
+    return fmt::format("image: logged_written={} fsync_returned={} write_before_fsync={} block={:016x}",
+                       image_.logged_written, image_.fsync_returned, image_.write_before_fsync,
+                       std::hash<std::string>{}(image_.block));
+  }
 
  private:
   // The preallocated block, holding what a deleted file left there.

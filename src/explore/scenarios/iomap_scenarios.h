@@ -22,6 +22,9 @@ namespace daxbreak {
 // `expected`; the first run of bytes that differs is reported to `sink` as
 // data_corruption.
 void CheckFileReads(BufferedIo& bio, Inode& file, const std::string& expected, ViolationSink* sink);
+// The final state of those scenarios: a hash of the first `bytes` bytes of
+// `file` as `bio` reads them ("reads=<hex>").
+std::string FileReadsState(BufferedIo& bio, Inode& file, uint64_t bytes);
 
 // The race of docs/models/iomap.md, 'The race' (Dave Chinner, linux-xfs,
 // January 2023): a buffered write maps an unwritten extent; writeback converts

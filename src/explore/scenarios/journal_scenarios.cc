@@ -40,6 +40,7 @@ class ZeroUnderHandle final : public ExploreModelBase {
 
   // The data oracle: the zeroed bytes read as zeros, the rest as written.
   void check() override { CheckFileReads(bio_, *file_, expected_, env_.checker); }
+  std::string final_state() override { return FileReadsState(bio_, *file_, expected_.size()); }
 
  private:
   Journal journal_;

@@ -25,7 +25,7 @@ _daxbreak() {
     --protocol|--protocols)
       words=$("$bin" list 2>/dev/null | awk '/^protocols:/ {on=1; next} /^[a-z]/ {on=0} on && /^  [a-z]/ {print $1}')
       COMPREPLY=($(compgen -W "$words all" -- "$cur")); return ;;
-    --strategy) COMPREPLY=($(compgen -W "mixed random pct dfs" -- "$cur")); return ;;
+    --strategy) COMPREPLY=($(compgen -W "mixed random pct dfs dpor" -- "$cur")); return ;;
     --tlb-flush) COMPREPLY=($(compgen -W "ipi broadcast" -- "$cur")); return ;;
     --output-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
     --eta) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
