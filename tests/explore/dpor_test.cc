@@ -43,9 +43,12 @@
 #include "daxbreak/sync/task.h"
 #include "daxbreak/sync/wait_var.h"
 #include "explore/dpor.h"
+#include "testing/param_name.h"
 
 namespace daxbreak {
 namespace {
+
+using testing::ParamName;
 
 // "Small enough" for the unreduced comparison: the 100k schedules.
 constexpr uint64_t kSmall = 100000;
@@ -258,9 +261,7 @@ struct Case {
 void PrintTo(const Case& c, std::ostream* os) { *os << c.protocol->name << " in " << c.scenario; }
 
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
-  std::string name = info.param.scenario + "_" + std::string(info.param.protocol->name);
-  for (char& c : name) c = (c == '-') ? '_' : c;
-  return name;
+  return ParamName(info.param.scenario + "_" + std::string(info.param.protocol->name));
 }
 
 ExploreOptions DporOptions(const Case& c) {

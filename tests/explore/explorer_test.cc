@@ -13,9 +13,12 @@
 
 #include "daxbreak/explore/explore_scenario.h"
 #include "explore/schedule_policies.h"
+#include "testing/param_name.h"
 
 namespace daxbreak {
 namespace {
+
+using testing::ParamName;
 
 // A protocol and the scenario it is run in.
 struct Case {
@@ -24,12 +27,6 @@ struct Case {
 };
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.protocol->name << " in " << c.scenario; }
-
-// A GoogleTest parameter name ('-' and '.' are not allowed there).
-std::string ParamName(std::string name) {
-  for (char& c : name) c = c == '-' || c == '.' ? '_' : c;
-  return name;
-}
 
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
   return ParamName(std::string(info.param.protocol->name) + "_" + info.param.scenario);

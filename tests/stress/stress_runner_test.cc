@@ -11,11 +11,13 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/param_name.h"
 #include "testing/test_rig.h"
 
 namespace daxbreak {
 namespace {
 
+using testing::ParamName;
 using testing::TempDir;
 
 StressConfig ShortConfig(const TempDir& dir, const ProtocolTraits& protocol, int seconds) {
@@ -105,9 +107,7 @@ TEST_P(BuggyStressTest, IsCaught) {
 
 INSTANTIATE_TEST_SUITE_P(Stress, BuggyStressTest, ::testing::Values("no-break", "retry-flag"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
-                           std::string name = info.param;
-                           for (char& c : name) c = c == '-' ? '_' : c;
-                           return name;
+                           return ParamName(info.param);
                          });
 
 // The cached-mapping scenario on real threads, both sides: the correct form
@@ -194,9 +194,7 @@ INSTANTIATE_TEST_SUITE_P(Stress, ReferenceScenarioTest,
                                            ReferenceCase{"locked-entry", "skip-locked"},
                                            ReferenceCase{"unmapped-pin", "linux-4.19-6.14"}),
                          [](const ::testing::TestParamInfo<ReferenceCase>& info) {
-                           std::string name = info.param.scenario;
-                           for (char& ch : name) ch = ch == '-' ? '_' : ch;
-                           return name;
+                           return ParamName(info.param.scenario);
                          });
 
 // A page reference that outlives its mapping: the reference row waits for it;
