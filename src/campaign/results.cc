@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -103,12 +104,23 @@ std::string CellResultText(const CellOutcome& o) {
 }
 
 std::string CampaignTable(const std::vector<CellOutcome>& outcomes) {
-  std::string out = fmt::format("{:<12} {:<20} {:>5} {:<6} {:<24} {:<9} {}\n", "scenario", "protocol", "seed",
-                                "expect", "result", "coverage", "ok");
+  // The name columns are as wide as their widest entry, at least the width
+  // the common names need.
+  size_t scenario_w = 12, protocol_w = 20;
   for (const CellOutcome& o : outcomes) {
-    out += fmt::format("{:<12} {:<20} {:>5} {:<6} {:<24} {:<9} {}\n", o.cell.scenario, o.cell.protocol->name,
-                       o.cell.seed, ExpectationName(o.cell.expect), CellResultText(o),
-                       o.coverage.empty() ? "-" : o.coverage, o.met ? "yes" : "NO");
+    scenario_w = std::max(scenario_w, o.cell.scenario.size());
+    protocol_w = std::max(protocol_w, o.cell.protocol->name.size());
+  }
+  const auto row = [&](std::string_view scenario, std::string_view protocol, std::string_view seed,
+                       std::string_view expect, std::string_view result, std::string_view coverage,
+                       std::string_view ok) {
+    return fmt::format("{:<{}} {:<{}} {:>5} {:<6} {:<24} {:<9} {}\n", scenario, scenario_w, protocol, protocol_w, seed,
+                       expect, result, coverage, ok);
+  };
+  std::string out = row("scenario", "protocol", "seed", "expect", "result", "coverage", "ok");
+  for (const CellOutcome& o : outcomes) {
+    out += row(o.cell.scenario, o.cell.protocol->name, std::to_string(o.cell.seed), ExpectationName(o.cell.expect),
+               CellResultText(o), o.coverage.empty() ? "-" : o.coverage, o.met ? "yes" : "NO");
   }
   return out;
 }
