@@ -27,8 +27,18 @@ void ext4_wait_dax_page(Inode* inode, const WaitSleeper& sleeper, bool* retry)
 // there and no wake comes: `modern` stalls until that mapping goes, as Linux
 // 6.17 does. modern-mapcount-wake waits only until no pin is left (its wake
 // rule wakes then too) and goes back to the scan, which unmaps the page again.
+// modern-refault-wake (daxbreak's kernel patch, patches/refault-stall) waits
+// until the page is idle or mapped again (the fault that maps it wakes the
+// breaker, DaxFs::fault()) and goes back to the scan as well: the scan runs
+// with invalidate_lock held, so no fault can map the page between its unmap
+// and the next sleep, and the count reaches idle while the page is unmapped.
 bool break_wait_done(const BreakContext& ctx, uint64_t pfn) {
-  if (ctx.traits.wait_condition == BreakWaitCondition::kUnpinned) return ctx.pages.page_is_unpinned(pfn);
+  switch (ctx.traits.wait_condition) {
+    case BreakWaitCondition::kUnpinned: return ctx.pages.page_is_unpinned(pfn);
+    case BreakWaitCondition::kIdleOrMapped:
+      return ctx.pages.page_is_idle(pfn) || ctx.pages.page_mapcount(pfn) > 0;
+    case BreakWaitCondition::kIdle: break;
+  }
   return ctx.pages.page_is_idle(pfn);
 }
 

@@ -6,12 +6,14 @@
 #include "daxbreak/fs/dax_fs.h"
 #include "daxbreak/fs/iomap.h"
 #include "daxbreak/sync/sync_point.h"
+#include "daxbreak/sync/wait_var.h"
 
 namespace daxbreak {
 
 // Takes invalidate_lock shared (so it waits behind a layout change), checks
 // i_size (SIGBUS beyond EOF), locks the DAX entry, maps the block, associates
-// the page with (inode, index), installs the PTE and unlocks the entry. A
+// the page with (inode, index), installs the PTE and unlocks the entry (under
+// `modern-refault-wake` it first wakes a break waiting on the page). A
 // read fault on a hole or an unwritten extent maps the zero page
 // (dax_load_hole()); a write fault allocates a zeroed block for a hole, and
 // zeroes and converts an unwritten one (EXT4_GET_BLOCKS_CREATE_ZERO).
@@ -54,6 +56,14 @@ Status DaxFs::fault(Vma& vma, uint64_t pgoff, bool write) {
       entry.zero = false;
       vma.install_pte(pgoff, pfn, true);
     }
+  }
+  // modern-refault-wake (daxbreak's kernel patch, patches/refault-stall): a
+  // page mapped again holds a reference that only an unmap drops, so a break
+  // asleep on it until idle would sleep until munmap; wake it, and it scans
+  // (and unmaps) again. dax_fault_iter() and dax_insert_pfn_mkwrite() do the
+  // same after vmf_insert_*().
+  if (protocol().layout.fault_wakes_break && s.ok() && entry.has_pfn && !entry.zero) {
+    wake_up_var(pages_->refcount_key(entry.pfn));
   }
   inode->i_pages_.dax_unlock_entry(pgoff, entry);
   return s;

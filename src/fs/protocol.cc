@@ -24,7 +24,9 @@ const ProtocolTraits kBuiltin[] = {
                 "finds none; final break on eviction",
      .cites = "430657b6be89 \"ext4: handle layout changes to pinned DAX mappings\"; 5fac7408d828 "
               "\"mm, fs, dax: handle layout changes to pinned dax mappings\"; b1f382178d15 "
-              "\"ext4: close race between direct IO and ext4_break_layouts()\"",
+              "\"ext4: close race between direct IO and ext4_break_layouts()\"; no kernel "
+              "shipped it: Debian's 6.12.117 with the 6.15 scan fixes backported "
+              "(patches/6.12-scan-fixes, docs/fixes.md) runs as it",
      .catches_in = "",
      .layout = L{},
      .iomap = I{},
@@ -35,7 +37,8 @@ const ProtocolTraits kBuiltin[] = {
                 "page is faulted back in while the break sleeps (seen on 6.17 and 6.18)",
      .cites = "38607c62b34b \"fs/dax: properly refcount fs dax pages\" and d5b3afea22a5 "
               "\"fs/dax: create a common implementation to break DAX layouts\" (6.15); no "
-              "upstream report or fix of the stall found up to 6.18",
+              "upstream report or fix of the stall found; seen up to Debian's 7.3.4, and gone with "
+              "daxbreak's patch (patches/refault-stall, row modern-refault-wake; docs/fixes.md)",
      .catches_in = "refault",
      .catches_as = CatchKind::kStall,
      .layout = L{.idle_refcount = 0},
@@ -51,6 +54,20 @@ const ProtocolTraits kBuiltin[] = {
      .layout = L{.idle_refcount = 0,
                  .wake_rule = WakeRule::kAtIdleOrOnlyMapped,
                  .wait_condition = BreakWaitCondition::kUnpinned},
+     .iomap = I{},
+     .fsync = F{}},
+    {.name = "modern-refault-wake",
+     .status = ProtocolStatus::kCandidateFix,
+     .summary = "modern plus daxbreak's kernel patch for its re-fault stall: the breaker waits "
+                "until the page is idle or mapped again; the DAX fault that maps a page wakes it, "
+                "and it scans (and so unmaps) again",
+     .cites = "not in the kernel: patches/refault-stall (\"fs/dax: wake a layout break when a busy "
+              "page is faulted back in\"), against Debian's 7.3.4, built and run in daxvm "
+              "(docs/fixes.md); Fixes: 38607c62b34b \"fs/dax: properly refcount fs dax pages\"",
+     .catches_in = "",
+     .layout = L{.idle_refcount = 0,
+                 .wait_condition = BreakWaitCondition::kIdleOrMapped,
+                 .fault_wakes_break = true},
      .iomap = I{},
      .fsync = F{}},
     {.name = "no-break",
@@ -173,7 +190,10 @@ const ProtocolTraits kBuiltin[] = {
               "put_devmap_managed_page_refs(); the backport of 38b43539d64b \"block: Fix page "
               "refcounts for unaligned buffers in __bio_release_pages()\" (April 2024) kept the "
               "skip with folio_put_refs(); seen on Debian 12's 6.1 (docs/protocol.md, 'Linux 6.1 "
-              "lost wake-up'); 6.12 does not have it",
+              "lost wake-up'); confirmed in the 6.1.176 source (the wake is only in "
+              "__put_devmap_managed_page_refs(), which folio_put_refs() never reaches), and gone "
+              "with daxbreak's patch on a 6.1.176 build (patches/6.1-bio-release-wake, "
+              "docs/fixes.md); 6.12 does not have it",
      .catches_in = "lost-wake",
      .catches_as = CatchKind::kStall,
      .layout = L{.wake_rule = WakeRule::kAtIdleExceptBioRelease},
@@ -189,7 +209,9 @@ const ProtocolTraits kBuiltin[] = {
                 "locked entry, and eviction and unmount do not wait for busy pages",
      .cites = "mapped-only + skip-locked + no-final-break: cee91fa13a8e, 6be3e21d25ca and 0e2f80afcfa6 "
               "(6.15) are absent from the 6.1.192 and 6.12.118 sources (docs/protocol.md, 'The reference "
-              "row is a composite'); 4.19 is where 430657b6be89 brought ext4's break",
+              "row is a composite'); 4.19 is where 430657b6be89 brought ext4's break; with the "
+              "three backported, Debian's 6.12.117 runs as `fixed` (patches/6.12-scan-fixes, "
+              "docs/fixes.md)",
      .catches_in = "unmapped-pin",
      .layout = L{.stop_when_unmapped = true,
                  .locked_entry_scan = LockedEntryScan::kSkip,

@@ -55,7 +55,7 @@ xmllint --noout --schema "$xsd" miss/junit.xml 2>/dev/null && grep -q '<failure 
 python3 -c "
 import json; s = json.load(open('glob.json'))
 assert [(c['scenario'], c['protocol'], c['seed']) for c in s['cells']][:4] == [('refault', 'modern', 1), ('refault', 'modern', 2), ('refault', 'modern', 3), ('refault', 'modern-mapcount-wake', 1)]
-assert len(s['cells']) == 6 and s['met']
+assert len(s['cells']) == 9 and s['met']
 " || { echo "FAIL: globs and seed ranges"; fail=1; }
 expect 2 "--protocols: 'zzz\*' matches nothing" run --protocols 'zzz*' --results x1
 expect 2 "--seeds: '5-2'" run --seeds 5-2 --results x2

@@ -3,8 +3,9 @@
 // to the same finding 20 times, and the correct protocols run every schedule
 // of bounded depth clean. `modern` (6.15+) is correct on safety but stalls
 // when a page is faulted back in while the break sleeps, as Linux 6.17 does:
-// the stall is asserted as a finding, and the candidate fix
-// `modern-mapcount-wake` runs clean. The GUP-fast window is closed by the IPI
+// the stall is asserted as a finding, and the candidate fixes
+// `modern-mapcount-wake` and `modern-refault-wake` (the rule of daxbreak's
+// kernel patch) run clean. The GUP-fast window is closed by the IPI
 // TLB flush and open with a broadcast one, and both sides are asserted.
 
 #include "daxbreak/explore/explorer.h"
@@ -98,6 +99,7 @@ std::vector<Case> CleanCases() {
     out.push_back({&BuiltinProtocol("fixed"), std::string(s->name)});
     if (!ModernStalls(s->name)) out.push_back({&BuiltinProtocol("modern"), std::string(s->name)});
     out.push_back({&BuiltinProtocol("modern-mapcount-wake"), std::string(s->name)});
+    out.push_back({&BuiltinProtocol("modern-refault-wake"), std::string(s->name)});
   }
   return out;
 }
@@ -109,8 +111,8 @@ INSTANTIATE_TEST_SUITE_P(Dfs, CorrectProtocolTest, ::testing::ValuesIn(CleanCase
 // dfs, and the schedule replays to it. In gup-fast that takes a broadcast TLB
 // flush: with the IPI flush the scan never sees GUP-fast's speculative
 // reference, so the break never sleeps there (CorrectProtocolTest covers
-// modern in gup-fast with ipi; fixed and modern-mapcount-wake are clean in
-// both scenarios).
+// modern in gup-fast with ipi; fixed, modern-mapcount-wake and
+// modern-refault-wake are clean in both scenarios).
 struct StallCase {
   const char* scenario;
   TlbFlushMode tlb_flush;
@@ -149,7 +151,8 @@ INSTANTIATE_TEST_SUITE_P(Modern, ModernStallTest,
 // reference after the scan passed the page: random search finds the busy page
 // at dax_disassociate_entry. With the IPI flush (the default) the same search
 // runs clean. With 6.15's refcounts the speculative reference fails on a page
-// at count 0, so `modern-mapcount-wake` is clean even without the wait.
+// at count 0, so `modern-mapcount-wake` and `modern-refault-wake` are clean
+// even without the wait.
 TEST(TlbFlushTest, BroadcastOpensTheGupFastWindowForFixedOnly) {
   ExploreOptions o;
   o.scenario = "gup-fast";
@@ -170,9 +173,11 @@ TEST(TlbFlushTest, BroadcastOpensTheGupFastWindowForFixedOnly) {
   ASSERT_TRUE(Explore(o, &r).ok());
   EXPECT_FALSE(r.found) << r.to_text(o);
   o.tlb_flush = TlbFlushMode::kBroadcast;
-  o.protocol = &BuiltinProtocol("modern-mapcount-wake");
-  ASSERT_TRUE(Explore(o, &r).ok());
-  EXPECT_FALSE(r.found) << r.to_text(o);
+  for (const char* fix : {"modern-mapcount-wake", "modern-refault-wake"}) {
+    o.protocol = &BuiltinProtocol(fix);
+    ASSERT_TRUE(Explore(o, &r).ok());
+    EXPECT_FALSE(r.found) << fix << ": " << r.to_text(o);
+  }
 }
 
 // The sleep-set reduction is checked against the catalogue: with and without

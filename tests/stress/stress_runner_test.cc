@@ -1,5 +1,6 @@
 // Short stress runs on the model target through the real runner (real
-// threads, real io_uring DIO): `fixed` and `modern-mapcount-wake` stay clean,
+// threads, real io_uring DIO): `fixed`, `modern-mapcount-wake` and
+// `modern-refault-wake` stay clean,
 // `no-break` and `retry-flag` are caught; the refault sequence stalls
 // `modern` and not `fixed`; a scenario added through the registry runs like
 // a built-in one. The buggy runs stop at the first violation; their time
@@ -69,6 +70,16 @@ TEST(StressRunnerTest, ModernMapcountWakeIsCleanAndLayoutChangesComplete) {
   TempDir dir;
   StressReport report;
   RUN_OR_SKIP(ShortConfig(dir, BuiltinProtocol("modern-mapcount-wake"), 3), &report);
+  EXPECT_EQ(report.violation_count, 0u) << report.violations_text;
+  EXPECT_GT(report.counts["truncate"].get<uint64_t>() + report.counts["punch"].get<uint64_t>(), 10u);
+  EXPECT_GT(report.counts["dio_read"].get<uint64_t>(), 0u);
+}
+
+// The rule of daxbreak's kernel patch (patches/refault-stall) likewise.
+TEST(StressRunnerTest, ModernRefaultWakeIsCleanAndLayoutChangesComplete) {
+  TempDir dir;
+  StressReport report;
+  RUN_OR_SKIP(ShortConfig(dir, BuiltinProtocol("modern-refault-wake"), 3), &report);
   EXPECT_EQ(report.violation_count, 0u) << report.violations_text;
   EXPECT_GT(report.counts["truncate"].get<uint64_t>() + report.counts["punch"].get<uint64_t>(), 10u);
   EXPECT_GT(report.counts["dio_read"].get<uint64_t>(), 0u);

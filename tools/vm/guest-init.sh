@@ -1,6 +1,7 @@
 #!/bin/busybox sh
 # /init of a daxvm guest. PID 1, with busybox and the modules listed in
-# /modules. It builds the machine daxbreak's kernel mode needs and runs the
+# /modules (none for a kernel that has its drivers built in). It builds the
+# machine daxbreak's kernel mode needs and runs the
 # host's command in it:
 #   /          the host's / over 9p (read-only), under a tmpfs overlay
 #   /mnt/ext4  ext4 -o dax on the first fsdax namespace (/dev/pmemN)
@@ -29,7 +30,9 @@ settle() { # path, tenths of a second
   n=0; while [ ! -e "$1" ] && [ $n -lt "$2" ]; do usleep 100000; n=$((n + 1)); done; [ -e "$1" ]
 }
 
+# /modules is empty for a kernel with every driver built in (tools/vm/build-kernel).
 while read -r m; do
+  [ -n "$m" ] || continue
   insmod "/lib/modules/$m.ko" 2>/tmp/err || grep -q exists /tmp/err || say "insmod $m: $(cat /tmp/err)"
 done < /modules
 

@@ -30,14 +30,15 @@ daxvm_packages() { # suite
   cat "$f"
 }
 
-# Prints "FILENAME" of PKG (the newest version listed) from the first suite
-# that has it.
-daxvm_find_package() { # pkg
+# Prints "FILENAME" of PKG from the first suite that has it: of VERSION when
+# given, else of the version listed last (the newest).
+daxvm_find_package() { # pkg [version]
   local suite file
   for suite in $DAXVM_SUITES; do
-    file=$(daxvm_packages "$suite" | awk -v p="$1" '
+    file=$(daxvm_packages "$suite" | awk -v p="$1" -v v="${2:-}" '
       $1 == "Package:" { hit = ($2 == p) }
-      hit && $1 == "Filename:" { f = $2 }
+      $1 == "Version:" { ver = $2 }
+      hit && $1 == "Filename:" && (v == "" || ver == v) { f = $2 }
       END { print f }')
     if [ -n "$file" ]; then echo "$file"; return 0; fi
   done
@@ -51,10 +52,11 @@ daxvm_default_package() {
     END { print p }'
 }
 
-# Downloads PKG's deb into the cache (once) and prints its path.
-daxvm_download() { # pkg
+# Downloads PKG's deb (of VERSION when given, else the newest) into the
+# cache (once) and prints its path. Returns 2 when no suite lists it.
+daxvm_download() { # pkg [version]
   local file deb
-  file=$(daxvm_find_package "$1") || return 2
+  file=$(daxvm_find_package "$1" "${2:-}") || return 2
   deb="$DAXVM_CACHE/debs/$(basename "$file")"
   mkdir -p "$DAXVM_CACHE/debs"
   if [ ! -s "$deb" ]; then
@@ -116,12 +118,25 @@ daxvm_unpack_vmlinux() { # dir
   fi
 }
 
+# The release of a bzImage: the version string its setup header points at
+# (the kernel_version field, offset 0x20e, relative to 0x200), or nothing.
+daxvm_image_release() { # bzImage
+  local off
+  [ "$(tail -c +515 "$1" 2>/dev/null | head -c 4)" = HdrS ] || return 0
+  off=$(od -An -tu2 -j 526 -N 2 "$1" | tr -d ' ')
+  [ -n "$off" ] && [ "$off" != 0 ] || return 0
+  tail -c +$((off + 0x200 + 1)) "$1" | head -c 256 | tr '\0' '\n' | head -1 | cut -d' ' -f1
+}
+
 # Builds the initramfs of PKG when the init script or the module list changed.
+# PKG "built-in" (no such package: the folder holds no modules) is the
+# initramfs of a kernel with every driver built in: no modules at all.
 daxvm_build_initramfs() { # pkg
   local dir="$DAXVM_CACHE/kernel/$1" kver moddir stage bb want
   want="$(sha256sum "$DAXVM_HERE/guest-init.sh" | cut -c1-16) $DAXVM_MODULES"
   [ -f "$dir/initramfs.cpio.gz" ] && [ "$(cat "$dir/stamp" 2>/dev/null)" = "$want" ] && return 0
-  kver=$(ls "$dir/lib/modules" | head -1)
+  mkdir -p "$dir"
+  kver=$(ls "$dir/lib/modules" 2>/dev/null | head -1)
   moddir="$dir/lib/modules/$kver"
   bb=$(command -v busybox) || { echo "daxvm: busybox missing (apt install busybox-static)" >&2; return 1; }
   stage=$(mktemp -d "$DAXVM_CACHE/stage.XXXXXX")
@@ -130,7 +145,7 @@ daxvm_build_initramfs() { # pkg
   install -m 0755 "$DAXVM_HERE/guest-init.sh" "$stage/init"
   declare -A path=() done=()
   local ko n order=()
-  while IFS= read -r ko; do n=$(basename "$ko" .ko); path[${n//-/_}]=$ko; done \
+  [ -n "$kver" ] && while IFS= read -r ko; do n=$(basename "$ko" .ko); path[${n//-/_}]=$ko; done \
     < <(find "$moddir/kernel" -name '*.ko')
   add() { # module, its dependencies first
     local m=${1//-/_} d
@@ -142,9 +157,10 @@ daxvm_build_initramfs() { # pkg
   }
   for n in $DAXVM_MODULES; do add "$n"; done
   for n in "${order[@]}"; do cp "${path[$n]}" "$stage/lib/modules/$n.ko"; done
-  printf '%s\n' "${order[@]}" > "$stage/modules"
+  : > "$stage/modules"
+  [ ${#order[@]} -eq 0 ] || printf '%s\n' "${order[@]}" > "$stage/modules"
   (cd "$stage" && find . | LC_ALL=C sort | "$bb" cpio -o -H newc -R 0:0 2>/dev/null | gzip -6) > "$dir/initramfs.cpio.gz"
   rm -rf "$stage"
   echo "$want" > "$dir/stamp"
-  daxvm_say "initramfs for $kver: ${#order[@]} modules"
+  daxvm_say "initramfs for ${kver:-$1}: ${#order[@]} modules"
 }

@@ -49,6 +49,9 @@ enum class BreakRange {
 enum class BreakWaitCondition {
   kIdle,      // dax_page_is_idle(): the count back at idle.
   kUnpinned,  // refcount == idle + mapcount: no pin left (then it scans again).
+  kIdleOrMapped,  // dax_page_is_idle(), or a fault has mapped the page again (then
+                  // it scans, and so unmaps, again): daxbreak's kernel patch
+                  // (patches/refault-stall, `modern-refault-wake`).
 };
 
 // The knobs of the layout-breaking protocol (fs/dax.c, fs/ext4/inode.c).
@@ -65,6 +68,8 @@ struct LayoutBreakTraits {
   BreakRange break_range = BreakRange::kWholeFile;
   WakeRule wake_rule = WakeRule::kAtIdle;
   BreakWaitCondition wait_condition = BreakWaitCondition::kIdle;
+  bool fault_wakes_break = false;         // true: a DAX fault that maps a page wakes the
+                                          // break waiting on it (`modern-refault-wake`).
   bool final_break_on_evict = true;       // false: eviction frees busy blocks.
   bool size_before_break = false;         // true: truncate sets i_size before the break.
 };
