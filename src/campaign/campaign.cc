@@ -116,7 +116,7 @@ std::string_view ExpectationName(Expectation e) {
 
 Expectation ExpectFor(const ProtocolTraits& protocol, std::string_view scenario) {
   if (protocol.status == ProtocolStatus::kCorrect || protocol.status == ProtocolStatus::kCandidateFix) {
-    return Expectation::kClean;
+    return !protocol.cycles_in.empty() && protocol.cycles_in == scenario ? Expectation::kAny : Expectation::kClean;
   }
   if (!protocol.catches_in.empty() && protocol.catches_in == scenario) {
     return protocol.catches_as == CatchKind::kStall ? Expectation::kStall : Expectation::kFound;

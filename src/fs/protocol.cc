@@ -65,6 +65,10 @@ const ProtocolTraits kBuiltin[] = {
               "page is faulted back in\"), against Debian's 7.3.4, built and run in daxvm "
               "(docs/fixes.md); Fixes: 38607c62b34b \"fs/dax: properly refcount fs dax pages\"",
      .catches_in = "",
+     // While the pin lasts, each re-fault wakes the break, which unmaps the
+     // page and sleeps; the touching thread faults again. The pin's
+     // completion, once it runs, ends it (tests/explore/dpor_test.cc).
+     .cycles_in = "refault",
      .layout = L{.idle_refcount = 0,
                  .wait_condition = BreakWaitCondition::kIdleOrMapped,
                  .fault_wakes_break = true},

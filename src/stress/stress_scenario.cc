@@ -12,6 +12,7 @@ namespace daxbreak {
 std::unique_ptr<StressWorkload> BuildCollision(StressContext& ctx);      // collision.cc
 std::unique_ptr<StressWorkload> BuildCachedMapping(StressContext& ctx);  // cached_mapping.cc
 std::unique_ptr<StressWorkload> BuildRefault(StressContext& ctx);        // refault.cc
+std::unique_ptr<StressWorkload> BuildRefaultDio(StressContext& ctx);     // refault_dio.cc
 std::unique_ptr<StressWorkload> BuildUnmappedPin(StressContext& ctx);    // unmapped_pin.cc
 std::unique_ptr<StressWorkload> BuildEvictPinned(StressContext& ctx);    // evict_pinned.cc
 std::unique_ptr<StressWorkload> BuildLockedEntry(StressContext& ctx);    // locked_entry.cc
@@ -42,6 +43,14 @@ const StressScenarioInfo kBuiltin[] = {
      .on_kernel = true,
      .needs = {},
      .build = BuildRefault},
+    {.name = "refault-dio",
+     .summary = "refault with O_DIRECT reads as the reference: a truncate asleep on page 0 pinned by them, "
+                "the page faulted back in, the reads stopped: the change must return (it stalls on 6.1, "
+                "whose DIO completion loses the wake, and from 6.15)",
+     .on_model = true,
+     .on_kernel = true,
+     .needs = {.disk = true},
+     .build = BuildRefaultDio},
     {.name = "unmapped-pin",
      .summary = "a page referenced through vmsplice and then munmapped, a truncate: it must wait for the "
                 "reference; kernels up to 6.14 free the block, and other files' data reads through it",

@@ -1,16 +1,18 @@
 // Short stress runs on the model target through the real runner (real
 // threads, real io_uring DIO): `fixed`, `modern-mapcount-wake` and
-// `modern-refault-wake` stay clean,
-// `no-break` and `retry-flag` are caught; the refault sequence stalls
-// `modern` and not `fixed`; a scenario added through the registry runs like
-// a built-in one. The buggy runs stop at the first violation; their time
-// limits are generous caps, not expectations.
+// `modern-refault-wake` stay clean, `no-break` and `retry-flag` are caught;
+// the refault sequences stall `modern` (and, with O_DIRECT as the reference,
+// the 6.1-stable row) and not `fixed`; a scenario added through the registry
+// runs like a built-in one. The buggy runs stop at the first violation;
+// their time limits are generous caps, not expectations.
 
 #include "daxbreak/stress/stress_runner.h"
 
-#include "daxbreak/stress/stress_scenario.h"
+#include <utility>
 
 #include <gtest/gtest.h>
+
+#include "daxbreak/stress/stress_scenario.h"
 
 #include "testing/param_name.h"
 #include "testing/test_rig.h"
@@ -167,6 +169,29 @@ TEST(RefaultStressTest, ModernStallsAndFixedReturns) {
       EXPECT_GE(report.latency["longest_layout_op_seconds"].get<double>(), 2.0) << "the stall must show in the latency";
       EXPECT_EQ(report.exit_code(), 1);
     }
+  }
+}
+
+// The refault sequence with O_DIRECT reads as the reference: `fixed` returns
+// once the reads stop; the 6.1-stable row loses the wake of the last
+// completion; `modern` waits on the mapping's reference. All sleep on the
+// pinned page first (exercised).
+TEST(RefaultDioStressTest, SixOneLosesTheWakeModernStallsFixedReturns) {
+  const std::pair<const char*, const char*> rows[] = {{"fixed", "clean"},
+                                                      {"linux-6.1-stable", "stall (lost wake-up)"},
+                                                      {"modern", "stall (mapping held a reference)"}};
+  for (const auto& [name, outcome] : rows) {
+    TempDir dir;
+    StressConfig c = ShortConfig(dir, BuiltinProtocol(name), 30);
+    c.scenario = "refault-dio";
+    c.stall_timeout = std::chrono::seconds(2);
+    StressReport report;
+    RUN_OR_SKIP(c, &report);
+    EXPECT_TRUE(report.exercised) << name << ": " << report.not_exercised_why;
+    EXPECT_EQ(report.outcome(), outcome) << name << ": " << report.to_text();
+    const std::string steps = report.counts["steps"].dump();
+    EXPECT_NE(steps.find("faulted back in"), std::string::npos) << name << ": " << steps;
+    EXPECT_GT(report.counts["dio_read"].get<uint64_t>(), 0u) << name;
   }
 }
 

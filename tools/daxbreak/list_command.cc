@@ -42,7 +42,8 @@ nlohmann::json ListJson() {
                               {"summary", p->summary},
                               {"cites", p->cites},
                               {"catches_in", p->catches_in},
-                              {"catches_as", p->catches_in.empty() ? "" : CatchKindName(p->catches_as)}});
+                              {"catches_as", p->catches_in.empty() ? "" : CatchKindName(p->catches_as)},
+                              {"cycles_in", p->cycles_in}});
   }
   j["kernel_lines"] = nlohmann::json::array();
   for (const KernelLine& l : KernelLines()) {
@@ -88,6 +89,10 @@ std::string ListText(const nlohmann::json& j) {
     if (!e["catches_in"].get<std::string>().empty()) {
       out += indent + "caught in: " + e["catches_in"].get<std::string>() + " (" + e["catches_as"].get<std::string>() +
              ")\n";
+    }
+    if (!e["cycles_in"].get<std::string>().empty()) {
+      out += indent + "unfair cycle in: " + e["cycles_in"].get<std::string>() +
+             " (a step_limit only while one thread is kept from running)\n";
     }
   }
   out += "kernel lines (the row each release shipped as):\n";

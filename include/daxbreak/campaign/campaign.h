@@ -6,7 +6,9 @@
 //          (CatchKind::kViolation): a violation must be found;
 //   stall  the same, for a row that shows as a deadlock (CatchKind::kStall);
 //   clean  a correct protocol or a candidate fix: nothing may be found;
-//   any    a buggy row in another scenario: the outcome is reported, not judged.
+//   any    a buggy row in another scenario, or a correct row in the scenario
+//          of its unfair cycle (ProtocolTraits::cycles_in): the outcome is
+//          reported, not judged.
 //
 // A campaign meets its expectations when every cell does. Explore cells run
 // on `jobs` threads at once; stress cells run one after another, since each

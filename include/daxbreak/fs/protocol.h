@@ -138,6 +138,12 @@ struct ProtocolTraits {
   std::string_view cites;       // Kernel commits, threads; says so where unconfirmed.
   std::string_view catches_in;  // The explore scenario that finds it ("" if none).
   CatchKind catches_as = CatchKind::kViolation;  // What it finds there.
+  // An explore scenario in which a correct row or candidate fix has a cycle
+  // that goes on only while a scheduler keeps one runnable thread from ever
+  // running (an unfair schedule: the depth limit cuts it, a `step_limit`);
+  // it ends as soon as that thread runs. Searches that may be unfair (pct,
+  // dpor with no bound) report it; campaigns expect `any` there ("" if none).
+  std::string_view cycles_in;
   LayoutBreakTraits layout;
   IomapTraits iomap;
   FsyncTraits fsync;
@@ -146,6 +152,7 @@ struct ProtocolTraits {
   template <class Keep>
   void keep_strings(Keep keep) {
     name = keep(name), summary = keep(summary), cites = keep(cites), catches_in = keep(catches_in);
+    cycles_in = keep(cycles_in);
   }
 };
 

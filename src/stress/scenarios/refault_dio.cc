@@ -1,0 +1,142 @@
+// The refault-dio scenario, written once for both targets: the refault
+// sequence with the reference an O_DIRECT read instead of a pipe, so that
+// the layout break is woken (or not) by a DIO completion:
+//
+//   1. a DIO worker keeps O_DIRECT reads from the disk into page 0 of the
+//      mapped victim in flight (a queue of them, so that one is always
+//      pinning the page);
+//   2. a truncate to 0 (a punch of the whole file when --ops has no
+//      truncate) starts and sleeps on the pinned page;
+//   3. page 0 is faulted back in (a load through the mapping) while the
+//      break sleeps with invalidate_lock dropped;
+//   4. the reads stop; the last completion unpins the page.
+//
+// The change must then return. Two released kernels do not let it: Debian
+// 12's 6.1 drops a bio's page references without the fs-dax wake (the
+// `linux-6.1-stable` row, `bio-release-no-wake`), so the last completion
+// wakes no one (a lost wake-up); from 6.15 the mapping made in step 3 holds
+// a reference and the break waits for 0 (`modern`: the mapping held a
+// reference), as in `refault`. 6.12 (1-based refcounts, the wake in the
+// unpin path) returns. The race was exercised when the change slept on the
+// pinned page (step 2).
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "daxbreak/check/data_oracle.h"
+#include "stress/scenarios/scenarios.h"
+
+namespace daxbreak {
+namespace {
+
+constexpr uint32_t kMinQueueDepth = 2;  // One read in flight while another completes.
+
+class RefaultDio final : public StressWorkload {
+ public:
+  explicit RefaultDio(StressContext& ctx)
+      : ctx_(ctx), oracle_(&ctx.target.checker()), change_(VictimTruncate(ctx.config, ctx.target.victim())) {}
+  ~RefaultDio() override { mapping_.reset(); }
+
+  Status setup() override {
+    TargetFile& victim = ctx_.target.victim();
+    Status s = StampPages(victim, ctx_.config.victim_pages, ctx_.config.seed, /*oracle=*/nullptr);
+    if (s.ok()) s = victim.mmap(ctx_.config.victim_pages, &mapping_);
+    if (s.ok()) s = mapping_->touch(0, /*write=*/true);  // Page 0 faulted in, writable.
+    return s;
+  }
+  std::vector<WorkerSpec> workers() override {
+    return {{"dio", 0x1000, [this](std::atomic<bool>& stop) { run_dio(stop); }},
+            {"layout", 0x2000, [this](std::atomic<bool>& stop) { change_.run(stop); }, /*watched=*/true},
+            {"refault", 0x8000, [this](std::atomic<bool>& stop) { run_sequence(stop); }}};
+  }
+  LayoutWatch* layout_watch() override { return &change_.watch(); }
+  void unmap() override { mapping_->unmap(); }
+  WorkloadProgress progress() const override { return {"dio-reads", dio_reads_.load(), change_.watch().ends()}; }
+  void final_check(bool layout_returned) override {
+    if (layout_returned) (void)VerifyDmaTarget(ctx_.target.victim(), oracle_, errors_);
+  }
+  nlohmann::json counts() const override {
+    nlohmann::json j = steps_.to_json();
+    j["dio_read"] = dio_reads_.load();
+    j["dio_efault"] = dio_efault_.load();
+    return j;
+  }
+  Exercise exercised(const ExerciseFacts&) const override {
+    if (slept_.load()) return {true, ""};
+    return {false, fmt::format("the {} did not sleep on the pinned page", change_.name())};
+  }
+  Status first_error() const override { return errors_.get(); }
+
+ private:
+  // Step 1: reads of disk block 1 into page 0, the queue kept full until
+  // step 4 (or the stop); then drained. A read refused or failed past EOF
+  // (a change that returned at once shrank the file) ends the stream
+  // without an error: the checker has the finding.
+  void run_dio(const std::atomic<bool>& stop) {
+    std::unique_ptr<DioQueue> queue;
+    const uint32_t depth = std::max(kMinQueueDepth, ctx_.config.queue_depth);
+    Status s = ctx_.target.open_dio(*mapping_, depth, &queue);
+    DioTally tally;
+    while (s.ok() && !stop.load() && !dio_stop_.load() && tally.efault == 0) {
+      while (s.ok() && queue->in_flight() < depth) s = queue->submit({.write = false, .disk_block = 1, .page = 0, .nr = 1});
+      if (s.code() == StatusCode::kFault) ++tally.efault, s = Status::Ok();
+      if (s.ok() && queue->in_flight() > 0) s = queue->reap(1, &tally);
+      dio_reads_.store(tally.reads);
+    }
+    if (s.ok() && queue != nullptr && queue->in_flight() > 0) s = queue->reap(queue->in_flight(), &tally);
+    if (!s.ok()) errors_.note("dio", s);
+    if (tally.other_errors > 0) {
+      errors_.note("dio", Status::IoError(fmt::format("{} reads into page 0 failed", tally.other_errors)));
+    }
+    dio_reads_.store(tally.reads);
+    dio_efault_.store(tally.efault);
+    queue.reset();
+    dio_done_.store(true);
+  }
+
+  // Steps 2 to 4, then waits for the change to return (or for the run to
+  // stop: the watchdog's stall steps end it).
+  void run_sequence(std::atomic<bool>& stop) {
+    while (dio_reads_.load() == 0 && !dio_done_.load() && !stop.load()) std::this_thread::sleep_for(kPoll);
+    steps_.add("page 0 pinned by O_DIRECT reads");
+    slept_.store(change_.start_and_settle(kChangeSettle, stop));
+    steps_.add(slept_.load() ? fmt::format("{} asleep on it ({})", change_.name(), WhereIs(ctx_, "layout"))
+                             : fmt::format("{} returned without waiting for the pin", change_.name()));
+    if (slept_.load()) {
+      const Status s = mapping_->touch(0, /*write=*/false);  // Faulted back in while the break sleeps.
+      steps_.add(s.ok() ? "page 0 faulted back in" : "page 0 could not be faulted back in: " + s.ToString());
+    }
+    dio_stop_.store(true);
+    while (!dio_done_.load() && !stop.load()) std::this_thread::sleep_for(kPoll);
+    steps_.add(fmt::format("the reads stopped after {} completions; page 0 holds no pin", dio_reads_.load()));
+    if (!change_.wait_returned(stop)) return;
+    if (slept_.load()) steps_.add("the change returned");
+    stop.store(true);
+  }
+
+  static constexpr std::chrono::milliseconds kPoll{1};
+
+  StressContext& ctx_;
+  DataOracle oracle_;
+  FirstError errors_;
+  WatchedChange change_;
+  StepLog steps_;
+  std::unique_ptr<TargetMapping> mapping_;
+  std::atomic<uint64_t> dio_reads_{0};  // Reads completed.
+  std::atomic<uint64_t> dio_efault_{0}; // Reads refused or failed past EOF.
+  std::atomic<bool> dio_stop_{false};   // Step 4: the DIO worker stops submitting.
+  std::atomic<bool> dio_done_{false};   // It has drained its queue.
+  std::atomic<bool> slept_{false};      // The change slept on the pinned page.
+};
+
+}  // namespace
+
+std::unique_ptr<StressWorkload> BuildRefaultDio(StressContext& ctx) { return std::make_unique<RefaultDio>(ctx); }
+
+}  // namespace daxbreak
