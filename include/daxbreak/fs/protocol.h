@@ -143,7 +143,7 @@ struct ProtocolTraits {
   // running (an unfair schedule: the depth limit cuts it, a `step_limit`);
   // it ends as soon as that thread runs. Searches that may be unfair (pct,
   // dpor with no bound) report it; campaigns expect `any` there ("" if none).
-  std::string_view cycles_in;
+  std::string_view cycles_in = {};
   LayoutBreakTraits layout;
   IomapTraits iomap;
   FsyncTraits fsync;

@@ -1,24 +1,25 @@
 // The refault-dio scenario, written once for both targets: the refault
-// sequence with the reference an O_DIRECT read instead of a pipe, so that
-// the layout break is woken (or not) by a DIO completion:
+// sequence in which the last page reference to go is an O_DIRECT read's, so
+// that the layout break is woken (or not) by a DIO completion:
 //
-//   1. a DIO worker keeps O_DIRECT reads from the disk into page 0 of the
-//      mapped victim in flight (a queue of them, so that one is always
-//      pinning the page);
+//   1. page 0 of the mapped victim is referenced (vmsplice(2) into a pipe),
+//      and a DIO worker keeps O_DIRECT reads from the disk into page 0 in
+//      flight (a queue of them);
 //   2. a truncate to 0 (a punch of the whole file when --ops has no
-//      truncate) starts and sleeps on the pinned page;
+//      truncate) starts and sleeps on the referenced page;
 //   3. page 0 is faulted back in (a load through the mapping) while the
 //      break sleeps with invalidate_lock dropped;
-//   4. the reads stop; the last completion unpins the page.
+//   4. the pipe reference is dropped while the reads go on, for kDioTail;
+//      then the reads stop, and the last completion unpins the page.
 //
 // The change must then return. Two released kernels do not let it: Debian
 // 12's 6.1 drops a bio's page references without the fs-dax wake (the
 // `linux-6.1-stable` row, `bio-release-no-wake`), so the last completion
 // wakes no one (a lost wake-up); from 6.15 the mapping made in step 3 holds
 // a reference and the break waits for 0 (`modern`: the mapping held a
-// reference), as in `refault`. 6.12 (1-based refcounts, the wake in the
-// unpin path) returns. The race was exercised when the change slept on the
-// pinned page (step 2).
+// reference), as in `refault`. The race was exercised when the change slept
+// on the page (step 2) and reads completed after the pipe reference went
+// (step 4): a read, not the pipe, then held the page last.
 
 #include <algorithm>
 #include <chrono>
@@ -36,6 +37,7 @@ namespace daxbreak {
 namespace {
 
 constexpr uint32_t kMinQueueDepth = 2;  // One read in flight while another completes.
+constexpr std::chrono::milliseconds kDioTail{50};  // Reads after the pipe reference went.
 
 class RefaultDio final : public StressWorkload {
  public:
@@ -48,6 +50,7 @@ class RefaultDio final : public StressWorkload {
     Status s = StampPages(victim, ctx_.config.victim_pages, ctx_.config.seed, /*oracle=*/nullptr);
     if (s.ok()) s = victim.mmap(ctx_.config.victim_pages, &mapping_);
     if (s.ok()) s = mapping_->touch(0, /*write=*/true);  // Page 0 faulted in, writable.
+    if (s.ok()) s = mapping_->take_reference(0);
     return s;
   }
   std::vector<WorkerSpec> workers() override {
@@ -68,8 +71,9 @@ class RefaultDio final : public StressWorkload {
     return j;
   }
   Exercise exercised(const ExerciseFacts&) const override {
-    if (slept_.load()) return {true, ""};
-    return {false, fmt::format("the {} did not sleep on the pinned page", change_.name())};
+    if (!slept_.load()) return {false, fmt::format("the {} did not sleep on the page", change_.name())};
+    if (!dio_last_.load()) return {false, "no read completed after the pipe reference went"};
+    return {true, ""};
   }
   Status first_error() const override { return errors_.get(); }
 
@@ -104,17 +108,22 @@ class RefaultDio final : public StressWorkload {
   // stop: the watchdog's stall steps end it).
   void run_sequence(std::atomic<bool>& stop) {
     while (dio_reads_.load() == 0 && !dio_done_.load() && !stop.load()) std::this_thread::sleep_for(kPoll);
-    steps_.add("page 0 pinned by O_DIRECT reads");
+    steps_.add("page 0 referenced (vmsplice into a pipe) and pinned by O_DIRECT reads");
     slept_.store(change_.start_and_settle(kChangeSettle, stop));
     steps_.add(slept_.load() ? fmt::format("{} asleep on it ({})", change_.name(), WhereIs(ctx_, "layout"))
-                             : fmt::format("{} returned without waiting for the pin", change_.name()));
+                             : fmt::format("{} returned without waiting for the page", change_.name()));
     if (slept_.load()) {
       const Status s = mapping_->touch(0, /*write=*/false);  // Faulted back in while the break sleeps.
       steps_.add(s.ok() ? "page 0 faulted back in" : "page 0 could not be faulted back in: " + s.ToString());
     }
+    const uint64_t before = dio_reads_.load();
+    mapping_->drop_reference();
+    std::this_thread::sleep_for(kDioTail);
     dio_stop_.store(true);
     while (!dio_done_.load() && !stop.load()) std::this_thread::sleep_for(kPoll);
-    steps_.add(fmt::format("the reads stopped after {} completions; page 0 holds no pin", dio_reads_.load()));
+    dio_last_.store(dio_reads_.load() > before);
+    steps_.add(fmt::format("reference dropped (pipe drained); {} reads completed after it; the reads stopped",
+                           dio_reads_.load() - before));
     if (!change_.wait_returned(stop)) return;
     if (slept_.load()) steps_.add("the change returned");
     stop.store(true);
@@ -132,7 +141,8 @@ class RefaultDio final : public StressWorkload {
   std::atomic<uint64_t> dio_efault_{0}; // Reads refused or failed past EOF.
   std::atomic<bool> dio_stop_{false};   // Step 4: the DIO worker stops submitting.
   std::atomic<bool> dio_done_{false};   // It has drained its queue.
-  std::atomic<bool> slept_{false};      // The change slept on the pinned page.
+  std::atomic<bool> slept_{false};      // The change slept on the page.
+  std::atomic<bool> dio_last_{false};   // Reads completed after the pipe reference went.
 };
 
 }  // namespace
