@@ -44,9 +44,9 @@ const StressScenarioInfo kBuiltin[] = {
      .needs = {},
      .build = BuildRefault},
     {.name = "refault-dio",
-     .summary = "refault with O_DIRECT reads as the reference: a truncate asleep on page 0 pinned by them, "
-                "the page faulted back in, the reads stopped: the change must return (it stalls on 6.1, "
-                "whose DIO completion loses the wake, and from 6.15)",
+     .summary = "refault in which O_DIRECT reads into page 0 outlast the pipe reference: the change must "
+                "return once they stop (it stalls from 6.15; the 6.1-stable row loses the wake of the last "
+                "completion)",
      .on_model = true,
      .on_kernel = true,
      .needs = {.disk = true},

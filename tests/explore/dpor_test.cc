@@ -27,6 +27,7 @@
 // Under a sanitizer (DAXBREAK_DPOR_SMALL=1, tests/CMakeLists.txt), where a
 // schedule costs about ten times more, the largest cases are skipped.
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 #include <string>
