@@ -20,9 +20,9 @@
 // reference), as in `refault`. The race was exercised when the change slept
 // on the page (step 2) and reads completed after the pipe reference went
 // (step 4): a read, not the pipe, then held the page last. On a real disk
-// the reads leave gaps, though: Debian's 6.1 returned in this scenario (the
-// pipe's put wakes the break when no read is in flight), so there the model
-// row (stall) and the kernel differ; collision shows 6.1's lost wake-up
+// the reads leave gaps, though: Debian's 6.1 returned in this scenario
+// (probably the pipe's put woke the break while no read was in flight; not
+// confirmed), so there the model row (stall) and the kernel differ; collision shows 6.1's lost wake-up
 // (docs/kernel-mode.md).
 
 #include <algorithm>
