@@ -50,12 +50,8 @@ class RefaultDio final : public StressWorkload {
   ~RefaultDio() override { mapping_.reset(); }
 
   Status setup() override {
-    TargetFile& victim = ctx_.target.victim();
-    Status s = StampPages(victim, ctx_.config.victim_pages, ctx_.config.seed, /*oracle=*/nullptr);
-    if (s.ok()) s = victim.mmap(ctx_.config.victim_pages, &mapping_);
-    if (s.ok()) s = mapping_->touch(0, /*write=*/true);  // Page 0 faulted in, writable.
-    if (s.ok()) s = mapping_->take_reference(0);
-    return s;
+    Stamp page0;
+    return MapAndReference(ctx_.target.victim(), ctx_.config.victim_pages, ctx_.config.seed, &mapping_, &page0);
   }
   std::vector<WorkerSpec> workers() override {
     return {{"dio", 0x1000, [this](std::atomic<bool>& stop) { run_dio(stop); }},
