@@ -80,14 +80,15 @@ class RefaultDio final : public StressWorkload {
  private:
   // Step 1: reads of disk block 1 into page 0, the queue kept full until
   // step 4 (or the stop); then drained. A read refused or failed with
-  // EFAULT (past EOF once the change has returned) is counted, and the
-  // stream goes on until step 4.
+  // EFAULT is counted; once the change has returned (the file is shorter
+  // than the read: every further read would fail the same way) the stream
+  // ends there.
   void run_dio(const std::atomic<bool>& stop) {
     std::unique_ptr<DioQueue> queue;
     const uint32_t depth = std::max(kMinQueueDepth, ctx_.config.queue_depth);
     Status s = ctx_.target.open_dio(*mapping_, depth, &queue);
     DioTally tally;
-    while (s.ok() && !stop.load() && !dio_stop_.load()) {
+    while (s.ok() && !stop.load() && !dio_stop_.load() && !(tally.efault > 0 && change_.watch().ends() > 0)) {
       while (s.ok() && queue->in_flight() < depth) {
         s = queue->submit({.write = false, .disk_block = 1, .page = 0, .nr = 1});
         if (s.code() == StatusCode::kFault) {
