@@ -20,6 +20,13 @@ install(FILES ${PROJECT_BINARY_DIR}/daxbreakConfig.cmake ${PROJECT_BINARY_DIR}/d
 
 set(daxbreak_pc_dir ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 file(RELATIVE_PATH DAXBREAK_PC_TO_PREFIX /${daxbreak_pc_dir} /)
+# Libs: every installed layer, from the registered list (so that none is left
+# out or kept after its removal), dependents first: each layer is declared
+# after the layers it uses (src/CMakeLists.txt), so the reverse order links.
+set(DAXBREAK_PC_LIBS "")
+foreach(layer IN LISTS daxbreak_layers)
+  string(PREPEND DAXBREAK_PC_LIBS "-l${layer} ")
+endforeach()
 configure_file(cmake/daxbreak.pc.in ${PROJECT_BINARY_DIR}/daxbreak.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/daxbreak.pc DESTINATION ${daxbreak_pc_dir})
 

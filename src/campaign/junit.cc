@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <pugixml.hpp>
 
+#include "daxbreak/base/signal_name.h"
+
 namespace daxbreak {
 namespace {
 
@@ -29,7 +31,7 @@ std::string CampaignJunitXml(const std::vector<CellOutcome>& outcomes, const std
   root.append_attribute("name") = "daxbreak run";
   std::map<std::string, pugi::xml_node> suites;
   struct Totals {
-    int tests = 0, failures = 0, errors = 0;
+    int tests = 0, failures = 0, errors = 0, skipped = 0;
     double time = 0;
   };
   std::map<std::string, Totals> totals;
@@ -53,6 +55,10 @@ std::string CampaignJunitXml(const std::vector<CellOutcome>& outcomes, const std
       pugi::xml_node e = tc.append_child("error");
       e.append_attribute("message") = o.error.message().c_str();
       e.append_attribute("type") = std::string(StatusCodeName(o.error.code())).c_str();
+    } else if (o.cut_short()) {
+      ++t.skipped, ++all.skipped;
+      tc.append_child("skipped").append_attribute("message") =
+          fmt::format("cut short by {} before it found anything", SignalName(o.interrupted_by)).c_str();
     } else if (!o.met) {
       ++t.failures, ++all.failures;
       pugi::xml_node f = tc.append_child("failure");
@@ -73,7 +79,7 @@ std::string CampaignJunitXml(const std::vector<CellOutcome>& outcomes, const std
     suite.append_attribute("tests") = t.tests;
     suite.append_attribute("failures") = t.failures;
     suite.append_attribute("errors") = t.errors;
-    suite.append_attribute("skipped") = 0;
+    suite.append_attribute("skipped") = t.skipped;
     suite.append_attribute("time") = Seconds(t.time).c_str();
     suite.append_attribute("timestamp") = timestamp.c_str();
     suite.append_attribute("hostname") = hostname.c_str();

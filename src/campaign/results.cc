@@ -1,3 +1,4 @@
+#include "daxbreak/base/json_text.h"
 #include "daxbreak/campaign/results.h"
 
 #include <algorithm>
@@ -24,7 +25,7 @@ nlohmann::json CellJson(const CellOutcome& o) {
           {"expect", ExpectationName(o.cell.expect)},
           {"result", CellResultText(o)},
           {"kind", o.found ? nlohmann::json(o.kind) : nlohmann::json(nullptr)},
-          {"met", o.met},
+          {"met", o.cut_short() ? nlohmann::json(nullptr) : nlohmann::json(o.met)},
           {"error", o.error.ok() ? nlohmann::json(nullptr) : nlohmann::json(o.error.message())},
           {"seconds", o.seconds},
           {"coverage", or_null(o.coverage)},
@@ -56,10 +57,10 @@ void CampaignResults::write_cell(const CellOutcome& o) {
   const auto write = [&](const std::string& path, const std::string& text) {
     if (!WriteTextFile(path, text).ok()) ++write_errors_;
   };
-  if (!o.report.is_null()) write(fmt::format("{}/cells/{}.json", dir_, name), o.report.dump(2) + "\n");
+  if (!o.report.is_null()) write(fmt::format("{}/cells/{}.json", dir_, name), JsonText(o.report, 2) + "\n");
   if (o.replay.empty()) return;
   write(fmt::format("{}/findings/{}.txt", dir_, name), fmt::format("{}\n\n{}", o.replay, o.trace_text));
-  write(fmt::format("{}/findings/{}.trace.json", dir_, name), o.trace_json.dump() + "\n");
+  write(fmt::format("{}/findings/{}.trace.json", dir_, name), JsonText(o.trace_json) + "\n");
 }
 
 nlohmann::json CampaignResults::Summary(const CampaignOptions& options, const std::vector<CellOutcome>& outcomes,
@@ -90,7 +91,7 @@ nlohmann::json CampaignResults::Summary(const CampaignOptions& options, const st
 
 Status CampaignResults::finish(nlohmann::json summary, const std::vector<CellOutcome>& outcomes) {
   summary["files_not_written"] = write_errors_;
-  Status s = WriteTextFile(dir_ + "/summary.json", summary.dump(2) + "\n");
+  Status s = WriteTextFile(dir_ + "/summary.json", JsonText(summary, 2) + "\n");
   if (!s.ok()) return s;
   const nlohmann::json& meta = summary["daxbreak"];
   return WriteTextFile(dir_ + "/junit.xml", CampaignJunitXml(outcomes, meta.value("hostname", ""),
@@ -120,7 +121,7 @@ std::string CampaignTable(const std::vector<CellOutcome>& outcomes) {
   std::string out = row("scenario", "protocol", "seed", "expect", "result", "coverage", "ok");
   for (const CellOutcome& o : outcomes) {
     out += row(o.cell.scenario, o.cell.protocol->name, std::to_string(o.cell.seed), ExpectationName(o.cell.expect),
-               CellResultText(o), o.coverage.empty() ? "-" : o.coverage, o.met ? "yes" : "NO");
+               CellResultText(o), o.coverage.empty() ? "-" : o.coverage, o.cut_short() ? "-" : o.met ? "yes" : "NO");
   }
   return out;
 }

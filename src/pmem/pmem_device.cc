@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "daxbreak/base/path_claim.h"
+#include "pmem/sigbus_guard.h"
 
 namespace daxbreak {
 namespace {
@@ -91,6 +92,7 @@ Status PmemDevice::Open(const PmemDeviceOptions& options, std::unique_ptr<PmemDe
     if (created) unlink(options.path.c_str());
     return s;
   }
+  dev->created_ = created;
   *out = std::move(dev);
   return Status::Ok();
 }
@@ -213,6 +215,7 @@ Status PmemDevice::map() {
 
   base_ = static_cast<char*>(pmem2_map_get_address(map_));
   size_bytes_ = pmem2_map_get_size(map_) / kPageSize * kPageSize;
+  if (!is_chr) guard_slot_ = GuardRange(base_, size_bytes_);
   granularity_ = FromPmem2(pmem2_map_get_store_granularity(map_));
   map_sync_ = ProbeMapSync(fd_);
   if (kind_ == DeviceKind::kRegularFile && map_sync_) kind_ = DeviceKind::kDaxFile;
@@ -276,7 +279,25 @@ Status PmemDevice::count_badblocks(uint64_t* count) const {
   return Status::Ok();
 }
 
+Status PmemDevice::check_backing() const {
+  if (kind_ == DeviceKind::kDeviceDax) return Status::Ok();
+  uint64_t first = 0;
+  const uint64_t faults = GuardedFaults(guard_slot_, &first);
+  struct stat st {};
+  const bool shrank = fstat(fd_, &st) == 0 && static_cast<uint64_t>(st.st_size) < size_bytes_;
+  if (faults == 0 && !shrank) return Status::Ok();
+  return Status::IoError(fmt::format(
+      "device '{}' was truncated by another process during the run: the file is {} bytes, the mapping {}; "
+      "{} SIGBUS faults on the mapping (the first at byte {}); the run's data checks past that point are void",
+      path_, st.st_size, size_bytes_, faults, first));
+}
+
+void PmemDevice::unlink_if_created() const {
+  if (created_) unlink(path_.c_str());
+}
+
 PmemDevice::~PmemDevice() {
+  UnguardRange(guard_slot_);
   if (map_ != nullptr) pmem2_map_delete(&map_);
   if (source_ != nullptr) pmem2_source_delete(&source_);
   if (fd_ >= 0) close(fd_);

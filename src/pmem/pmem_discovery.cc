@@ -66,6 +66,8 @@ std::string FileTypeName(mode_t mode) {
   if (S_ISDIR(mode)) return "directory";
   if (S_ISCHR(mode)) return "character device";
   if (S_ISBLK(mode)) return "block device";
+  if (S_ISFIFO(mode)) return "FIFO";
+  if (S_ISSOCK(mode)) return "socket";
   return "other";
 }
 
@@ -152,7 +154,13 @@ Status ProbePath(const std::string& path, PathInfo* out) {
   struct statfs fs {};
   if (statfs(path.c_str(), &fs) == 0) out->fs_type = FsTypeName(static_cast<long>(fs.f_type));
   if (S_ISDIR(stx.stx_mode)) return Status::Ok();
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Opening a FIFO for reading waits for a writer: refused, and the open is
+  // non-blocking in case the path changes between the statx and the open.
+  if (S_ISFIFO(stx.stx_mode) || S_ISSOCK(stx.stx_mode)) {
+    return Status::InvalidArgument(fmt::format("'{}' is a {}: info probes files, mount points and devices", path,
+                                               out->file_type));
+  }
+  const int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return Status::FromErrno(errno, fmt::format("open '{}' read-only", path));
   if (S_ISCHR(stx.stx_mode) || stx.stx_size >= 4096) {
     void* p = mmap(nullptr, 4096, PROT_READ, MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0);

@@ -1,5 +1,6 @@
 // The kernel log as findings (stress/kernel_log.h).
 
+#include "daxbreak/base/json_text.h"
 #include "daxbreak/stress/kernel_log.h"
 
 #include <algorithm>
@@ -164,7 +165,7 @@ Status AddCrashToReport(const std::string& report_path, const std::vector<std::s
   }
   j["outcome"] = "violation (" + kinds + ")";
   j["crashed"] = true;
-  return WriteTextFile(report_path, j.dump(2) + "\n");
+  return WriteTextFile(report_path, JsonText(j, 2) + "\n");
 }
 
 }  // namespace daxbreak

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "daxbreak/base/json_text.h"
 #include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/signal_name.h"
 #include "daxbreak/base/size_parse.h"
@@ -45,7 +46,7 @@ std::string CountsText(const StressReport& r) {
   }
   if (!r.internals.empty()) {
     out += "\ninternal";
-    for (const auto& [name, value] : r.internals.items()) out += fmt::format(" {} {}", name, value.dump());
+    for (const auto& [name, value] : r.internals.items()) out += fmt::format(" {} {}", name, JsonText(value));
   }
   return out;
 }
@@ -69,6 +70,7 @@ std::string ViolationsText(const StressReport& r) {
 }  // namespace
 
 int StressReport::exit_code() const {
+  if (files_lost) return 2;
   if (violation_count > 0) return 1;
   if (!error.empty()) return 2;
   if (!exercised) return 3;

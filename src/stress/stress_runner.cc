@@ -127,6 +127,7 @@ nlohmann::json Watch(Run& run) {
   while (!run.stop.load() && Clock::now() < start + c.duration) {
     if (c.interrupt != nullptr && (run.signal = c.interrupt->load()) != 0) break;
     if (c.stop_on_violation && checker.violation_count() > 0) break;
+    if (!run.target->check_files().ok()) break;  // Another process cut the files: stop, report why.
     const int64_t busy = watch != nullptr ? watch->busy_ns() : 0;
     if (busy > 0 && watched != nullptr && run.target->in_break_sleep(watched->worker)) ++run.break_sleeps_seen;
     if (busy > c.stall_timeout.count()) {
@@ -208,6 +209,12 @@ void FillReport(Run& run, bool layout_returned, nlohmann::json stall, StressRepo
   Status s = w.first_error();
   if (s.ok()) s = target.sync();
   r->error = s.ok() ? "" : s.ToString();
+  // Files changed under the run void what it found: that is the error.
+  const Status lost = target.check_files();
+  if (!lost.ok()) {
+    r->error = lost.ToString();
+    r->files_lost = true;
+  }
 }
 
 }  // namespace

@@ -16,11 +16,12 @@
 #include <fmt/format.h>
 
 #include "daxbreak/base/path_claim.h"
+#include "daxbreak/base/printable.h"
 
 namespace daxbreak::cli {
 
 int Fail(const std::string& message) {
-  std::fprintf(stderr, "daxbreak: %s\n", message.c_str());
+  std::fprintf(stderr, "daxbreak: %s\n", Printable(message).c_str());
   return kExitUsage;
 }
 
@@ -59,7 +60,10 @@ Status ParseUnsigned(const std::string& option, const std::string& text, uint64_
 
 Status WriteOutput(const std::string& path, const std::string& text) {
   if (path.empty()) {
-    std::fwrite(text.data(), 1, text.size(), stdout);
+    // The terminal sees no raw escape sequence of a path the report quotes
+    // (a JSON report is valid UTF-8 without control bytes: unchanged).
+    const std::string printable = Printable(text);
+    std::fwrite(printable.data(), 1, printable.size(), stdout);
     std::fflush(stdout);
     return Status::Ok();
   }
@@ -135,6 +139,8 @@ const std::atomic<int>* InstallStopSignals() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // A closed terminal or ssh session (SIGHUP) must not lose the report either.
+  sigaction(SIGHUP, &sa, nullptr);
   return &g_stop_signal;
 }
 

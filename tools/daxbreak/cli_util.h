@@ -69,9 +69,10 @@ class ReportOutput {
   bool written_ = false;
 };
 
-// Installs SIGINT and SIGTERM handlers that store the signal's number in the
-// returned flag, so that a run stops, reports and exits 130 / 143 (as fio does
-// on Ctrl-C). Each handler fires once: a second signal ends the process.
+// Installs SIGINT, SIGTERM and SIGHUP handlers that store the signal's number
+// in the returned flag, so that a run stops, reports and exits 128 + the
+// signal: 130 / 143 / 129 (as fio does on Ctrl-C). Each handler fires once: a
+// second signal ends the process.
 const std::atomic<int>* InstallStopSignals();
 
 // Whether the live status line is shown for --eta `mode` ("auto": stderr is a

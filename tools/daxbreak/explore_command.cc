@@ -13,10 +13,12 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "daxbreak/base/json_text.h"
 #include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/signal_name.h"
 #include "daxbreak/base/size_parse.h"
 #include "daxbreak/base/status_line.h"
+#include "daxbreak/base/text_file.h"
 #include "daxbreak/explore/explorer.h"
 
 namespace daxbreak::cli {
@@ -130,7 +132,7 @@ int RunExplore(ExploreArgs& a) {
   s = Explore(a.options, &result);
   if (status) line.clear();
   if (!s.ok()) return Fail(s);
-  const std::string out = a.format == "json" ? result.to_json(a.options).dump(2) + "\n" : result.to_text(a.options);
+  const std::string out = a.format == "json" ? JsonText(result.to_json(a.options), 2) + "\n" : result.to_text(a.options);
   s = output.write(out);
   if (!s.ok()) return Fail(s);
   if (result.found) return kExitViolations;
@@ -156,7 +158,7 @@ int RunReplay(ExploreArgs& a) {
                                                {"schedule", a.schedule}});
     j.update(RunResultJson(run));
     if (a.trace) j["trace"] = TraceEventsJson(run);
-    out = j.dump(2) + "\n";
+    out = JsonText(j, 2) + "\n";
   } else {
     out = fmt::format("daxbreak replay: scenario {}, protocol {}, tlb-flush {}, schedule {}\n", a.options.scenario,
                       a.options.protocol->name, TlbFlushModeName(a.options.tlb_flush), a.schedule);
@@ -169,7 +171,7 @@ int RunReplay(ExploreArgs& a) {
     }
   }
   if (!a.trace_json.empty()) {
-    s = trace_json.write(TraceEventsJson(run).dump() + "\n");
+    s = trace_json.write(JsonText(TraceEventsJson(run)) + "\n");
     if (!s.ok()) return Fail(s);
   }
   // A schedule that does not fit has no verdict; the trace and the JSON still
@@ -273,9 +275,12 @@ CommandRunner AddMergeCommand(CLI::App& app) {
   return [a]() {
     std::vector<std::pair<ExploreOptions, ExploreResult>> shards;
     for (const std::string& file : a->files) {
-      std::ifstream in(file);
-      if (!in) return Fail(fmt::format("merge: cannot read '{}'", file));
-      const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+      // Read whole and only from a regular file: a directory would make
+      // the stream throw mid-parse, a FIFO would block.
+      std::string text;
+      Status read = ReadTextFile(file, &text);
+      if (!read.ok()) return Fail("merge: " + read.message());
+      const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
       if (j.is_discarded()) return Fail(fmt::format("merge: '{}' is not JSON", file));
       auto& shard = shards.emplace_back();
       Status s = ParseExploreJson(j, &shard.first, &shard.second);
@@ -285,7 +290,7 @@ CommandRunner AddMergeCommand(CLI::App& app) {
     ExploreResult merged;
     Status s = MergeExploreResults(shards, &options, &merged);
     if (!s.ok()) return Fail(fmt::format("merge: {}", s.message()));
-    const std::string out = a->format == "json" ? merged.to_json(options).dump(2) + "\n" : merged.to_text(options);
+    const std::string out = a->format == "json" ? JsonText(merged.to_json(options), 2) + "\n" : merged.to_text(options);
     s = WriteOutput(a->output, out);
     if (!s.ok()) return Fail(s);
     return merged.found ? kExitViolations : kExitClean;

@@ -11,6 +11,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "daxbreak/base/json_text.h"
 #include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/size_parse.h"
 #include "daxbreak/pmem/pmem_discovery.h"
@@ -101,7 +102,7 @@ CommandRunner AddInfoCommand(CLI::App& app) {
       j.update(TopologyJson(topology));
       j["paths"] = nlohmann::json::array();
       for (const PathInfo& p : paths) j["paths"].push_back(PathJson(p));
-      out = j.dump(2) + "\n";
+      out = JsonText(j, 2) + "\n";
     } else {
       out = Text(topology, paths);
     }

@@ -12,6 +12,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "daxbreak/base/json_text.h"
 #include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/violation.h"
 #include "daxbreak/fs/protocol.h"
@@ -126,7 +127,7 @@ int KernelRow(const std::string& release, const std::string& format) {
     return Fail(fmt::format("--kernel: '{}' is no release from 4.19 on (daxbreak models none before)", release));
   }
   const nlohmann::json j = {{"release", release}, {"row", row->name}, {"note", line.note}};
-  Status s = WriteOutput("", format == "json" ? j.dump(2) + "\n" : std::string(row->name) + "\n");
+  Status s = WriteOutput("", format == "json" ? JsonText(j, 2) + "\n" : std::string(row->name) + "\n");
   return s.ok() ? kExitClean : Fail(s);
 }
 
@@ -143,7 +144,7 @@ CommandRunner AddListCommand(CLI::App& app) {
   return [format, kernel]() {
     if (!kernel->empty()) return KernelRow(*kernel, *format);
     const nlohmann::json j = ListJson();
-    Status s = WriteOutput("", *format == "json" ? j.dump(2) + "\n" : ListText(j));
+    Status s = WriteOutput("", *format == "json" ? JsonText(j, 2) + "\n" : ListText(j));
     return s.ok() ? kExitClean : Fail(s);
   };
 }

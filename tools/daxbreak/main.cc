@@ -1,6 +1,7 @@
 // daxbreak: a testbed for the Linux fs-dax layout-breaking protocol.
 // Exit codes: 0 clean, 1 findings, 2 usage or environment error (or a worker's
-// error), 3 a stress run that exercised nothing, 130/143 stopped by SIGINT/SIGTERM.
+// error, or the run's files cut under it), 3 a stress run that exercised
+// nothing, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -17,6 +17,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "daxbreak/base/json_text.h"
 #include "daxbreak/base/violation.h"
 #include "daxbreak/stress/kernel_log.h"
 
@@ -53,7 +54,7 @@ int Run(const OopsArgs& a) {
     if (!s.ok()) return Fail(s);
     text += fmt::format("{} oops(es) added to {}\n", added, a.report);
   }
-  Status s = WriteOutput("", a.format == "json" ? j.dump(2) + "\n" : (text.empty() ? "no warning and no oops\n" : text));
+  Status s = WriteOutput("", a.format == "json" ? JsonText(j, 2) + "\n" : (text.empty() ? "no warning and no oops\n" : text));
   if (!s.ok()) return Fail(s);
   return oops ? kExitViolations : kExitClean;
 }

@@ -20,6 +20,8 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "daxbreak/base/json_text.h"
+#include "daxbreak/base/printable.h"
 #include "daxbreak/base/size_parse.h"
 #include "daxbreak/stress/stress_runner.h"
 #include "daxbreak/stress/stress_scenario.h"
@@ -119,7 +121,7 @@ int Run(StressArgs& a) {
   }
   if (s.ok()) s = output.refuse_same_file(c.disk_path, "--disk");
   if (!s.ok()) return Fail(s);
-  std::fprintf(stderr, "%s", Plan(c).c_str());
+  std::fprintf(stderr, "%s", Printable(Plan(c)).c_str());
   // A kernel-target run may not live to write its report (the kernel it
   // tests may die): a provisional one (ran: false) stands in until then, for
   // `daxbreak oops` to complete from the console.
@@ -127,7 +129,7 @@ int Run(StressArgs& a) {
     StressReport provisional;
     provisional.config = c;
     provisional.target = {{"kernel", {{"release", KernelRelease()}}}};
-    s = output.write(provisional.to_json().dump(2) + "\n");
+    s = output.write(JsonText(provisional.to_json(), 2) + "\n");
     if (!s.ok()) return Fail(s);
   }
   a.config.interrupt = InstallStopSignals();
@@ -135,9 +137,12 @@ int Run(StressArgs& a) {
   const Status run = RunStress(a.config, &report);
   if (!report.ran) return Fail(run);
   // What ran is reported even when a worker failed or a signal came.
-  s = output.write(a.format == "json" ? report.to_json().dump(2) + "\n" : report.to_text());
+  s = output.write(a.format == "json" ? JsonText(report.to_json(), 2) + "\n" : report.to_text());
   if (!s.ok()) return Fail(s);
-  if (!report.error.empty()) std::fprintf(stderr, "daxbreak: a worker met an error: %s\n", report.error.c_str());
+  if (!report.error.empty()) {
+    std::fprintf(stderr, "daxbreak: %s%s\n", report.files_lost ? "" : "a worker met an error: ",
+                 Printable(report.error).c_str());
+  }
   std::fflush(nullptr);
   return report.exit_code();
 }

@@ -95,6 +95,11 @@ struct CellOutcome {
   std::string trace_text;    // Explore findings: the replayed run as a diagram.
   nlohmann::json trace_json; // Explore findings: the replayed run as trace events.
   int interrupted_by = 0;    // A signal ended the cell early.
+
+  // A signal ended the cell before it found anything: it is not judged (its
+  // `met` is null in the results, a skipped test in JUnit), since the run
+  // it was asked for did not happen.
+  bool cut_short() const { return interrupted_by != 0 && !found && error.ok(); }
 };
 
 // The cells of `options`, scenario-major, in the order they are reported.

@@ -111,6 +111,18 @@ class PmemDevice {
   // (libpmem2 would abort on an msync error). Errors: kIoError.
   Status sync_all() const;
 
+  // Whether the mapping is still whole: kIoError naming the device when
+  // another process truncated its file under the run, seen as SIGBUS faults
+  // on the mapping (each faulting page was replaced by a zero page so that
+  // the run could end and report: pmem/sigbus_guard.h) or as a file now
+  // smaller than the mapping. OK for device-dax. Thread-safe.
+  Status check_backing() const;
+
+  // Removes the path if Open() created it: a run refused after its device
+  // was made (a bad --disk) leaves no file behind. The object stays usable
+  // until it is destroyed. Not thread-safe.
+  void unlink_if_created() const;
+
   // Counts the bad blocks libpmem2 reports (none on a plain file). Errors:
   // kEnvironment with libpmem2's message.
   Status count_badblocks(uint64_t* count) const;
@@ -134,6 +146,8 @@ class PmemDevice {
   uint64_t size_bytes_ = 0;
   uint64_t reserved_end_pfn_ = 0;
   char* base_ = nullptr;
+  bool created_ = false;   // Open() created the path.
+  int guard_slot_ = -1;    // pmem/sigbus_guard.h slot of the mapping.
   DeviceHeader header_{};
   pmem2_source* source_ = nullptr;
   pmem2_map* map_ = nullptr;

@@ -73,8 +73,10 @@ struct PathInfo {
   std::string note;        // Why something could not be probed, or "".
 };
 
-// Probes `path` without writing. Errors: kNotFound (no such path, named),
-// kIoError (it cannot be opened for reading).
+// Probes `path` without writing and without blocking. Errors: kNotFound (no
+// such path, named), kInvalidArgument (a FIFO or a socket, which are not
+// opened: a FIFO would wait for a writer), kIoError (it cannot be opened for
+// reading).
 Status ProbePath(const std::string& path, PathInfo* out);
 
 }  // namespace daxbreak

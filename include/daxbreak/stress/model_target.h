@@ -67,8 +67,14 @@ class ModelTarget final : public Target {
   nlohmann::json memory() const override;
   std::string status_extra() const override;
   Status sync() override;
+  // The device truncated (PmemDevice::check_backing()) or a DIO request on
+  // the disk failed or came back short (check_disk()).
+  Status check_files() const override EXCLUDES(engines_mu_);
 
  private:
+  // kIoError when any O_DIRECT completion failed or was short, or the disk
+  // file is now smaller than at Open(): the cause named, never a clean run.
+  Status check_disk() const EXCLUDES(engines_mu_);
   explicit ModelTarget(const StressConfig& config) : config_(config) {}
 
   const StressConfig config_;

@@ -42,8 +42,10 @@ struct StressReport {
   uint64_t violation_count = 0;
   std::string violations_text;  // Checker::to_text().
   std::string error;          // The first error a worker met ("" when none).
+  bool files_lost = false;    // Target::check_files() failed (then `error` says why): results void.
 
-  // 1 findings; else 2 when a worker met an error; else 3 when the race was
+  // 2 when the run's files changed under it (files_lost: its findings are
+  // void); else 1 findings; else 2 when a worker met an error; else 3 when the race was
   // not exercised; else 128 + the signal that ended the run (130 SIGINT,
   // 143 SIGTERM); else 0.
   int exit_code() const;

@@ -242,6 +242,11 @@ class Target {
   virtual std::string status_extra() const { return ""; }
   // Flushes what must reach the device (model). Errors: kIoError.
   virtual Status sync() { return Status::Ok(); }
+  // Whether the run's files are still what it opened: kIoError naming the
+  // file and the cause when another process truncated one under the run or
+  // the disk failed requests (then the run's results are void). Cheap enough
+  // to poll; thread-safe.
+  virtual Status check_files() const { return Status::Ok(); }
 };
 
 // What a scenario asks of the target it opens.

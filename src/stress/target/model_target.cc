@@ -4,6 +4,7 @@
 #include "daxbreak/stress/model_target.h"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -140,14 +141,19 @@ Status ModelTarget::Open(const StressConfig& config, const TargetNeeds& needs, s
   std::unique_ptr<ModelTarget> t(new ModelTarget(config));
   Status s = PmemDevice::Open(PmemDeviceOptions{config.device_path, config.device_bytes, config.force}, &t->device_);
   if (!s.ok()) return s;
+  // A refusal from here on leaves no device file this run made.
+  const auto refuse = [&t](Status why) {
+    t->device_->unlink_if_created();
+    return why;
+  };
   // By identity, not by name: "./x", a hard link or a symlink is the device.
   if (PathFileId(config.disk_path) == FdFileId(t->device_->fd())) {
-    return Status::InvalidArgument(
-        fmt::format("--disk '{}' is the same file as --device '{}'", config.disk_path, config.device_path));
+    return refuse(Status::InvalidArgument(
+        fmt::format("--disk '{}' is the same file as --device '{}'", config.disk_path, config.device_path)));
   }
   if (needs.disk) {
     s = DiskFile::Open(DiskFileOptions{config.disk_path, config.disk_bytes, config.force}, &t->disk_);
-    if (!s.ok()) return s;
+    if (!s.ok()) return refuse(s);
   }
   t->pages_ = MakePageArray(*config.protocol, t->device_->nr_pages());
   t->mm_ = std::make_unique<MmStruct>(config.tlb_flush);
@@ -155,7 +161,7 @@ Status ModelTarget::Open(const StressConfig& config, const TargetNeeds& needs, s
   t->fs_ = std::make_unique<DaxFs>(t->device_.get(), t->pages_.get(), t->checker_.get(), DaxFsOptions{config.protocol});
   s = t->create("victim", &t->victim_);
   if (s.ok()) s = t->victim_->truncate(uint64_t{config.victim_pages} * kPageSize);
-  if (!s.ok()) return s;
+  if (!s.ok()) return refuse(s);
   *out = std::move(t);
   return Status::Ok();
 }
@@ -280,5 +286,32 @@ std::string ModelTarget::status_extra() const {
 }
 
 Status ModelTarget::sync() { return device_->sync_all(); }
+
+Status ModelTarget::check_files() const {
+  Status s = device_->check_backing();
+  return s.ok() ? check_disk() : s;
+}
+
+Status ModelTarget::check_disk() const {
+  if (disk_ == nullptr) return Status::Ok();
+  uint64_t errors = 0, completions = 0;
+  {
+    MutexLock lock(&engines_mu_);
+    for (const auto& e : engines_) {
+      errors += e->stats().io_errors.load();
+      completions += e->stats().completions.load();
+    }
+  }
+  struct stat st {};
+  const bool shrank = fstat(disk_->fd(), &st) == 0 && static_cast<uint64_t>(st.st_size) < disk_->size_bytes();
+  if (errors == 0 && !shrank) return Status::Ok();
+  // The model's requests stay inside the disk and its pins refuse a page
+  // past EOF before submission, so a failed or short completion is the
+  // disk's own fault: the data the run checked did not all move.
+  return Status::IoError(fmt::format(
+      "{} of {} O_DIRECT requests on disk '{}' failed or came back short; the file is {} bytes of {}{}",
+      errors, completions, disk_->path(), st.st_size, disk_->size_bytes(),
+      shrank ? " (truncated by another process during the run)" : ""));
+}
 
 }  // namespace daxbreak
