@@ -149,10 +149,14 @@ bool EarlierFinding(Strategy strategy, const FindingSummary& a, const FindingSum
 
 }  // namespace
 
+namespace {
+
 // What a deadlocked run's threads were blocked on; null when none was.
 nlohmann::json DeadlockJson(const RunResult& run) {
   return run.deadlock.empty() ? nlohmann::json(nullptr) : nlohmann::json(run.deadlock);
 }
+
+}  // namespace
 
 nlohmann::json RunResultJson(const RunResult& run) {
   return {{"found", run.found()},

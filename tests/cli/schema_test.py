@@ -166,6 +166,11 @@ def explore(tmp):
     expect(whole["config"]["seed"] == BIG_SEED, "explore: a seed above 2^53 is written as a decimal string")
     expect(whole["merged_from"] is None and (whole["deadlock"] is None or whole["deadlock"] != ""),
            "explore: merged_from and an absent deadlock are null")
+    # A deadlock finding names what the threads were blocked on.
+    stuck = check("explore", parse(run("explore", "--scenario", "lost-wake", "--protocol", "wake-key",
+                                       "--output-format", "json", codes=(1,))), "explore report (deadlock)")
+    expect(stuck.get("kind") == "deadlock" and isinstance(stuck.get("deadlock"), str) and stuck["deadlock"],
+           "explore: a deadlock finding's deadlock is a non-empty string")
     shards = []
     for i in range(2):
         path = os.path.join(tmp, f"shard-{i}.json")
@@ -223,6 +228,15 @@ def campaign(tmp):
            "run: seeds are decimal strings")
     for path in sorted(glob.glob(os.path.join(results, "cells", "*.json"))):
         check(load(path)["command"], load(path), "campaign cell " + os.path.basename(path))
+    # A stress campaign: its cells are stress reports.
+    stress_results = os.path.join(tmp, "stress-results")
+    p = run("run", "--mode", "stress", "--scenarios", "collision", "--protocols", "fixed", "--duration", "1s",
+            "--results", stress_results, "--eta", "never", "--output-format", "json", codes=(0, 1))
+    check("run", parse(p), "run summary (stress mode)")
+    cells = sorted(glob.glob(os.path.join(stress_results, "cells", "*.json")))
+    expect(len(cells) == 1, "run --mode stress: one cell report")
+    for path in cells:
+        check("stress", load(path), "stress campaign cell " + os.path.basename(path))
     traces = sorted(glob.glob(os.path.join(results, "findings", "*.trace.json")))
     expect(len(traces) > 0, "run: the no-break cell left a trace")
     for path in traces:

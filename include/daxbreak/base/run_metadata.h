@@ -5,7 +5,7 @@
 //   "format_version": 2     (kJsonFormatVersion: the JSON contract, docs/json.md)
 //   "daxbreak": {"version": "0.1.0", "kernel_release": "6.1.0-26-amd64",
 //                "hostname": "box", "utc": "2026-11-21T10:00:00Z"},
-//   "command": "stress" | "explore" | "replay" | "merge" | "list" | "run" | "info",
+//   "command": "stress" | "explore" | "replay" | "merge" | "list" | "run" | "info" | "oops",
 //   "config": {...}   (the options of the command; shared keys such as
 //                      "scenario", "protocol", "tlb_flush" and "seed" have one
 //                      name and meaning in every command)
@@ -18,7 +18,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-
 #include <vector>
 
 #include <nlohmann/json.hpp>

@@ -233,7 +233,8 @@ ExploreResult CombineExploreParts(const std::vector<ExploreResult>& parts, Strat
                                   bool whole_search);
 
 // One run as JSON: {"found", "kind", "outcome", "decisions" (count),
-// "schedule_mismatch", "violations", "deadlock"}.
+// "schedule_mismatch", "violations", "deadlock" (what the threads were
+// blocked on, or null)}.
 nlohmann::json RunResultJson(const RunResult& run);
 
 // The two-column (one column per thread) diagram of a traced run.
