@@ -31,3 +31,8 @@ configure_file(cmake/daxbreak.pc.in ${PROJECT_BINARY_DIR}/daxbreak.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/daxbreak.pc DESTINATION ${daxbreak_pc_dir})
 
 install(TARGETS daxbreak RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+
+# The JSON Schemas of every report (docs/json.md), for consumers to validate
+# against: share/daxbreak/schema/*.schema.json.
+install(DIRECTORY share/schema/ DESTINATION ${CMAKE_INSTALL_DATADIR}/daxbreak/schema
+        FILES_MATCHING PATTERN "*.schema.json")

@@ -21,7 +21,7 @@ nlohmann::json CellJson(const CellOutcome& o) {
           {"mode", CampaignModeName(o.cell.mode)},
           {"scenario", o.cell.scenario},
           {"protocol", o.cell.protocol->name},
-          {"seed", o.cell.seed},
+          {"seed", SeedJson(o.cell.seed)},
           {"expect", ExpectationName(o.cell.expect)},
           {"result", CellResultText(o)},
           {"kind", o.found ? nlohmann::json(o.kind) : nlohmann::json(nullptr)},
@@ -68,12 +68,18 @@ nlohmann::json CampaignResults::Summary(const CampaignOptions& options, const st
   const size_t total = CampaignCells(options).size();
   std::vector<std::string> protocol_names;
   for (const ProtocolTraits* p : options.protocols) protocol_names.emplace_back(p->name);
+  // The options every cell shares; its scenario, protocol and seed are the
+  // cell's (in "cells").
+  nlohmann::json explore = ExploreConfigJson(options.explore), stress = options.stress.to_json();
+  for (nlohmann::json* shared : {&explore, &stress}) {
+    for (const char* per_cell : {"scenario", "protocol", "seed"}) shared->erase(per_cell);
+  }
   nlohmann::json summary = JsonDocument("run", {{"mode", CampaignModeName(options.mode)},
                                                 {"scenarios", options.scenarios},
                                                 {"protocols", protocol_names},
-                                                {"seeds", options.seeds},
-                                                {"explore", ExploreConfigJson(options.explore)},
-                                                {"stress", options.stress.to_json()},
+                                                {"seeds", SeedsJson(options.seeds)},
+                                                {"explore", explore},
+                                                {"stress", stress},
                                                 {"jobs", options.jobs}});
   nlohmann::json cells = nlohmann::json::array();
   bool all_met = true;

@@ -82,8 +82,17 @@ void LayoutWatch::end(int result) {
   last_result_.store(result, std::memory_order_release);
   const int64_t took = busy_ns();
   if (took > longest_ns_.load(std::memory_order_acquire)) longest_ns_.store(took, std::memory_order_release);
+  {
+    MutexLock lock(&latency_mu_);
+    latency_.record(took);
+  }
   busy_since_ns_.store(0, std::memory_order_release);
   ends_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+LatencyHistogram LayoutWatch::latency() const {
+  MutexLock lock(&latency_mu_);
+  return latency_;
 }
 
 int64_t LayoutWatch::busy_ns() const {

@@ -119,7 +119,8 @@ nlohmann::json TraceEventsJson(const RunResult& run) {
     events.push_back({{"name", "DEADLOCK"}, {"cat", "violation"}, {"ph", "i"}, {"s", "g"}, {"ts", end}, {"pid", 1},
                       {"tid", 0}, {"args", {{"blocked", run.deadlock}}}});
   }
-  return {{"traceEvents", events}, {"displayTimeUnit", "ns"}};
+  // Keys beside traceEvents are metadata to the trace viewers.
+  return {{"format_version", kJsonFormatVersion}, {"traceEvents", events}, {"displayTimeUnit", "ns"}};
 }
 
 namespace {
@@ -148,6 +149,15 @@ bool EarlierFinding(Strategy strategy, const FindingSummary& a, const FindingSum
 
 }  // namespace
 
+namespace {
+
+// What a deadlocked run's threads were blocked on; null when none was.
+nlohmann::json DeadlockJson(const RunResult& run) {
+  return run.deadlock.empty() ? nlohmann::json(nullptr) : nlohmann::json(run.deadlock);
+}
+
+}  // namespace
+
 nlohmann::json RunResultJson(const RunResult& run) {
   return {{"found", run.found()},
           {"kind", run.found() ? nlohmann::json(run.kind()) : nlohmann::json(nullptr)},
@@ -155,7 +165,7 @@ nlohmann::json RunResultJson(const RunResult& run) {
           {"decisions", run.decisions.size()},
           {"schedule_mismatch", run.schedule_mismatch.empty() ? nlohmann::json(nullptr) : nlohmann::json(run.schedule_mismatch)},
           {"violations", ViolationsJson(run.violations)},
-          {"deadlock", run.deadlock}};
+          {"deadlock", DeadlockJson(run)}};
 }
 
 nlohmann::json ExploreConfigJson(const ExploreOptions& o) {
@@ -163,7 +173,7 @@ nlohmann::json ExploreConfigJson(const ExploreOptions& o) {
           {"protocol", o.protocol->name},
           {"tlb_flush", TlbFlushModeName(o.tlb_flush)},
           {"strategy", StrategyName(o.strategy)},
-          {"seed", o.seed},
+          {"seed", SeedJson(o.seed)},
           {"depth", o.depth},
           {"preemptions", o.preemptions},
           {"dpor_preemptions", o.dpor_preemptions == kNoPreemptionBound ? nlohmann::json(nullptr)
@@ -268,8 +278,9 @@ nlohmann::json ExploreResult::to_json(const ExploreOptions& o) const {
   j["confirmed"] = confirmed;
   j["findings"] = findings_json;
   j["violations"] = ViolationsJson(run.violations);
-  j["deadlock"] = run.deadlock;
+  j["deadlock"] = DeadlockJson(run);
   j["certificate"] = certificate(o).to_json();
+  j["merged_from"] = merged_from;
   if (o.collect_outcomes) j["outcomes"] = outcomes;
   return j;
 }
@@ -294,6 +305,11 @@ std::string ExploreResult::to_text(const ExploreOptions& o) const {
                 : timed_out           ? "time budget spent"
                                       : "budget spent";
   std::string certificate_line = certificate(o).text + "\n";
+  if (merged_from.is_array()) {
+    std::string files;
+    for (const nlohmann::json& m : merged_from) files += (files.empty() ? "" : ", ") + m.value("file", "?");
+    certificate_line += fmt::format("merged from {} shards: {}\n", merged_from.size(), files);
+  }
   if (o.collect_outcomes) {
     certificate_line += fmt::format("outcomes ({}):\n", outcomes.size());
     for (const std::string& x : outcomes) certificate_line += "   " + x + "\n";
@@ -333,7 +349,8 @@ Status ParseExploreConfig(const nlohmann::json& c, ExploreOptions* o) {
     if (!tlb || !strategy) return Status::InvalidArgument("bad tlb_flush or strategy");
     o->tlb_flush = *tlb;
     o->strategy = *strategy;
-    o->seed = c.at("seed");
+    Status seed = ParseSeedJson(c.at("seed"), &o->seed);
+    if (!seed.ok()) return seed;
     o->depth = c.at("depth");
     o->preemptions = c.at("preemptions");
     const nlohmann::json dpor_bound = c.value("dpor_preemptions", nlohmann::json(nullptr));
@@ -384,7 +401,8 @@ Status ParseExploreJson(const nlohmann::json& j, ExploreOptions* o, ExploreResul
       s.first_index = f.at("first_index");
       s.first_position = f.at("first_position").get<std::vector<uint32_t>>();
     }
-    r->run.deadlock = j.at("deadlock").get<std::string>();
+    const nlohmann::json& deadlock = j.at("deadlock");
+    r->run.deadlock = deadlock.is_null() ? std::string() : deadlock.get<std::string>();
     for (const auto& v : j.at("violations")) {
       const auto kind = ParseViolationKind(v.at("kind").get<std::string>());
       if (!kind) return Status::InvalidArgument("unknown violation kind in report");

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "daxbreak/base/run_metadata.h"
 #include "daxbreak/stress/stress_scenario.h"
 
 namespace daxbreak {
@@ -64,6 +65,14 @@ std::string LayoutOpList(uint32_t mask) {
     if ((mask & (1u << i)) == 0) continue;
     if (!out.empty()) out += ',';
     out += kOpNames[i];
+  }
+  return out;
+}
+
+nlohmann::json LayoutOpArray(uint32_t mask) {
+  nlohmann::json out = nlohmann::json::array();
+  for (uint32_t i = 0; i < kLayoutOps; ++i) {
+    if ((mask & (1u << i)) != 0) out.push_back(kOpNames[i]);
   }
   return out;
 }
@@ -150,8 +159,8 @@ nlohmann::json StressConfig::to_json() const {
                       {"dio", DioModeName(dio)},
                       {"duration_seconds", std::chrono::duration<double>(duration).count()},
                       {"max_ops", max_ops},
-                      {"ops", LayoutOpList(layout_ops)},
-                      {"seed", seed},
+                      {"ops", LayoutOpArray(layout_ops)},
+                      {"seed", SeedJson(seed)},
                       {"queue_depth", queue_depth},
                       {"file_pages", victim_pages},
                       {"stall_timeout_seconds", std::chrono::duration<double>(stall_timeout).count()},
@@ -161,7 +170,7 @@ nlohmann::json StressConfig::to_json() const {
     return j;
   }
   j["device"] = device_path;
-  j["size"] = device_bytes;
+  j["size"] = device_bytes != 0 ? nlohmann::json(device_bytes) : nlohmann::json(nullptr);  // null: not yet known.
   j["protocol"] = protocol->name;
   j["tlb_flush"] = TlbFlushModeName(tlb_flush);
   j["noise_per_million"] = noise_per_million;

@@ -9,6 +9,7 @@
 #include "daxbreak/base/signal_name.h"
 #include "daxbreak/base/size_parse.h"
 #include "daxbreak/check/checker.h"
+#include "daxbreak/check/latency_histogram.h"
 #include "daxbreak/check/stall.h"
 #include "daxbreak/stress/stress_runner.h"
 #include "daxbreak/version.h"
@@ -25,7 +26,8 @@ std::string TargetText(const StressReport& r) {
     return fmt::format("kernel  {}, {} (DAX), file {} ({} pages, MAP_SYNC {}); disk {} ({})\n"
                        "        model row for this kernel: {}\n",
                        k.value("release", "?"), k.value("fs_type", "?"), r.config.file_path, r.config.victim_pages,
-                       k.value("map_sync", false) ? "yes" : "no", r.config.disk_path, k.value("disk_fs_type", "-"),
+                       k.value("map_sync", false) ? "yes" : "no", r.config.disk_path,
+                       k.contains("disk_fs_type") && k["disk_fs_type"].is_string() ? k["disk_fs_type"].get<std::string>() : "-",
                        row.is_string() ? row.get<std::string>() : "none (a release before 4.19, or unparsed)");
   }
   const nlohmann::json& d = r.target.value("device", nlohmann::json::object());
@@ -65,6 +67,18 @@ std::string ViolationsText(const StressReport& r) {
   const nlohmann::json& first_s = r.violations["first_violation_seconds"];
   out += fmt::format("; first after {:.3f} s)\n", first_s.is_number() ? first_s.get<double>() : 0.0);
   return out + r.violations_text;
+}
+
+// "latency layout ops p50 12.3 us, p99 1.20 ms, max 4.56 ms (N returned);
+// longest 2.003 s" (the longest counts a change still running: a stall).
+std::string LatencyText(const nlohmann::json& latency) {
+  const double longest = latency.value("longest_layout_op_seconds", 0.0);
+  const nlohmann::json h = latency.value("layout_op_ns", nlohmann::json::object());
+  if (h.value("count", uint64_t{0}) == 0) return fmt::format("\nlatency no layout op returned; longest {:.3f} s", longest);
+  return fmt::format("\nlatency layout ops p50 {}, p99 {}, max {} ({} returned, within {:.1f}%); longest {:.3f} s",
+                     FormatNanoseconds(h.value("p50", uint64_t{0})), FormatNanoseconds(h.value("p99", uint64_t{0})),
+                     FormatNanoseconds(h.value("max", uint64_t{0})), h.value("count", uint64_t{0}),
+                     h.value("relative_error", 0.0) * 100, longest);
 }
 
 }  // namespace
@@ -136,9 +150,7 @@ std::string StressReport::to_text() const {
     }
   }
   if (!exercised) out += fmt::format("\nNOT EXERCISED: {}; this run tested nothing", not_exercised_why);
-  if (latency.contains("longest_layout_op_seconds")) {
-    out += fmt::format("\nlatency longest layout op {:.3f} s", latency.value("longest_layout_op_seconds", 0.0));
-  }
+  if (latency.contains("longest_layout_op_seconds")) out += LatencyText(latency);
   if (memory.contains("page_records_bytes")) {
     out += fmt::format("\nmemory  page records {}, peak RSS {}", FormatSize(memory.value("page_records_bytes", uint64_t{0})),
                        FormatSize(memory.value("max_rss_bytes", uint64_t{0})));

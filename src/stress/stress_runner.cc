@@ -184,6 +184,8 @@ void FillReport(Run& run, bool layout_returned, nlohmann::json stall, StressRepo
   r->interrupted_by = run.signal;
   r->config = run.config;
   r->target = target.describe();
+  // The size the device has, not the option (0: "64 MiB new, or keep").
+  if (r->target.contains("device")) r->config.device_bytes = r->target["device"].value("size", r->config.device_bytes);
   r->counts = w.counts();
   if (run.watched() != nullptr && target.kind() == TargetKind::kKernel) r->counts["break_sleeps_seen"] = run.break_sleeps_seen;
   r->internals = target.internals();
@@ -197,7 +199,8 @@ void FillReport(Run& run, bool layout_returned, nlohmann::json stall, StressRepo
   r->exercised = e.exercised;
   r->not_exercised_why = e.why_not;
   if (LayoutWatch* watch = w.layout_watch()) {
-    r->latency = {{"longest_layout_op_seconds", static_cast<double>(watch->longest_ns()) / 1e9}};
+    r->latency = {{"longest_layout_op_seconds", static_cast<double>(watch->longest_ns()) / 1e9},
+                  {"layout_op_ns", watch->latency().to_json()}};
     if (!layout_returned) r->latency["layout_thread_left_asleep"] = true;
   }
   r->memory = target.memory();

@@ -29,7 +29,7 @@ if ! cmp -s "$dir/disk2" "$dir/disk2.orig"; then echo "FAIL: foreign disk was mo
 "$bin" stress "${common[@]}" --seed 7 --output-format json --output "$dir/r.json" 2>"$dir/err"
 rc=$?
 if [ $rc != 0 ] || ! grep -q "seed 7" "$dir/err" ||
-   ! python3 -c "import json,sys; d=json.load(open('$dir/r.json')); assert d['config']['seed']==7 and d['daxbreak']['version'] and d['daxbreak']['kernel_release'] and d['daxbreak']['utc'].endswith('Z') and d['violation_count']==0 and 'violations' in d and d['config']['protocol']=='fixed'"; then
+   ! python3 -c "import json,sys; d=json.load(open('$dir/r.json')); assert d['config']['seed']=='7' and d['daxbreak']['version'] and d['daxbreak']['kernel_release'] and d['daxbreak']['utc'].endswith('Z') and d['violation_count']==0 and 'violations' in d and d['config']['protocol']=='fixed'"; then
   echo "FAIL: clean run rc=$rc"; cat "$dir/err"; fail=1
 else
   echo "ok: clean json run"

@@ -54,7 +54,7 @@ xmllint --noout --schema "$xsd" miss/junit.xml 2>/dev/null && grep -q '<failure 
 "$bin" run --scenarios 'ref*' --protocols 'modern*' --seeds 1-3 --results glob --output-format json >glob.json 2>/dev/null
 python3 -c "
 import json; s = json.load(open('glob.json'))
-assert [(c['scenario'], c['protocol'], c['seed']) for c in s['cells']][:4] == [('refault', 'modern', 1), ('refault', 'modern', 2), ('refault', 'modern', 3), ('refault', 'modern-mapcount-wake', 1)]
+assert [(c['scenario'], c['protocol'], c['seed']) for c in s['cells']][:4] == [('refault', 'modern', '1'), ('refault', 'modern', '2'), ('refault', 'modern', '3'), ('refault', 'modern-mapcount-wake', '1')]
 assert len(s['cells']) == 9 and s['met']
 " || { echo "FAIL: globs and seed ranges"; fail=1; }
 expect 2 "--protocols: 'zzz\*' matches nothing" run --protocols 'zzz*' --results x1

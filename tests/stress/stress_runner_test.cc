@@ -61,7 +61,7 @@ TEST(StressRunnerTest, FixedIsClean) {
   EXPECT_GT(report.counts["writer_layout_ops"].get<uint64_t>(), 0u);
   EXPECT_GT(report.counts["pages_verified"].get<uint64_t>(), 0u);
   const nlohmann::json j = report.to_json();
-  EXPECT_EQ(j["config"]["seed"], 42u);
+  EXPECT_EQ(j["config"]["seed"], "42");  // A decimal string (docs/json.md).
   EXPECT_EQ(j["config"]["protocol"], "fixed");
   EXPECT_EQ(j["violation_count"], 0u);
 }

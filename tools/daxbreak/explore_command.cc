@@ -274,6 +274,7 @@ CommandRunner AddMergeCommand(CLI::App& app) {
   sub->add_option("--output", a->output, "Write the merged report to FILE instead of stdout");
   return [a]() {
     std::vector<std::pair<ExploreOptions, ExploreResult>> shards;
+    nlohmann::json merged_from = nlohmann::json::array();
     for (const std::string& file : a->files) {
       // Read whole and only from a regular file: a directory would make
       // the stream throw mid-parse, a FIFO would block.
@@ -285,11 +286,19 @@ CommandRunner AddMergeCommand(CLI::App& app) {
       auto& shard = shards.emplace_back();
       Status s = ParseExploreJson(j, &shard.first, &shard.second);
       if (!s.ok()) return Fail(fmt::format("merge: '{}': {}", file, s.message()));
+      merged_from.push_back({{"file", file},
+                             {"shard", {{"index", shard.first.shard_index}, {"count", shard.first.shard_count}}},
+                             {"seed", SeedJson(shard.first.seed)},
+                             {"found", shard.second.found},
+                             {"kind", shard.second.found ? nlohmann::json(shard.second.kind) : nlohmann::json(nullptr)},
+                             {"schedules", shard.second.schedules},
+                             {"daxbreak", j.value("daxbreak", nlohmann::json(nullptr))}});
     }
     ExploreOptions options;
     ExploreResult merged;
     Status s = MergeExploreResults(shards, &options, &merged);
     if (!s.ok()) return Fail(fmt::format("merge: {}", s.message()));
+    merged.merged_from = std::move(merged_from);
     const std::string out = a->format == "json" ? JsonText(merged.to_json(options), 2) + "\n" : merged.to_text(options);
     s = WriteOutput(a->output, out);
     if (!s.ok()) return Fail(s);

@@ -19,13 +19,16 @@
 namespace daxbreak::cli {
 namespace {
 
+// An empty text is absent: null, as everywhere in the JSON (docs/json.md).
+nlohmann::json OrNull(const std::string& text) { return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text); }
+
 nlohmann::json TopologyJson(const PmemTopology& t) {
   nlohmann::json regions = nlohmann::json::array();
   for (const RegionInfo& r : t.regions) {
     nlohmann::json ns = nlohmann::json::array();
     for (const NamespaceInfo& n : r.namespaces) {
       ns.push_back({{"devname", n.devname}, {"mode", n.mode}, {"size", n.size_bytes}, {"active", n.active},
-                    {"block_device", n.block_device}, {"dax_device", n.dax_device}, {"align", n.align_bytes}});
+                    {"block_device", OrNull(n.block_device)}, {"dax_device", OrNull(n.dax_device)}, {"align", n.align_bytes}});
     }
     regions.push_back({{"devname", r.devname}, {"bus_provider", r.bus_provider}, {"type", r.type},
                        {"size", r.size_bytes}, {"available_size", r.available_bytes}, {"namespaces", ns}});
@@ -40,7 +43,7 @@ nlohmann::json TopologyJson(const PmemTopology& t) {
 nlohmann::json PathJson(const PathInfo& p) {
   return {{"path", p.path},       {"file_type", p.file_type}, {"fs_type", p.fs_type},
           {"size", p.size_bytes}, {"dax", p.dax_known ? nlohmann::json(p.dax) : nlohmann::json(nullptr)},
-          {"map_sync", p.map_sync}, {"granularity", p.granularity}, {"note", p.note}};
+          {"map_sync", p.map_sync}, {"granularity", OrNull(p.granularity)}, {"note", OrNull(p.note)}};
 }
 
 std::string Text(const PmemTopology& t, const std::vector<PathInfo>& paths) {

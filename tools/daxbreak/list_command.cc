@@ -23,6 +23,11 @@
 namespace daxbreak::cli {
 namespace {
 
+// An empty text is absent: null, as everywhere in the JSON (docs/json.md).
+nlohmann::json OrNull(std::string_view text) {
+  return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(std::string(text));
+}
+
 nlohmann::json ListJson() {
   nlohmann::json j = JsonDocument("list", nlohmann::json::object());
   j["scenarios"] = nlohmann::json::array();
@@ -42,9 +47,9 @@ nlohmann::json ListJson() {
                               {"status", ProtocolStatusName(p->status)},
                               {"summary", p->summary},
                               {"cites", p->cites},
-                              {"catches_in", p->catches_in},
-                              {"catches_as", p->catches_in.empty() ? "" : CatchKindName(p->catches_as)},
-                              {"cycles_in", p->cycles_in}});
+                              {"catches_in", OrNull(p->catches_in)},
+                              {"catches_as", p->catches_in.empty() ? nlohmann::json(nullptr) : nlohmann::json(CatchKindName(p->catches_as))},
+                              {"cycles_in", OrNull(p->cycles_in)}});
   }
   j["kernel_lines"] = nlohmann::json::array();
   for (const KernelLine& l : KernelLines()) {
@@ -87,11 +92,11 @@ std::string ListText(const nlohmann::json& j) {
   for (const auto& e : j["protocols"]) {
     out += name(e) + fmt::format("[{}] {}\n", e["status"].get<std::string>(), e["summary"].get<std::string>());
     out += indent + "cites: " + e["cites"].get<std::string>() + "\n";
-    if (!e["catches_in"].get<std::string>().empty()) {
+    if (e["catches_in"].is_string()) {
       out += indent + "caught in: " + e["catches_in"].get<std::string>() + " (" + e["catches_as"].get<std::string>() +
              ")\n";
     }
-    if (!e["cycles_in"].get<std::string>().empty()) {
+    if (e["cycles_in"].is_string()) {
       out += indent + "unfair cycle in: " + e["cycles_in"].get<std::string>() +
              " (a step_limit only while one thread is kept from running)\n";
     }
@@ -126,7 +131,10 @@ int KernelRow(const std::string& release, const std::string& format) {
   if (row == nullptr) {
     return Fail(fmt::format("--kernel: '{}' is no release from 4.19 on (daxbreak models none before)", release));
   }
-  const nlohmann::json j = {{"release", release}, {"row", row->name}, {"note", line.note}};
+  nlohmann::json j = JsonDocument("list", {{"kernel", release}});
+  j["release"] = release;
+  j["row"] = row->name;
+  j["note"] = line.note;
   Status s = WriteOutput("", format == "json" ? JsonText(j, 2) + "\n" : std::string(row->name) + "\n");
   return s.ok() ? kExitClean : Fail(s);
 }

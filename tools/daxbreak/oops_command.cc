@@ -18,6 +18,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "daxbreak/base/json_text.h"
+#include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/violation.h"
 #include "daxbreak/stress/kernel_log.h"
 
@@ -37,22 +38,26 @@ int Run(const OopsArgs& a) {
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   const std::vector<KernelLogEvent> events = ParseKernelLog(lines);
   bool oops = false;
-  nlohmann::json j = nlohmann::json::array();
+  nlohmann::json j = JsonDocument("oops", {{"console", a.console},
+                                          {"report", a.report.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.report)}});
+  j["events"] = nlohmann::json::array();
   std::string text;
   for (const KernelLogEvent& e : events) {
     oops |= e.kind == ViolationKind::kKernelOops;
-    j.push_back({{"kind", ViolationKindName(e.kind)},
+    j["events"].push_back({{"kind", ViolationKindName(e.kind)},
                  {"first_line", e.first_line},
                  {"trace", e.trace},
-                 {"panic", e.panic},
+                 {"panic", e.panic.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.panic)},
                  {"known_bug", e.known != nullptr ? nlohmann::json(e.known->name) : nlohmann::json(nullptr)}});
     text += fmt::format("{}: {}\n", ViolationKindName(e.kind), e.detail());
   }
+  j["added_to_report"] = nullptr;
   if (!a.report.empty()) {
     int added = 0;
     Status s = AddCrashToReport(a.report, lines, &added);
     if (!s.ok()) return Fail(s);
     text += fmt::format("{} oops(es) added to {}\n", added, a.report);
+    j["added_to_report"] = added;
   }
   Status s = WriteOutput("", a.format == "json" ? JsonText(j, 2) + "\n" : (text.empty() ? "no warning and no oops\n" : text));
   if (!s.ok()) return Fail(s);

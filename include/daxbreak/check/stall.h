@@ -20,7 +20,7 @@
 // loop of include/linux/wait_bit.h.
 //
 // Thread-safety: LayoutWatch is shared by one layout thread and one
-// watchdog (atomics only). ClassifyStall() runs on the watchdog's thread.
+// watchdog (atomics, and a Mutex for the latency histogram). ClassifyStall() runs on the watchdog's thread.
 
 #ifndef DAXBREAK_CHECK_STALL_H_
 #define DAXBREAK_CHECK_STALL_H_
@@ -37,6 +37,9 @@
 #include <nlohmann/json.hpp>
 
 #include "daxbreak/base/violation.h"
+#include "daxbreak/check/latency_histogram.h"
+#include "daxbreak/sync/mutex.h"
+#include "daxbreak/sync/thread_annotations.h"
 
 namespace daxbreak {
 
@@ -84,8 +87,10 @@ class LayoutWatch {
  public:
   // A change named `op` starts (`op` must be a static string).
   void begin(const char* op);
-  // It returned `result` (0 or an errno).
+  // It returned `result` (0 or an errno); its duration goes into latency().
   void end(int result);
+  // A copy of the durations of every change that returned (ns). Any thread.
+  LatencyHistogram latency() const;
   // Nanoseconds the running change has made no progress (0 when none runs).
   int64_t busy_ns() const;
   // The longest change that returned, or the running one if it is longer
@@ -115,6 +120,8 @@ class LayoutWatch {
   std::atomic<uint32_t> retries_taken_{0};
   std::atomic<uint64_t> ends_{0};
   std::atomic<int64_t> longest_ns_{0};
+  mutable Mutex latency_mu_{"layout_latency"};
+  LatencyHistogram latency_ GUARDED_BY(latency_mu_);
 };
 
 // The runner's side of the steps (kernel mode: real threads and system calls;

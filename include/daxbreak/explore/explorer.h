@@ -184,6 +184,10 @@ struct ExploreResult {
   std::map<std::string, FindingSummary> findings;  // By kind.
   // With ExploreOptions::collect_outcomes: every run's outcome_key().
   std::set<std::string> outcomes;
+  // A merged result (daxbreak merge): the shard reports it came from, one
+  // {"file", "shard": {"index", "count"}, "seed", "found", "kind",
+  // "schedules", "daxbreak": the shard's envelope} each; null otherwise.
+  nlohmann::json merged_from;
 
   // What the search covered (see Certificate); a shard's certificate is
   // that of its part.
@@ -229,7 +233,8 @@ ExploreResult CombineExploreParts(const std::vector<ExploreResult>& parts, Strat
                                   bool whole_search);
 
 // One run as JSON: {"found", "kind", "outcome", "decisions" (count),
-// "schedule_mismatch", "violations", "deadlock"}.
+// "schedule_mismatch", "violations", "deadlock" (what the threads were
+// blocked on, or null)}.
 nlohmann::json RunResultJson(const RunResult& run);
 
 // The two-column (one column per thread) diagram of a traced run.

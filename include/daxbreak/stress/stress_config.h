@@ -41,6 +41,8 @@ std::string_view LayoutOpName(LayoutOp op);
 Status ParseLayoutOps(std::string_view csv, uint32_t* mask);
 // The names of the ops in `mask`, comma-separated.
 std::string LayoutOpList(uint32_t mask);
+// The same names as a JSON array (the report's "config.ops"), in bit order.
+nlohmann::json LayoutOpArray(uint32_t mask);
 
 // Where a stress run runs (stress/target.h).
 enum class TargetKind : uint32_t {

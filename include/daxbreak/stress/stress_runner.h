@@ -34,7 +34,8 @@ struct StressReport {
   nlohmann::json pins = nlohmann::json::object();       // {"taken", "released", "outstanding"} over the run; null when not counted.
   bool exercised = false;     // The run exercised the race (pins taken, a break slept).
   std::string not_exercised_why;
-  nlohmann::json latency = nlohmann::json::object();    // {"longest_layout_op_seconds"}: a stall shows here.
+  nlohmann::json latency = nlohmann::json::object();    // {"longest_layout_op_seconds"} (a stall shows
+                                                        // here), "layout_op_ns" (LatencyHistogram::to_json()).
   nlohmann::json memory = nlohmann::json::object();     // {"max_rss_bytes", ...} (bytes).
   nlohmann::json stall;       // StallFinding::to_json() of a stalled layout change, or null.
   nlohmann::json kmsg;        // Kernel target: {"watched", "warnings"}; null on the model.

@@ -409,7 +409,7 @@ nlohmann::json KernelTarget::describe() const {
             {"fs_type", fs_type_},
             {"file", config_.file_path},
             {"map_sync", map_sync_.load()},
-            {"disk_fs_type", disk_ ? disk_fs_type_ : "-"}}}};
+            {"disk_fs_type", disk_ ? nlohmann::json(disk_fs_type_) : nlohmann::json(nullptr)}}}};
 }
 
 nlohmann::json KernelTarget::memory() const {
