@@ -124,7 +124,7 @@ signal() {
   kill -"$sig" $pid
   wait $pid; rc=$?
   if [ $rc = "$want" ] && json "$file" "d['interrupted_by'] == 'SIG$sig'"; then ok "$name: SIG$sig -> $rc, report kept"
-  else bad "$name: SIG$sig -> exit $rc (want $want)"; fi
+  else bad "$name: SIG$sig -> exit $rc (want $want), report $(wc -c <"$file" 2>/dev/null) bytes"; fi
 }
 signal stress HUP 129 hup.json stress --duration 60s
 signal explore HUP 129 hupx.json explore --scenario race2018 --strategy random --schedules 100000000
