@@ -92,12 +92,14 @@ done
 
 # --- Files changed under a running stress run by another process: the run
 #     ends, writes its report naming the cause, and is never clean.
-# fault NAME FILE-TO-TRUNCATE PATTERN: stress 3 s, truncate FILE to 0 after 1 s.
+# fault NAME FILE-TO-TRUNCATE PATTERN: stress 3 s, truncate FILE to 0 once it runs.
 fault() {
   rm -f f.pmem f.disk f.json
   "$bin" stress --device f.pmem --disk f.disk --seed 1 --duration 3s --output-format json --output f.json 2>err &
-  local pid=$! rc
-  sleep 1
+  local pid=$! rc i
+  # Cut the file once the run has it mapped (and its disk open), not before.
+  for i in $(seq 100); do grep -q f.pmem /proc/$pid/maps 2>/dev/null && break; sleep 0.1; done
+  sleep 0.5
   truncate -s 0 "$2"
   wait $pid; rc=$?
   if [ $rc = 2 ] && grep -qE "$3" err && json f.json "d['error'] and '$2' in d['error']"; then
@@ -110,7 +112,7 @@ fault "device truncated mid-run (SIGBUS)" f.pmem "device 'f.pmem' was truncated 
 fault "disk truncated mid-run (DIO errors)" f.disk "O_DIRECT requests on disk 'f.disk' failed or came back short"
 
 # --- Signals: SIGHUP (a closed terminal) keeps the report like SIGINT/SIGTERM.
-# signal NAME SIG WANT FILE ARGS...: start, send SIG after 1.5 s, check exit
+# signal NAME SIG WANT FILE ARGS...: start, send SIG after 2 s, check exit
 # WANT and that FILE says interrupted_by SIG.
 signal() {
   local name="$1" sig="$2" want="$3" file="$4" rc
@@ -118,11 +120,11 @@ signal() {
   rm -f "$file"
   "$bin" "$@" --output-format json --output "$file" 2>/dev/null &
   local pid=$!
-  sleep 1.5
+  sleep 2
   kill -"$sig" $pid
   wait $pid; rc=$?
   if [ $rc = "$want" ] && json "$file" "d['interrupted_by'] == 'SIG$sig'"; then ok "$name: SIG$sig -> $rc, report kept"
-  else bad "$name: SIG$sig -> exit $rc (want $want)"; fi
+  else bad "$name: SIG$sig -> exit $rc (want $want), report $(wc -c <"$file" 2>/dev/null) bytes"; fi
 }
 signal stress HUP 129 hup.json stress --duration 60s
 signal explore HUP 129 hupx.json explore --scenario race2018 --strategy random --schedules 100000000
