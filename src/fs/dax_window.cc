@@ -1,7 +1,8 @@
 // virtiofs's DAX window reclaim (fs/fuse/dax.c lookup_and_reclaim_dmap(),
 // called by try_to_free_dmap_chunks() from the reclaim worker, and
-// inode_reclaim_dmaps() at eviction): a window of the device that maps part
-// of a file is taken back while the file stays mapped.
+// inode_inline_reclaim_one_dmap() for a read or write short of windows): a
+// window of the device that maps part of a file is taken back while the file
+// stays mapped.
 
 #include <fmt/format.h>
 

@@ -45,12 +45,13 @@ const FsModel kBuiltin[] = {
                    "fuse_dax_break_layouts() of the window, fi->dax->sem, FUSE_REMOVEMAPPING",
      .break_sites = "fuse_do_setattr() (truncate) and fuse_file_fallocate() (punch hole, zero range, "
                     "and any mode without KEEP_SIZE): fuse_dax_break_layouts(inode, 0, -1), the whole "
-                    "file; lookup_and_reclaim_dmap() and inode_lookup_first_dmap()'s reclaim: the "
+                    "file; lookup_and_reclaim_dmap() and inode_inline_reclaim_one_dmap(): the "
                     "window's range; fuse_evict_inode(): dax_break_layout_final() (6.15)",
      .quirks = "no collapse or insert range (EOPNOTSUPP); a file's pages live in 2 MiB DAX windows of "
                "the device that the file system reclaims under live mappings; before the 6.15 fix the "
                "truncate and punch break covered page 0 only (row virtiofs-page0)",
-     .cites = "fs/fuse/dax.c fuse_dax_break_layouts(), lookup_and_reclaim_dmap(), inode_reclaim_dmaps(); "
+     .cites = "fs/fuse/dax.c fuse_dax_break_layouts(), lookup_and_reclaim_dmap(), "
+              "inode_inline_reclaim_one_dmap(), fuse_dax_inode_cleanup(); "
               "fs/fuse/dir.c fuse_do_setattr(); fs/fuse/file.c fuse_file_fallocate(); \"fuse: fix dax "
               "truncate/punch_hole fault path\" (6.15; in Debian's 6.1.135-1 and 6.12.25-1 changelogs)",
      .traits = FsModelTraits{.break_on_size_change_preallocate = true,

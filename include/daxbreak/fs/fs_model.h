@@ -50,7 +50,7 @@ struct FsModelTraits {
   bool remap_nowait_second_break = false;
   // File pages are reached through DAX windows that the file system reclaims
   // while files stay mapped (virtiofs: lookup_and_reclaim_dmap(),
-  // inode_reclaim_dmaps()); `dax_window_pages` pages each (FUSE_DAX_SZ, 2 MiB,
+  // inode_inline_reclaim_one_dmap()); `dax_window_pages` pages each (FUSE_DAX_SZ, 2 MiB,
   // is 512 pages of 4 KiB). 0: no windows, reclaim_dax_window() returns
   // kNotSupported.
   uint64_t dax_window_pages = 0;
