@@ -249,7 +249,7 @@ Status DaxFs::do_preallocate(Inode* inode, uint64_t offset, uint64_t len, bool k
   const FsModelTraits& fs = fs_model().traits;
   if (fs.break_on_preallocate || (fs.break_on_size_change_preallocate && !keep_size)) {
     WriteLock mm(&inode->invalidate_lock_);
-    Status s = break_layouts(break_context(), inode, 0, kMaxPageIndex);
+    Status s = break_for_change(inode, offset / kPageSize, pages_for(offset + len));
     if (!s.ok()) return s;
   }
   Status s = make_unwritten(inode, offset / kPageSize, pages_for(offset + len) - 1,

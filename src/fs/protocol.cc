@@ -179,12 +179,11 @@ const ProtocolTraits kBuiltin[] = {
      .status = ProtocolStatus::kReleasedBug,
      .summary = "virtiofs: truncate and punch hole break page 0 only, fuse_dax_break_layouts(inode, "
                 "0, 0); a pin on any later page is missed and its window range freed under DMA",
-     .cites = "virtiofs DAX from 5.10 (\"virtiofs: add DAX support\" series, the start not confirmed "
-              "here) until \"fuse: fix dax truncate/punch_hole fault path\" (Alistair Popple, 6.15 "
-              "series; id 7851bf649d42 as read in the series, not confirmed here; the title is "
-              "confirmed in Debian's changelogs, taken by 6.1.135-1 and 6.12.25-1 from the stable "
-              "updates, so the 6.1 and 6.12 sources here already pass (0, -1)); the (0, 0) calls "
-              "seen in an older fuse_file_fallocate()",
+     .cites = "virtiofs DAX (from 5.10, the start not confirmed here) until 7851bf649d42 \"fuse: fix "
+              "dax truncate/punch_hole fault path\" (Alistair Popple, 6.15; the title also in Debian's "
+              "changelogs, taken by 6.1.135-1 and 6.12.25-1 from the stable updates, so the 6.1 and "
+              "6.12 sources here already pass (0, -1)); the (0, 0) call seen in a public copy of an "
+              "older fuse_file_fallocate() that still takes fi->i_mmap_sem (before 5.15)",
      .catches_in = "beyond-eof",
      .applies_to = "virtiofs",
      .layout = L{.break_range = BreakRange::kFirstPageOnly},
