@@ -151,6 +151,7 @@ class DaxFs : public VmOperations {
   std::vector<std::shared_ptr<Inode>> inodes();
 
   const ProtocolTraits& protocol() const { return *options_.protocol; }
+  // The file-system row (fs/fs_model.h) whose call sites and paths it runs.
   const FsModel& fs_model() const { return *options_.fs; }
   PmemDevice* device() const { return device_; }
   PageArray* pages() const { return pages_; }
