@@ -14,7 +14,8 @@ const FsModel kBuiltin[] = {
     {.name = "ext4",
      .lock_order = "i_rwsem, inode_dio_wait(), invalidate_lock, ext4_break_layouts(), the change",
      .break_sites = "ext4_setattr() (size change), ext4_punch_hole(), ext4_zero_range() (whole pages), "
-                    "ext4_collapse_range(), ext4_insert_range(): the whole file; not preallocation; "
+                    "ext4_collapse_range(), ext4_insert_range(): the whole file; not preallocation (6.1's "
+                    "shape; 6.12 and 7.3 break once in ext4_fallocate() for every mode but preallocation); "
                     "ext4_evict_inode(): dax_break_layout_final() (6.15)",
      .quirks = "the sleep drops only invalidate_lock (ext4_wait_dax_page()); preallocation does not break",
      .cites = "fs/ext4/inode.c ext4_break_layouts(), ext4_setattr(); fs/ext4/extents.c ext4_zero_range(), "
