@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "daxbreak/explore/explore_scenario.h"
 #include "daxbreak/sync/mutex.h"
 #include "daxbreak/stress/stress_runner.h"
 
@@ -48,6 +49,7 @@ CellOutcome RunExploreCell(const CampaignOptions& options, const CampaignCell& c
   ExploreOptions o = options.explore;
   o.scenario = cell.scenario;
   o.protocol = cell.protocol;
+  o.fs = cell.fs;
   o.seed = cell.seed;
   o.jobs = 1;
   o.progress = nullptr;
@@ -80,6 +82,7 @@ CellOutcome RunStressCell(const CampaignOptions& options, const CampaignCell& ce
   StressConfig c = options.stress;
   c.scenario = cell.scenario;
   c.protocol = cell.protocol;
+  c.fs = cell.fs;
   c.seed = cell.seed;
   c.device_path = fmt::format("{}/{}.pmem", options.work_dir, cell.name());
   c.disk_path = fmt::format("{}/{}.disk", options.work_dir, cell.name());
@@ -170,15 +173,32 @@ Status ParseSeedList(std::string_view option, std::string_view list, std::vector
 }
 
 std::string CampaignCell::name() const {
-  return fmt::format("{}.{}.{}.seed{}", CampaignModeName(mode), scenario, protocol->name, seed);
+  const std::string fs_part = fs->name == DefaultFsModel().name ? "" : fmt::format("{}.", fs->name);
+  return fmt::format("{}.{}.{}.{}seed{}", CampaignModeName(mode), scenario, protocol->name, fs_part, seed);
 }
+
+namespace {
+
+// Whether the cell of `scenario` x `protocol` runs on `fs`.
+bool CellApplies(const CampaignOptions& options, const std::string& scenario, const ProtocolTraits& protocol,
+                 const FsModel& fs) {
+  if (!ProtocolAppliesTo(protocol, fs.name)) return false;
+  if (options.mode != CampaignMode::kExplore) return true;
+  const ExploreScenarioInfo* info = FindExploreScenario(scenario);
+  return info == nullptr || FsListIncludes(info->applies_to, fs.name);
+}
+
+}  // namespace
 
 std::vector<CampaignCell> CampaignCells(const CampaignOptions& options) {
   std::vector<CampaignCell> cells;
   for (const std::string& scenario : options.scenarios) {
     for (const ProtocolTraits* protocol : options.protocols) {
-      for (uint64_t seed : options.seeds) {
-        cells.push_back({options.mode, scenario, protocol, seed, ExpectFor(*protocol, scenario)});
+      for (const FsModel* fs : options.file_systems) {
+        if (!CellApplies(options, scenario, *protocol, *fs)) continue;
+        for (uint64_t seed : options.seeds) {
+          cells.push_back({options.mode, scenario, protocol, seed, ExpectFor(*protocol, scenario), fs});
+        }
       }
     }
   }

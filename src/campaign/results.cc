@@ -15,9 +15,16 @@
 namespace daxbreak {
 namespace {
 
+// The protocol, and the file system when it is not ext4 ("fixed on xfs").
+std::string ProtocolColumn(const CampaignCell& cell) {
+  std::string out(cell.protocol->name);
+  if (cell.fs->name != DefaultFsModel().name) out += fmt::format(" on {}", cell.fs->name);
+  return out;
+}
+
 nlohmann::json CellJson(const CellOutcome& o) {
   const auto or_null = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
-  return {{"name", o.cell.name()},
+  nlohmann::json j = {{"name", o.cell.name()},
           {"mode", CampaignModeName(o.cell.mode)},
           {"scenario", o.cell.scenario},
           {"protocol", o.cell.protocol->name},
@@ -32,6 +39,9 @@ nlohmann::json CellJson(const CellOutcome& o) {
           {"certificate", or_null(o.certificate)},
           {"replay", or_null(o.replay)},
           {"report", o.report.is_null() ? nlohmann::json(nullptr) : nlohmann::json("cells/" + o.cell.name() + ".json")}};
+  // The file system only off ext4, so ext4 campaigns read as before.
+  if (o.cell.fs->name != DefaultFsModel().name) j["fs"] = o.cell.fs->name;
+  return j;
 }
 
 }  // namespace
@@ -81,6 +91,11 @@ nlohmann::json CampaignResults::Summary(const CampaignOptions& options, const st
                                                 {"explore", explore},
                                                 {"stress", stress},
                                                 {"jobs", options.jobs}});
+  if (options.file_systems.size() != 1 || options.file_systems[0]->name != DefaultFsModel().name) {
+    std::vector<std::string> fs_names;
+    for (const FsModel* f : options.file_systems) fs_names.emplace_back(f->name);
+    summary["file_systems"] = fs_names;
+  }
   nlohmann::json cells = nlohmann::json::array();
   bool all_met = true;
   for (const CellOutcome& o : outcomes) {
@@ -116,7 +131,7 @@ std::string CampaignTable(const std::vector<CellOutcome>& outcomes) {
   size_t scenario_w = 12, protocol_w = 20;
   for (const CellOutcome& o : outcomes) {
     scenario_w = std::max(scenario_w, o.cell.scenario.size());
-    protocol_w = std::max(protocol_w, o.cell.protocol->name.size());
+    protocol_w = std::max(protocol_w, ProtocolColumn(o.cell).size());
   }
   const auto row = [&](std::string_view scenario, std::string_view protocol, std::string_view seed,
                        std::string_view expect, std::string_view result, std::string_view coverage,
@@ -126,7 +141,7 @@ std::string CampaignTable(const std::vector<CellOutcome>& outcomes) {
   };
   std::string out = row("scenario", "protocol", "seed", "expect", "result", "coverage", "ok");
   for (const CellOutcome& o : outcomes) {
-    out += row(o.cell.scenario, o.cell.protocol->name, std::to_string(o.cell.seed), ExpectationName(o.cell.expect),
+    out += row(o.cell.scenario, ProtocolColumn(o.cell), std::to_string(o.cell.seed), ExpectationName(o.cell.expect),
                CellResultText(o), o.coverage.empty() ? "-" : o.coverage, o.cut_short() ? "-" : o.met ? "yes" : "NO");
   }
   return out;

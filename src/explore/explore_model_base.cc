@@ -13,7 +13,7 @@ ExploreModelBase::ExploreModelBase(const ModelEnv& env)
     : env_(env),
       pages_(MakePageArray(*env.protocol, env.device->nr_pages())),
       mm_(env.tlb_flush),
-      fs_(env.device, pages_.get(), env.checker, DaxFsOptions{env.protocol}),
+      fs_(env.device, pages_.get(), env.checker, DaxFsOptions{env.protocol, env.fs}),
       dio_(env.device, pages_.get(), env.checker, kDiskBytes) {}
 
 void ExploreModelBase::make_file(uint64_t bytes, uint64_t map_pages) {

@@ -169,7 +169,7 @@ nlohmann::json RunResultJson(const RunResult& run) {
 }
 
 nlohmann::json ExploreConfigJson(const ExploreOptions& o) {
-  return {{"scenario", o.scenario},
+  nlohmann::json j = {{"scenario", o.scenario},
           {"protocol", o.protocol->name},
           {"tlb_flush", TlbFlushModeName(o.tlb_flush)},
           {"strategy", StrategyName(o.strategy)},
@@ -187,6 +187,9 @@ nlohmann::json ExploreConfigJson(const ExploreOptions& o) {
           {"shard", {{"index", o.shard_index}, {"count", o.shard_count}}},
           {"split_depth", o.split_depth},
           {"subtrees", o.dpor_subtrees}};
+  // The file system only off the default, so ext4 documents read as before.
+  if (o.fs->name != DefaultFsModel().name) j["fs"] = o.fs->name;
+  return j;
 }
 
 std::string_view CertificateVerdictName(Certificate::Verdict v) {
@@ -289,6 +292,7 @@ std::string ExploreResult::to_text(const ExploreOptions& o) const {
   std::string out = fmt::format("daxbreak explore: scenario {}, protocol {}, tlb-flush {}, strategy {}, seed {}",
                                 o.scenario, o.protocol->name, TlbFlushModeName(o.tlb_flush),
                                 StrategyName(o.strategy), o.seed);
+  if (o.fs->name != DefaultFsModel().name) out += fmt::format(", fs {}", o.fs->name);
   if (o.shard_count > 1) out += fmt::format(", shard {}/{}", o.shard_index, o.shard_count);
   out += "\n";
   const std::string dpor_extent =
@@ -344,6 +348,9 @@ Status ParseExploreConfig(const nlohmann::json& c, ExploreOptions* o) {
     const std::string protocol = c.at("protocol").get<std::string>();
     o->protocol = FindProtocol(protocol);
     if (o->protocol == nullptr) return Status::InvalidArgument(fmt::format("unknown protocol '{}'", protocol));
+    const std::string fs = c.value("fs", std::string(DefaultFsModel().name));
+    o->fs = FindFsModel(fs);
+    if (o->fs == nullptr) return Status::InvalidArgument(fmt::format("unknown file system '{}'", fs));
     const auto tlb = ParseTlbFlushMode(c.at("tlb_flush").get<std::string>());
     const auto strategy = ParseStrategy(c.at("strategy").get<std::string>());
     if (!tlb || !strategy) return Status::InvalidArgument("bad tlb_flush or strategy");
@@ -427,7 +434,7 @@ Status MergeExploreResults(const std::vector<std::pair<ExploreOptions, ExploreRe
   }
   std::vector<bool> seen(count, false);
   for (const auto& [o, r] : shards) {
-    if (o.scenario != a.scenario || o.protocol != a.protocol || o.tlb_flush != a.tlb_flush ||
+    if (o.scenario != a.scenario || o.protocol != a.protocol || o.fs != a.fs || o.tlb_flush != a.tlb_flush ||
         o.strategy != a.strategy || o.seed != a.seed || o.depth != a.depth || o.preemptions != a.preemptions ||
         o.dpor_preemptions != a.dpor_preemptions || o.max_steps != a.max_steps ||
         o.reduction != a.reduction || o.keep_going != a.keep_going || o.schedules != a.schedules ||

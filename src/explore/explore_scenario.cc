@@ -7,6 +7,7 @@
 #include "daxbreak/base/registry.h"
 #include "explore/scenarios/crash_scenarios.h"
 #include "explore/scenarios/dax_scenarios.h"
+#include "explore/scenarios/fs_scenarios.h"
 #include "explore/scenarios/iomap_scenarios.h"
 #include "explore/scenarios/journal_scenarios.h"
 
@@ -24,12 +25,14 @@ const ExploreScenarioInfo kBuiltin[] = {
     {"unmapped-pin", "truncate of a file whose pinned page is no longer mapped", BuildUnmappedPin},
     {"refault", "a pinned page is faulted back in while truncate sleeps on it", BuildRefault},
     {"zero-range", "zero range over a file whose page is pinned by a DIO", BuildZeroRange},
-    {"collapse", "collapse range moves a page a DIO has pinned", BuildCollapse},
-    {"stale-unwritten", "a buffered write's unwritten mapping goes stale: writeback converts, reclaim drops the folio (Dave Chinner, linux-xfs, January 2023)", BuildStaleUnwritten},
-    {"racy-seq", "two I/O completions advance the extent sequence at once while a buffered write holds a mapping (Jan Kara, linux-ext4, December 2024)", BuildRacySeq},
-    {"zero-unwritten", "ext4 zeroes a partial block under a journal handle over a dirty unwritten folio, beside a commit (Zhang Yi, linux-fsdevel, August 2025)", BuildZeroUnwritten},
-    {"zero-hole", "the same over a dirty folio on a hole, as punch hole meets it (Zhang Yi, linux-fsdevel, August 2025)", BuildZeroHole},
+    {"collapse", "collapse range moves a page a DIO has pinned", BuildCollapse, "ext4,xfs"},
+    {"stale-unwritten", "a buffered write's unwritten mapping goes stale: writeback converts, reclaim drops the folio (Dave Chinner, linux-xfs, January 2023)", BuildStaleUnwritten, "ext4,xfs"},
+    {"racy-seq", "two I/O completions advance the extent sequence at once while a buffered write holds a mapping (Jan Kara, linux-ext4, December 2024)", BuildRacySeq, "ext4"},
+    {"zero-unwritten", "ext4 zeroes a partial block under a journal handle over a dirty unwritten folio, beside a commit (Zhang Yi, linux-fsdevel, August 2025)", BuildZeroUnwritten, "ext4"},
+    {"zero-hole", "the same over a dirty folio on a hole, as punch hole meets it (Zhang Yi, linux-fsdevel, August 2025)", BuildZeroHole, "ext4"},
     {"fsync-dio", "a lockless DIO write into a preallocated extent, a fast fsync, and a power cut (Chris Mason, linux-btrfs, May 2016)", BuildFsyncDio},
+    {"xfs-remap", "xfs: a reflink takes both inodes' MMAPLOCKs while a DIO pins a page of the second; its no-wait break starts again until the pin goes", BuildXfsRemap, "xfs"},
+    {"window-reclaim", "virtiofs: a DAX window is reclaimed while a DIO pins a page of it through a mapping already gone", BuildWindowReclaim, "virtiofs"},
 };
 
 Registry<ExploreScenarioInfo>& Scenarios() {

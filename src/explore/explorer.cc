@@ -35,6 +35,19 @@ Status FindScenario(const std::string& name, const ExploreScenarioInfo** out) {
   return Status::InvalidArgument(fmt::format("--scenario: unknown scenario '{}' (choose from {})", name, names));
 }
 
+// The file-system axis: the row and the scenario must apply to --fs.
+Status CheckFsAxis(const ExploreOptions& o, const ExploreScenarioInfo& info) {
+  if (!ProtocolAppliesTo(*o.protocol, o.fs->name)) {
+    return Status::InvalidArgument(fmt::format("--fs: protocol {} applies to {}, not to {}", o.protocol->name,
+                                               o.protocol->applies_to, o.fs->name));
+  }
+  if (!FsListIncludes(info.applies_to, o.fs->name)) {
+    return Status::InvalidArgument(
+        fmt::format("--fs: scenario {} runs on {}, not on {}", info.name, info.applies_to, o.fs->name));
+  }
+  return Status::Ok();
+}
+
 // What one worker needs to run schedules: a pmem device (1 MiB in /dev/shm
 // or $TMPDIR, unlinked at once; only its page addresses and bytes are used),
 // the wait queues and the fibers its runs share.
@@ -57,7 +70,7 @@ class RunContext {
     RunResult r;
     {
       std::unique_ptr<ExploreModel> model =
-          info.build(ModelEnv{device_.get(), options.protocol, options.tlb_flush, &checker});
+          info.build(ModelEnv{device_.get(), options.protocol, options.fs, options.tlb_flush, &checker});
       ControlledScheduler scheduler(policy, options.max_steps, trace, &waits_, &fibers_);
       LockOrderGraph lock_order;  // Per run, so that a cycle replays from its schedule.
       lock_order.set_sink(&checker);
@@ -504,6 +517,8 @@ Status Explore(const ExploreOptions& options, ExploreResult* result) {
   const ExploreScenarioInfo* info = nullptr;
   Status s = FindScenario(options.scenario, &info);
   if (!s.ok()) return s;
+  s = CheckFsAxis(options, *info);
+  if (!s.ok()) return s;
   s = CheckShardOptions(options);
   if (!s.ok()) return s;
   const uint32_t jobs = options.jobs;
@@ -568,8 +583,8 @@ Status Explore(const ExploreOptions& options, ExploreResult* result) {
   result->seconds = std::chrono::duration<double>(Clock::now() - shared.start).count();
   if (result->found) {
     result->replay_command = fmt::format(
-        "daxbreak replay --scenario {} --protocol {}{} --schedule {}", options.scenario,
-        options.protocol->name, options.tlb_flush == TlbFlushMode::kIpi ? "" : " --tlb-flush broadcast",
+        "daxbreak replay --scenario {} --protocol {}{}{} --schedule {}", options.scenario,
+        options.protocol->name, FsOptionText(*options.fs), options.tlb_flush == TlbFlushMode::kIpi ? "" : " --tlb-flush broadcast",
         result->schedule);
     RunResult again;
     s = Replay(options, result->schedule, false, &again);
@@ -582,6 +597,8 @@ Status Replay(const ExploreOptions& options, const std::string& schedule, bool t
               RunResult* result) {
   const ExploreScenarioInfo* info = nullptr;
   Status s = FindScenario(options.scenario, &info);
+  if (!s.ok()) return s;
+  s = CheckFsAxis(options, *info);
   if (!s.ok()) return s;
   std::vector<uint32_t> decisions;
   s = DecodeSchedule(schedule, &decisions);

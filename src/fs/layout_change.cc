@@ -41,6 +41,10 @@ Status DaxFs::break_for_change(Inode* inode, uint64_t first, uint64_t end) {
     if (end <= first) return Status::Ok();
     return break_layouts(break_context(), inode, first, end - 1);
   }
+  // virtiofs-page0: fuse_dax_break_layouts(inode, 0, 0) scans [0, 0].
+  if (protocol().layout.break_range == BreakRange::kFirstPageOnly) {
+    return break_layouts(break_context(), inode, 0, 0);
+  }
   return break_layouts(break_context(), inode, 0, kMaxPageIndex);
 }
 
@@ -91,6 +95,12 @@ Status DaxFs::fallocate(Inode* inode, uint32_t mode, uint64_t offset, uint64_t l
   }
   if (offset > kMaxFileBytes || len > kMaxFileBytes - offset) {
     return Status::TooBig(fmt::format("fallocate [{}, +{}) is past the largest file", offset, len));
+  }
+  // virtiofs: fuse_file_fallocate() knows KEEP_SIZE, PUNCH_HOLE and
+  // ZERO_RANGE only.
+  if ((mode & (kFallocCollapseRange | kFallocInsertRange)) && !fs_model().traits.collapse_insert) {
+    return Status::NotSupported(fmt::format("fallocate mode {:#x}: {} has no collapse or insert range", mode,
+                                            fs_model().name));
   }
   const bool keep_size = (mode & kFallocKeepSize) != 0;
   if (mode & kFallocPunchHole) return do_punch_hole(inode, offset, len);
@@ -231,10 +241,17 @@ Status DaxFs::do_insert_range(Inode* inode, uint64_t offset, uint64_t len) {
 }
 
 // ext4_do_fallocate(): unwritten blocks for the holes of the range (past EOF
-// too), and without KEEP_SIZE a larger i_size. Nothing is removed, so there
-// is no break.
+// too), and without KEEP_SIZE a larger i_size. Nothing is removed, so ext4
+// does not break; xfs breaks for every mode (__xfs_file_fallocate()), and
+// virtiofs without KEEP_SIZE (fuse_file_fallocate()'s block_faults).
 Status DaxFs::do_preallocate(Inode* inode, uint64_t offset, uint64_t len, bool keep_size) {
   WriteLock io(&inode->i_rwsem_);
+  const FsModelTraits& fs = fs_model().traits;
+  if (fs.break_on_preallocate || (fs.break_on_size_change_preallocate && !keep_size)) {
+    WriteLock mm(&inode->invalidate_lock_);
+    Status s = break_for_change(inode, offset / kPageSize, pages_for(offset + len));
+    if (!s.ok()) return s;
+  }
   Status s = make_unwritten(inode, offset / kPageSize, pages_for(offset + len) - 1,
                             /*convert_written=*/false);
   if (!s.ok()) return s;

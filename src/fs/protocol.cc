@@ -80,6 +80,7 @@ const ProtocolTraits kBuiltin[] = {
      .cites = "ext4 before 430657b6be89 \"ext4: handle layout changes to pinned DAX mappings\" "
               "(4.19)",
      .catches_in = "race2018",
+     .applies_to = "ext4,xfs",
      .layout = L{.breaks_layouts = false},
      .iomap = I{},
      .fsync = F{}},
@@ -93,6 +94,7 @@ const ProtocolTraits kBuiltin[] = {
               "ext4_break_layouts()\" before 4.19, so probably never in an ext4 release (Jan Kara, "
               "linux-ext4, July 2018, in reply to Ross Zwisler)",
      .catches_in = "race2018",
+     .applies_to = "ext4,xfs",
      .layout = L{.loop_needs_sleep_callback = true},
      .iomap = I{},
      .fsync = F{}},
@@ -165,14 +167,26 @@ const ProtocolTraits kBuiltin[] = {
      .status = ProtocolStatus::kHypothetical,
      .summary = "a ranged break: only the pages a change touches, nothing on truncate up, and "
                 "truncate down stops at the old EOF rounded down, missing a pinned partial page",
-     .cites = "never in a release: ext4 and xfs always broke the whole file; the nearest are a "
-              "2019 sub-range RFC that Dave Chinner reviewed (not located here) and virtiofs's "
-              "truncate break of page 0 only, fuse_dax_break_layouts(inode, 0, 0), until "
-              "7851bf649d42 \"fuse: fix dax truncate/punch_hole fault path\" (6.15, also taken by "
-              "5.15-, 6.1- and 6.13-stable; the (0, 0) form and its start in 5.10 not confirmed "
-              "here)",
+     .cites = "never in a release on ext4 or xfs, which always broke the whole file; the nearest "
+              "is a 2019 sub-range RFC that Dave Chinner reviewed (not located here). The released "
+              "ranged break is virtiofs's, its own row: virtiofs-page0",
      .catches_in = "beyond-eof",
+     .applies_to = "ext4,xfs",
      .layout = L{.break_range = BreakRange::kAffectedRange},
+     .iomap = I{},
+     .fsync = F{}},
+    {.name = "virtiofs-page0",
+     .status = ProtocolStatus::kReleasedBug,
+     .summary = "virtiofs: truncate and punch hole break page 0 only, fuse_dax_break_layouts(inode, "
+                "0, 0); a pin on any later page is missed and its window range freed under DMA",
+     .cites = "virtiofs DAX (from 5.10, the start not confirmed here) until 7851bf649d42 \"fuse: fix "
+              "dax truncate/punch_hole fault path\" (Alistair Popple, 6.15; the title also in Debian's "
+              "changelogs, taken by 6.1.135-1 and 6.12.25-1 from the stable updates, so the 6.1 and "
+              "6.12 sources here already pass (0, -1)); the (0, 0) call seen in a public copy of an "
+              "older fuse_file_fallocate() that still takes fi->i_mmap_sem (before 5.15)",
+     .catches_in = "beyond-eof",
+     .applies_to = "virtiofs",
+     .layout = L{.break_range = BreakRange::kFirstPageOnly},
      .iomap = I{},
      .fsync = F{}},
     {.name = "eintr-partial",
@@ -182,6 +196,7 @@ const ProtocolTraits kBuiltin[] = {
      .cites = "fixed by b9c1c26739ec \"ext4: gracefully handle ext4_break_layouts() failure "
               "during truncate\" (Jan Kara, 2019; title confirmed, diff not read)",
      .catches_in = "signal",
+     .applies_to = "ext4",
      .layout = L{.size_before_break = true},
      .iomap = I{},
      .fsync = F{}},
@@ -217,6 +232,7 @@ const ProtocolTraits kBuiltin[] = {
               "three backported, Debian's 6.12.117 runs as `fixed` (patches/6.12-scan-fixes, "
               "docs/fixes.md)",
      .catches_in = "unmapped-pin",
+     .applies_to = "ext4,xfs",
      .layout = L{.stop_when_unmapped = true,
                  .locked_entry_scan = LockedEntryScan::kSkip,
                  .final_break_on_evict = false},
@@ -231,6 +247,7 @@ const ProtocolTraits kBuiltin[] = {
               "(docs/protocol.md, 'Linux 6.1 lost wake-up')",
      .catches_in = "lost-wake",
      .catches_as = CatchKind::kStall,
+     .applies_to = "ext4,xfs",
      .layout = L{.stop_when_unmapped = true,
                  .locked_entry_scan = LockedEntryScan::kSkip,
                  .wake_rule = WakeRule::kAtIdleExceptBioRelease,

@@ -29,6 +29,7 @@ Status CheckTargetOptions(const StressConfig& c) {
   if (c.device_path != d.device_path) return refuse("--device");
   if (c.device_bytes != d.device_bytes) return refuse("--size");
   if (c.protocol != d.protocol) return refuse("--protocol");
+  if (c.fs != d.fs) return refuse("--fs");
   if (c.tlb_flush != d.tlb_flush) return refuse("--tlb-flush");
   if (c.noise_per_million != d.noise_per_million) return refuse("--noise");
   if (c.noise_max_ns != d.noise_max_ns) return refuse("--noise-max");
@@ -132,6 +133,16 @@ Status StressConfig::validate() const {
     return Status::InvalidArgument(fmt::format("--noise: {} is above 1000000 per million", noise_per_million));
   }
   if (protocol == nullptr) return Status::InvalidArgument("--protocol: none given");
+  if (fs == nullptr) return Status::InvalidArgument("--fs: none given");
+  if (!ProtocolAppliesTo(*protocol, fs->name)) {
+    return Status::InvalidArgument(
+        fmt::format("--fs: protocol {} applies to {}, not to {}", protocol->name, protocol->applies_to, fs->name));
+  }
+  const uint32_t moves = LayoutOpBit(LayoutOp::kCollapse) | LayoutOpBit(LayoutOp::kInsert);
+  if (!fs->traits.collapse_insert && (layout_ops & moves) != 0) {
+    return Status::InvalidArgument(
+        fmt::format("--ops: {} has no collapse or insert range (asked for {})", fs->name, LayoutOpList(layout_ops)));
+  }
   if (stall_timeout < std::chrono::milliseconds(100)) {
     return Status::InvalidArgument("--stall-timeout: must be at least 100ms");
   }
@@ -172,6 +183,7 @@ nlohmann::json StressConfig::to_json() const {
   j["device"] = device_path;
   j["size"] = device_bytes != 0 ? nlohmann::json(device_bytes) : nlohmann::json(nullptr);  // null: not yet known.
   j["protocol"] = protocol->name;
+  if (fs->name != DefaultFsModel().name) j["fs"] = fs->name;  // ext4 reports read as before.
   j["tlb_flush"] = TlbFlushModeName(tlb_flush);
   j["noise_per_million"] = noise_per_million;
   j["noise_max_ns"] = noise_max_ns;

@@ -130,7 +130,10 @@ std::string StressReport::to_text() const {
   const bool model = config.target == TargetKind::kModel;
   std::string out = fmt::format("daxbreak {} stress: scenario {}, target {}{}, seed {}\n", DAXBREAK_VERSION,
                                 config.scenario, TargetKindName(config.target),
-                                model ? fmt::format(" (protocol {}, tlb-flush {})", config.protocol->name,
+                                model ? fmt::format(" (protocol {}{}, tlb-flush {})", config.protocol->name,
+                                                    config.fs->name == DefaultFsModel().name
+                                                        ? std::string()
+                                                        : fmt::format(", fs {}", config.fs->name),
                                                     TlbFlushModeName(config.tlb_flush))
                                       : "",
                                 config.seed);

@@ -36,6 +36,23 @@ TEST(CampaignTest, ExpectationsComeFromTheRows) {
   EXPECT_EQ(ExpectFor(BuiltinProtocol("no-break"), "refault"), Expectation::kAny);
 }
 
+// A cell per file system, and none where the row or the scenario does not
+// apply; an ext4 cell keeps the name it had before the axis.
+TEST(CampaignTest, CellsPerFileSystemLeaveOutWhatDoesNotApply) {
+  CampaignOptions o;
+  o.scenarios = {"beyond-eof", "xfs-remap", "collapse"};
+  o.protocols = {&BuiltinProtocol("fixed"), &BuiltinProtocol("virtiofs-page0"), &BuiltinProtocol("eintr-partial")};
+  o.file_systems = {&BuiltinFsModel("ext4"), &BuiltinFsModel("xfs"), &BuiltinFsModel("virtiofs")};
+  std::vector<std::string> names;
+  for (const CampaignCell& c : CampaignCells(o)) names.push_back(c.name());
+  EXPECT_EQ(names, (std::vector<std::string>{
+                       "explore.beyond-eof.fixed.seed1", "explore.beyond-eof.fixed.xfs.seed1",
+                       "explore.beyond-eof.fixed.virtiofs.seed1", "explore.beyond-eof.virtiofs-page0.virtiofs.seed1",
+                       "explore.beyond-eof.eintr-partial.seed1", "explore.xfs-remap.fixed.xfs.seed1",
+                       "explore.collapse.fixed.seed1", "explore.collapse.fixed.xfs.seed1",
+                       "explore.collapse.eintr-partial.seed1"}));
+}
+
 TEST(CampaignTest, ACampaignJudgesEachCell) {
   CampaignOptions o;
   o.scenarios = {"race2018"};

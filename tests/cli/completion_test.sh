@@ -24,6 +24,7 @@ check() {  # check DESCRIPTION GOT WANTED-WORD...
 check "subcommands" "$(complete_words "")" stress explore replay merge list run info kernel
 check "explore options" "$(complete_words explore --pre)" --preemptions
 check "protocol names" "$(complete_words explore --protocol mod)" modern modern-mapcount-wake
+check "file systems" "$(complete_words explore --fs "")" ext4 xfs virtiofs
 check "scenario names" "$(complete_words run --scenarios "")" race2018 refault collision all
 check "stress scenarios" "$(complete_words stress --scenario "")" collision cached-mapping refault
 check "kernel scenarios" "$(complete_words kernel --scenario "")" collision refault

@@ -7,15 +7,17 @@ xsd="$(cd "$(dirname "$0")" && pwd)/junit.xsd"
 cd "$dir"
 
 # Every scenario against every protocol (DAXBREAK_RUN_PROTOCOLS: a list, for
-# the sanitizer builds): each cell meets its expectation.
+# the sanitizer builds) on ext4, the default file system: each cell meets its
+# expectation; a row or scenario of another file system has no cell.
 protocols=${DAXBREAK_RUN_PROTOCOLS:-all}
 "$bin" run --scenarios all --protocols "$protocols" --results all --eta never >table.txt 2>err.txt
 rc=$?
 cells=$(( $("$bin" list --output-format json | PROTOCOLS="$protocols" python3 -c "
 import json, os, sys; d = json.load(sys.stdin)
 p = os.environ['PROTOCOLS']
-n = len(d['protocols']) if p == 'all' else len(p.split(','))
-print(sum(1 for s in d['scenarios'] if s['mode'] == 'explore') * n)") ))
+on_ext4 = lambda x: x['applies_to'] == '' or 'ext4' in x['applies_to'].split(',')
+rows = [r for r in d['protocols'] if p == 'all' or r['name'] in p.split(',')]
+print(sum(1 for s in d['scenarios'] if s['mode'] == 'explore' and on_ext4(s)) * sum(1 for r in rows if on_ext4(r)))") ))
 if [ $rc != 0 ] || [ "$(grep -c ' yes$' table.txt)" != "$cells" ] || ! grep -q "$cells of $cells cells met" table.txt; then
   echo "FAIL: run all x all rc=$rc"; tail -n 5 table.txt err.txt; fail=1
 else
@@ -61,6 +63,25 @@ expect 2 "--protocols: 'zzz\*' matches nothing" run --protocols 'zzz*' --results
 expect 2 "--seeds: '5-2'" run --seeds 5-2 --results x2
 expect 2 "'glob' exists and is not empty" run --results glob
 expect 2 "mode: nope" run --mode nope
+
+# The file-system axis: a cell per file system, none where the row or the
+# scenario does not apply (5 cells), each meeting its expectation; an unknown
+# file system is exit 2, and so is a row explored off its file systems.
+"$bin" run --scenarios beyond-eof,xfs-remap --protocols fixed,virtiofs-page0 --fs all --strategy dpor --schedules 0 \
+  --results fsall --output-format json --eta never >fsall.json 2>/dev/null
+python3 -c "
+import json; s = json.load(open('fsall.json'))
+got = [(c['scenario'], c['protocol'], c.get('fs', 'ext4'), c['result']) for c in s['cells']]
+assert got == [('beyond-eof', 'fixed', 'ext4', 'clean'), ('beyond-eof', 'fixed', 'xfs', 'clean'),
+               ('beyond-eof', 'fixed', 'virtiofs', 'clean'),
+               ('beyond-eof', 'virtiofs-page0', 'virtiofs', 'busy_page_disassociated'),
+               ('xfs-remap', 'fixed', 'xfs', 'clean')], got
+assert s['met'] and s['file_systems'] == ['ext4', 'xfs', 'virtiofs']
+" || { echo "FAIL: run --fs all"; fail=1; }
+expect 2 "--fs: 'zfs' matches nothing" run --fs zfs --results x3
+expect 2 "unknown file system 'zfs'" explore --scenario race2018 --fs zfs
+expect 2 "virtiofs-page0 applies to virtiofs, not to ext4" explore --scenario beyond-eof --protocol virtiofs-page0
+expect 2 "xfs-remap runs on xfs, not on virtiofs" explore --scenario xfs-remap --fs virtiofs
 
 # Stress cells, one after another, each running its own scenario: the correct
 # protocol clean, the rest reported.

@@ -271,6 +271,9 @@ ExploreOptions DporOptions(const Case& c) {
   o.protocol = c.protocol;
   o.strategy = Strategy::kDpor;
   o.schedules = 0;
+  // ext4 unless the row or the scenario is another file system's.
+  const ExploreScenarioInfo* info = FindExploreScenario(c.scenario);
+  if (const FsModel* fs = FirstApplicableFs(*c.protocol, info ? info->applies_to : "")) o.fs = fs;
   return o;
 }
 

@@ -37,6 +37,9 @@ ExploreOptions Options(const Case& c) {
   ExploreOptions o;
   o.protocol = c.protocol;
   o.scenario = c.scenario;
+  // ext4 unless the row or the scenario is another file system's.
+  const ExploreScenarioInfo* info = FindExploreScenario(c.scenario);
+  if (const FsModel* fs = FirstApplicableFs(*c.protocol, info ? info->applies_to : "")) o.fs = fs;
   return o;
 }
 

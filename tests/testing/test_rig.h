@@ -40,14 +40,14 @@ class TempDir {
 // DaxFs with `protocol` over the device.
 struct TestRig {
   explicit TestRig(const ProtocolTraits& protocol = DefaultProtocol(), uint64_t mib = 4,
-                   TlbFlushMode tlb_flush = TlbFlushMode::kIpi)
+                   TlbFlushMode tlb_flush = TlbFlushMode::kIpi, const FsModel& fs_model = DefaultFsModel())
       : mm(tlb_flush) {
     SyncPoint::instance().reset();
     PmemDeviceOptions opts{dir.file("dev.pmem"), mib << 20, false};
     Status s = PmemDevice::Open(opts, &device);
     EXPECT_TRUE(s.ok()) << s.ToString();
     pages = MakePageArray(protocol, device->nr_pages());
-    fs = std::make_unique<DaxFs>(device.get(), pages.get(), &checker, DaxFsOptions{&protocol});
+    fs = std::make_unique<DaxFs>(device.get(), pages.get(), &checker, DaxFsOptions{&protocol, &fs_model});
   }
   ~TestRig() { SyncPoint::instance().reset(); }
 

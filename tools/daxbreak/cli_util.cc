@@ -37,6 +37,15 @@ Status ParseProtocolOption(const std::string& text, const ProtocolTraits** out) 
   return Status::Ok();
 }
 
+Status ParseFsOption(const std::string& text, const FsModel** out) {
+  const FsModel* fs = FindFsModel(text);
+  if (fs == nullptr) {
+    return Status::InvalidArgument(fmt::format("--fs: unknown file system '{}' (choose from {})", text, FsModelNameList()));
+  }
+  *out = fs;
+  return Status::Ok();
+}
+
 Status ParseTlbFlushOption(const std::string& text, TlbFlushMode* out) {
   const auto mode = ParseTlbFlushMode(text);
   if (!mode) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "daxbreak/base/status.h"
+#include "daxbreak/fs/fs_model.h"
 #include "daxbreak/fs/protocol.h"
 #include "daxbreak/mm/mm_struct.h"
 
@@ -26,6 +27,9 @@ int Fail(const std::string& message);
 // Parses the value of --protocol. Errors: kInvalidArgument naming `text` and
 // listing the protocols.
 Status ParseProtocolOption(const std::string& text, const ProtocolTraits** out);
+// --fs NAME: a file-system model (fs/fs_model.h). Errors: kInvalidArgument
+// naming the value and the choices.
+Status ParseFsOption(const std::string& text, const FsModel** out);
 // Parses the value of --tlb-flush. Errors: kInvalidArgument naming `text`.
 Status ParseTlbFlushOption(const std::string& text, TlbFlushMode* out);
 

@@ -27,6 +27,7 @@ namespace {
 struct ExploreArgs {
   ExploreOptions options;
   std::string protocol = "fixed";
+  std::string fs = "ext4";
   std::string tlb_flush = "ipi";
   std::string strategy = "mixed";
   std::string schedules;     // Validated by hand: CLI11 wraps "-1" into 2^64-1.
@@ -47,6 +48,7 @@ struct ExploreArgs {
 // Explore() and Replay() themselves.
 Status ConvertCommon(ExploreArgs& a) {
   Status s = ParseProtocolOption(a.protocol, &a.options.protocol);
+  if (s.ok()) s = ParseFsOption(a.fs, &a.options.fs);
   if (!s.ok()) return s;
   return ParseTlbFlushOption(a.tlb_flush, &a.options.tlb_flush);
 }
@@ -190,6 +192,7 @@ int RunReplay(ExploreArgs& a) {
 void AddCommonOptions(CLI::App* sub, ExploreArgs& a) {
   sub->add_option("--scenario", a.options.scenario, "Explore scenario (see `daxbreak list`)")->required();
   sub->add_option("--protocol", a.protocol, "Protocol variant: " + ProtocolNameList())->capture_default_str();
+  sub->add_option("--fs", a.fs, "File system the model runs: " + FsModelNameList())->capture_default_str();
   sub->add_option("--tlb-flush", a.tlb_flush,
                   "How an unmap's TLB flush waits for GUP-fast: ipi (x86) or broadcast (no wait)")
       ->capture_default_str();

@@ -15,6 +15,7 @@
 #include "daxbreak/base/json_text.h"
 #include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/violation.h"
+#include "daxbreak/fs/fs_model.h"
 #include "daxbreak/fs/protocol.h"
 #include "daxbreak/explore/explore_scenario.h"
 #include "daxbreak/stress/kernel_log.h"
@@ -39,7 +40,8 @@ nlohmann::json ListJson() {
   }
   for (const ExploreScenarioInfo* s : ExploreScenarios()) {
     j["scenarios"].push_back(
-        {{"name", s->name}, {"mode", "explore"}, {"targets", {"model"}}, {"summary", s->summary}});
+        {{"name", s->name}, {"mode", "explore"}, {"targets", {"model"}}, {"summary", s->summary},
+         {"applies_to", s->applies_to}});
   }
   j["protocols"] = nlohmann::json::array();
   for (const ProtocolTraits* p : AllProtocols()) {
@@ -49,7 +51,16 @@ nlohmann::json ListJson() {
                               {"cites", p->cites},
                               {"catches_in", OrNull(p->catches_in)},
                               {"catches_as", p->catches_in.empty() ? nlohmann::json(nullptr) : nlohmann::json(CatchKindName(p->catches_as))},
-                              {"cycles_in", OrNull(p->cycles_in)}});
+                              {"cycles_in", OrNull(p->cycles_in)},
+                              {"applies_to", p->applies_to}});
+  }
+  j["file_systems"] = nlohmann::json::array();
+  for (const FsModel* f : AllFsModels()) {
+    j["file_systems"].push_back({{"name", f->name},
+                                 {"lock_order", f->lock_order},
+                                 {"break_sites", f->break_sites},
+                                 {"quirks", f->quirks},
+                                 {"cites", f->cites}});
   }
   j["kernel_lines"] = nlohmann::json::array();
   for (const KernelLine& l : KernelLines()) {
@@ -86,6 +97,9 @@ std::string ListText(const nlohmann::json& j) {
       if (e["mode"] != mode) continue;
       out += name(e) + fmt::format("[{}] {}\n", fmt::join(e["targets"].get<std::vector<std::string>>(), ", "),
                                    e["summary"].get<std::string>());
+      if (e.contains("applies_to") && !e["applies_to"].get<std::string>().empty()) {
+        out += indent + "runs on: " + e["applies_to"].get<std::string>() + "\n";
+      }
     }
   }
   out += "protocols:\n";
@@ -100,6 +114,15 @@ std::string ListText(const nlohmann::json& j) {
       out += indent + "unfair cycle in: " + e["cycles_in"].get<std::string>() +
              " (a step_limit only while one thread is kept from running)\n";
     }
+    const std::string applies = e["applies_to"].get<std::string>();
+    out += indent + "applies to: " + (applies.empty() ? std::string("every file system") : applies) + "\n";
+  }
+  out += "file systems (--fs):\n";
+  for (const auto& e : j["file_systems"]) {
+    out += name(e) + e["lock_order"].get<std::string>() + "\n";
+    out += indent + "breaks in: " + e["break_sites"].get<std::string>() + "\n";
+    out += indent + "quirks: " + e["quirks"].get<std::string>() + "\n";
+    out += indent + "cites: " + e["cites"].get<std::string>() + "\n";
   }
   out += "kernel lines (the row each release shipped as):\n";
   for (const auto& e : j["kernel_lines"]) {

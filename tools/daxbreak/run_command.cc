@@ -32,6 +32,7 @@ struct RunArgs {
   std::string mode = "explore";
   std::string scenarios = "all";
   std::string protocols = "all";
+  std::string file_systems = "ext4";
   std::string seeds = "1";
   std::string strategy = "mixed";
   std::string schedules = "10000";
@@ -109,6 +110,12 @@ Status Convert(const RunArgs& a, CampaignOptions* o) {
   s = ExpandNames("--protocols", a.protocols, known_protocols, &protocols);
   if (!s.ok()) return s;
   for (const std::string& p : protocols) o->protocols.push_back(FindProtocol(p));
+  std::vector<std::string> known_fs, fs_names;
+  for (const FsModel* f : AllFsModels()) known_fs.emplace_back(f->name);
+  s = ExpandNames("--fs", a.file_systems, known_fs, &fs_names);
+  if (!s.ok()) return s;
+  o->file_systems.clear();
+  for (const std::string& f : fs_names) o->file_systems.push_back(FindFsModel(f));
   s = ParseSeedList("--seeds", a.seeds, &o->seeds);
   if (!s.ok()) return s;
   o->jobs = a.jobs != 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
@@ -171,6 +178,10 @@ CommandRunner AddRunCommand(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--scenarios", a->scenarios, "Names, globs or all (the scenarios of the mode: daxbreak list)")->capture_default_str();
   sub->add_option("--protocols", a->protocols, "Names, globs or all")->capture_default_str();
+  sub->add_option("--fs", a->file_systems,
+                  "File systems each cell runs on: names, globs or all (" + FsModelNameList() +
+                      "); a row or scenario that does not apply to one is left out there")
+      ->capture_default_str();
   sub->add_option("--seeds", a->seeds, "Seeds: 1,2,7 or 1-10")->capture_default_str();
   sub->add_option("--strategy", a->strategy,
                   "explore: mixed (pct and random by turns), random, pct, dfs (bounded) or dpor (every interleaving "

@@ -59,6 +59,10 @@ struct CampaignOptions {
   CampaignMode mode = CampaignMode::kExplore;
   std::vector<std::string> scenarios;                // Expanded names.
   std::vector<const ProtocolTraits*> protocols;
+  // --fs: the file systems each scenario x protocol runs on; a cell whose
+  // protocol row (or explore scenario) does not apply to a file system is
+  // left out (fs/fs_model.h).
+  std::vector<const FsModel*> file_systems = {&DefaultFsModel()};
   std::vector<uint64_t> seeds = {1};
   ExploreOptions explore;  // Template of every explore cell (scenario, protocol, seed filled per cell).
   StressConfig stress;     // Template of every stress cell (device and disk paths filled per cell).
@@ -75,7 +79,9 @@ struct CampaignCell {
   const ProtocolTraits* protocol = nullptr;
   uint64_t seed = 0;
   Expectation expect = Expectation::kAny;
-  // "explore.race2018.fixed.seed1": unique in a campaign, usable as a file name.
+  const FsModel* fs = &DefaultFsModel();
+  // "explore.race2018.fixed.seed1" ("explore.race2018.fixed.xfs.seed1" off
+  // ext4): unique in a campaign, usable as a file name.
   std::string name() const;
 };
 
@@ -102,7 +108,9 @@ struct CellOutcome {
   bool cut_short() const { return interrupted_by != 0 && !found && error.ok(); }
 };
 
-// The cells of `options`, scenario-major, in the order they are reported.
+// The cells of `options`, scenario-major (then protocol, file system, seed),
+// in the order they are reported; cells of a row or scenario that does not
+// apply to a file system are left out.
 std::vector<CampaignCell> CampaignCells(const CampaignOptions& options);
 
 // Runs every cell; calls `done` once per cell as it finishes (from one

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "daxbreak/check/checker.h"
+#include "daxbreak/fs/fs_model.h"
 #include "daxbreak/fs/protocol.h"
 #include "daxbreak/mm/mm_struct.h"
 #include "daxbreak/pmem/pmem_device.h"
@@ -45,6 +46,7 @@ class ExploreModel {
 struct ModelEnv {
   PmemDevice* device = nullptr;  // Shared by every run; only page addresses are used.
   const ProtocolTraits* protocol = &DefaultProtocol();
+  const FsModel* fs = &DefaultFsModel();  // The file system DaxFs models (--fs).
   TlbFlushMode tlb_flush = TlbFlushMode::kIpi;  // Of the model's process.
   Checker* checker = nullptr;    // Fresh for every run.
 };
@@ -53,11 +55,15 @@ struct ExploreScenarioInfo {
   std::string_view name;
   std::string_view summary;
   std::function<std::unique_ptr<ExploreModel>(const ModelEnv&)> build;
+  // The file systems (fs/fs_model.h) the scenario runs on, comma-separated;
+  // empty: every one (its model does not use the file-system axis, or the
+  // race is in the DAX core under any of them).
+  std::string_view applies_to = {};
 
   // Re-points the strings at keep(s) (Registry::add(), base/registry.h).
   template <class Keep>
   void keep_strings(Keep keep) {
-    name = keep(name), summary = keep(summary);
+    name = keep(name), summary = keep(summary), applies_to = keep(applies_to);
   }
 };
 

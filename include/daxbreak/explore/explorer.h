@@ -40,6 +40,7 @@
 
 #include "daxbreak/base/status.h"
 #include "daxbreak/base/violation.h"
+#include "daxbreak/fs/fs_model.h"
 #include "daxbreak/fs/protocol.h"
 #include "daxbreak/mm/mm_struct.h"
 #include "daxbreak/sync/controlled_scheduler.h"
@@ -68,6 +69,10 @@ inline constexpr uint32_t kNoPreemptionBound = UINT32_MAX;
 struct ExploreOptions {
   std::string scenario;
   const ProtocolTraits* protocol = &DefaultProtocol();
+  // --fs: the file system the model runs (fs/fs_model.h). Explore() and
+  // Replay() refuse (kInvalidArgument) a protocol row or a scenario that
+  // does not apply to it.
+  const FsModel* fs = &DefaultFsModel();
   TlbFlushMode tlb_flush = TlbFlushMode::kIpi;  // --tlb-flush
   Strategy strategy = Strategy::kMixed;
   uint64_t schedules = 10000;  // Budget of schedule indices (random, pct) or of schedules

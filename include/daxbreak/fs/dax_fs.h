@@ -22,6 +22,7 @@
 #include "daxbreak/base/violation.h"
 #include "daxbreak/fs/block_allocator.h"
 #include "daxbreak/fs/break_layouts.h"
+#include "daxbreak/fs/fs_model.h"
 #include "daxbreak/fs/fs_stats.h"
 #include "daxbreak/fs/inode.h"
 #include "daxbreak/fs/protocol.h"
@@ -45,6 +46,9 @@ enum FallocMode : uint32_t {
 struct DaxFsOptions {
   // The protocol row; its layout traits decide how layout changes break.
   const ProtocolTraits* protocol = &DefaultProtocol();
+  // The file system above the DAX core: its break call sites, its fallocate
+  // modes and its own paths (fs/fs_model.h). ext4 unless given.
+  const FsModel* fs = &DefaultFsModel();
 };
 
 // The page records a DaxFs with `protocol` needs: its idle refcount and wake
@@ -107,6 +111,29 @@ class DaxFs : public VmOperations {
     return fallocate(inode, kFallocPunchHole | kFallocKeepSize, offset, len);
   }
 
+  // The two-inode remap of reflink, dedupe and exchange-range (xfs,
+  // xfs_reflink_remap_prep()): both i_rwsems in inode order, then
+  // xfs_mmaplock_two_inodes_and_break_dax_layout(): the lower-numbered
+  // inode's MMAPLOCK and a full break (sleeping with it dropped), the other's
+  // MMAPLOCK and a break with no wait; while that one finds a busy page both
+  // MMAPLOCKs are dropped and it starts again. Then `dst`'s pages [dst_off,
+  // dst_off + len) get blocks holding `src`'s data from `src_off` (the model
+  // copies where xfs shares extents) and their old blocks are freed. Offsets
+  // and `len` in bytes, page-aligned, inside both files. Errors:
+  // kNotSupported (the file system has no remap, FsModelTraits),
+  // kInvalidArgument (unaligned, past EOF, same file), kInterrupted (a
+  // signal in the first inode's break; nothing changed), kNoSpace.
+  Status remap_range(Inode* src, uint64_t src_off, Inode* dst, uint64_t dst_off, uint64_t len);
+  // virtiofs's DAX window reclaim (lookup_and_reclaim_dmap()): takes
+  // invalidate_lock, breaks the layouts of the window's pages
+  // (fuse_dax_break_layouts(inode, start, end)), removes their DAX entries
+  // and gives the window's device pages back (FUSE_REMOVEMAPPING). The data
+  // stays with the server: the model moves it to new blocks, the next access
+  // maps those. `window` counts windows of FsModelTraits::dax_window_pages
+  // pages from the start of the file. Errors: kNotSupported (no DAX windows
+  // on this file system), kInterrupted, kNoSpace.
+  Status reclaim_dax_window(Inode* inode, uint64_t window);
+
   // fsync() / msync() of a DAX file: dax_writeback_mapping_range(). Each DAX
   // entry is locked in turn while its page is flushed to persistence
   // (dax_writeback_one()), so a scan running meanwhile meets locked entries.
@@ -124,6 +151,8 @@ class DaxFs : public VmOperations {
   std::vector<std::shared_ptr<Inode>> inodes();
 
   const ProtocolTraits& protocol() const { return *options_.protocol; }
+  // The file-system row (fs/fs_model.h) whose call sites and paths it runs.
+  const FsModel& fs_model() const { return *options_.fs; }
   PmemDevice* device() const { return device_; }
   PageArray* pages() const { return pages_; }
   BlockAllocator* allocator() { return &allocator_; }
@@ -136,6 +165,14 @@ class DaxFs : public VmOperations {
   // page's contents are new (IOMAP_F_NEW). Caller holds no inode lock but
   // i_rwsem or the fault's invalidate_lock.
   Status get_block_for_write(Inode* inode, uint64_t pgoff, uint64_t* pfn, bool* is_new);
+  // Gives `inode`'s pages [first, first + nr) new blocks holding the data of
+  // `from`'s pages [from_first, from_first + nr) (a hole stays a hole) and
+  // frees the blocks they had. Caller holds `inode`'s invalidate_lock and
+  // has broken its layouts. Errors: kNoSpace.
+  Status replace_blocks(Inode* inode, uint64_t first, uint64_t nr, Inode* from, uint64_t from_first);
+  // xfs_mmaplock_two_inodes_and_break_dax_layout(): returns with both
+  // invalidate_locks held, or with neither on an error.
+  Status mmaplock_two_inodes_and_break(Inode* ip1, Inode* ip2);
   // dax_zero_range() over bytes [from, to) of one file page, if written.
   void zero_partial_page(Inode* inode, uint64_t from, uint64_t to);
   // The break of a layout change: the whole file, or (short-range) only the

@@ -24,6 +24,8 @@ struct FsStats {
   std::atomic<uint64_t> breaks{0};            // break_layouts calls.
   std::atomic<uint64_t> break_waits{0};       // Busy pages waited for.
   std::atomic<uint64_t> break_interrupted{0};
+  std::atomic<uint64_t> remaps{0};            // xfs two-inode remaps that completed.
+  std::atomic<uint64_t> window_reclaims{0};   // virtiofs DAX windows reclaimed.
 };
 
 }  // namespace daxbreak

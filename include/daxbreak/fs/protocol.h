@@ -43,6 +43,9 @@ enum class BreakRange {
                    // change, truncate up included.
   kAffectedRange,  // Only the pages the change touches; none for truncate up
                    // (`short-range`).
+  kFirstPageOnly,  // Truncate and punch hole break page 0 only: virtiofs's
+                   // fuse_dax_break_layouts(inode, 0, 0) before "fuse: fix dax
+                   // truncate/punch_hole fault path" (`virtiofs-page0`).
 };
 
 // What the breaker sleeps until, for a busy page.
@@ -144,6 +147,11 @@ struct ProtocolTraits {
   // it ends as soon as that thread runs. Searches that may be unfair (pct,
   // dpor with no bound) report it; campaigns expect `any` there ("" if none).
   std::string_view cycles_in = {};
+  // The file systems (fs/fs_model.h) the row applies to, comma-separated:
+  // "ext4,xfs". Empty: every one (a row about the DAX core alone, or one whose
+  // scenario does not use the file-system axis). A run of the row on another
+  // file system is refused (explore, stress) or skipped (campaigns).
+  std::string_view applies_to = {};
   LayoutBreakTraits layout;
   IomapTraits iomap;
   FsyncTraits fsync;
@@ -152,7 +160,7 @@ struct ProtocolTraits {
   template <class Keep>
   void keep_strings(Keep keep) {
     name = keep(name), summary = keep(summary), cites = keep(cites), catches_in = keep(catches_in);
-    cycles_in = keep(cycles_in);
+    cycles_in = keep(cycles_in), applies_to = keep(applies_to);
   }
 };
 

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daxbreak/base/status.h"
+#include "daxbreak/fs/fs_model.h"
 #include "daxbreak/fs/protocol.h"
 #include "daxbreak/mm/mm_struct.h"
 
@@ -83,6 +84,7 @@ struct StressConfig {
   uint32_t layout_ops = kAllLayoutOps;        // --ops: LayoutOpBit()s.
   uint64_t seed = 0;                          // --seed (random when not given).
   const ProtocolTraits* protocol = &DefaultProtocol();  // --protocol (model)
+  const FsModel* fs = &DefaultFsModel();                // --fs (model): fs/fs_model.h
   TlbFlushMode tlb_flush = TlbFlushMode::kIpi;          // --tlb-flush (model)
   uint32_t queue_depth = 1;                   // --queue-depth: per DIO thread
                                               // (1: generic/503's synchronous pread).

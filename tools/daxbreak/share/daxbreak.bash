@@ -25,6 +25,9 @@ _daxbreak() {
     --protocol|--protocols)
       words=$("$bin" list 2>/dev/null | awk '/^protocols:/ {on=1; next} /^[a-z]/ {on=0} on && /^  [a-z]/ {print $1}')
       COMPREPLY=($(compgen -W "$words all" -- "$cur")); return ;;
+    --fs)
+      words=$("$bin" list 2>/dev/null | awk '/^file systems/ {on=1; next} /^[a-z]/ {on=0} on && /^  [a-z]/ {print $1}')
+      COMPREPLY=($(compgen -W "$words" -- "$cur")); return ;;
     --strategy) COMPREPLY=($(compgen -W "mixed random pct dfs dpor" -- "$cur")); return ;;
     --tlb-flush) COMPREPLY=($(compgen -W "ipi broadcast" -- "$cur")); return ;;
     --output-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
