@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include <fmt/format.h>
@@ -74,6 +75,19 @@ CellOutcome RunExploreCell(const CampaignOptions& options, const CampaignCell& c
   return out;
 }
 
+// Sets `*out` to the path a stress cell uses for `given` (see
+// CampaignOptions::device_path); true when it is the cell's own file, to be
+// removed after it.
+bool PerCellPath(const std::string& given, const std::string& work_dir, const std::string& file, std::string* out) {
+  std::error_code ec;
+  if (!given.empty() && !std::filesystem::is_directory(given, ec)) {
+    *out = given;
+    return false;
+  }
+  *out = fmt::format("{}/{}", given.empty() ? work_dir : given, file);
+  return true;
+}
+
 CellOutcome RunStressCell(const CampaignOptions& options, const CampaignCell& cell) {
   CellOutcome out;
   out.cell = cell;
@@ -81,14 +95,14 @@ CellOutcome RunStressCell(const CampaignOptions& options, const CampaignCell& ce
   c.scenario = cell.scenario;
   c.protocol = cell.protocol;
   c.seed = cell.seed;
-  c.device_path = fmt::format("{}/{}.pmem", options.work_dir, cell.name());
-  c.disk_path = fmt::format("{}/{}.disk", options.work_dir, cell.name());
+  const bool own_device = PerCellPath(options.device_path, options.work_dir, cell.name() + ".pmem", &c.device_path);
+  const bool own_disk = PerCellPath(options.disk_path, options.work_dir, cell.name() + ".disk", &c.disk_path);
   c.progress = false;
   c.interrupt = options.interrupt;
   StressReport report;
   out.error = RunStress(c, &report);
-  unlink(c.device_path.c_str());
-  unlink(c.disk_path.c_str());
+  if (own_device) unlink(c.device_path.c_str());
+  if (own_disk) unlink(c.disk_path.c_str());
   if (!report.ran) return out;
   if (!report.error.empty()) out.error = Status::IoError(report.error);
   out.found = report.violation_count > 0;
@@ -169,15 +183,19 @@ Status ParseSeedList(std::string_view option, std::string_view list, std::vector
   return Status::Ok();
 }
 
+bool CellSkipped(const CellOutcome& o) { return o.cell.expect == Expectation::kAny && o.error.ok(); }
+
 std::string CampaignCell::name() const {
   return fmt::format("{}.{}.{}.seed{}", CampaignModeName(mode), scenario, protocol->name, seed);
 }
 
 std::vector<CampaignCell> CampaignCells(const CampaignOptions& options) {
   std::vector<CampaignCell> cells;
+  size_t k = 0;
   for (const std::string& scenario : options.scenarios) {
     for (const ProtocolTraits* protocol : options.protocols) {
       for (uint64_t seed : options.seeds) {
+        if (k++ % std::max(options.shard_count, 1u) != options.shard_index) continue;
         cells.push_back({options.mode, scenario, protocol, seed, ExpectFor(*protocol, scenario)});
       }
     }
@@ -187,6 +205,10 @@ std::vector<CampaignCell> CampaignCells(const CampaignOptions& options) {
 
 Status RunCampaign(const CampaignOptions& options, const std::function<void(const CellOutcome&)>& done,
                    std::vector<CellOutcome>* outcomes) {
+  if (options.shard_count < 1 || options.shard_index >= options.shard_count) {
+    return Status::InvalidArgument(
+        fmt::format("--shard: '{}/{}' is not I/N with 0 <= I < N", options.shard_index, options.shard_count));
+  }
   const std::vector<CampaignCell> cells = CampaignCells(options);
   if (cells.empty()) return Status::InvalidArgument("the campaign has no cells");
   if (options.jobs < 1 || options.jobs > 256) {
