@@ -95,7 +95,8 @@ python3 -c "
 import json
 log = open('history.log').read().splitlines()
 assert [l.split()[1] for l in log] == ['all', 'miss', 'glob', 'sh0', 'sh1'], log
-assert log[0].split()[2:] == ['explore', 'cells', str(len(json.load(open('all/summary.json'))['cells']))] + log[0].split()[6:]
+s = json.load(open('all/summary.json'))
+assert log[0].split()[2:] == ['explore', 'cells', str(len(s['cells'])), 'passed', str(s['passed']), 'failed', '0', 'skipped', str(s['skipped']), 'errors', '0'], log[0]
 times = dict(l.split() for l in open('history.time'))
 assert 'explore.refault.modern.seed3' in times and 'explore.gup-fast.fixed.seed1' in times, times
 " || { echo "FAIL: history.log, history.time"; cat history.log; fail=1; }
