@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages daxbreak builds and tests with, if any is
 # missing. Run as root. Pass extra package names to install them too (CI adds
-# clang for the thread-safety build). The second group is what tools/vm/daxvm
+# clang for the thread-safety build and chromium, the headless browser the
+# campaign_html test renders a campaign's index.html in). The second group is what tools/vm/daxvm
 # needs to boot a Debian kernel with emulated pmem (the `kernel` tests).
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config python3

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include <fmt/format.h>
@@ -76,6 +77,19 @@ CellOutcome RunExploreCell(const CampaignOptions& options, const CampaignCell& c
   return out;
 }
 
+// Sets `*out` to the path a stress cell uses for `given` (see
+// CampaignOptions::device_path); true when it is the cell's own file, to be
+// removed after it.
+bool PerCellPath(const std::string& given, const std::string& work_dir, const std::string& file, std::string* out) {
+  std::error_code ec;
+  if (!given.empty() && !std::filesystem::is_directory(given, ec)) {
+    *out = given;
+    return false;
+  }
+  *out = fmt::format("{}/{}", given.empty() ? work_dir : given, file);
+  return true;
+}
+
 CellOutcome RunStressCell(const CampaignOptions& options, const CampaignCell& cell) {
   CellOutcome out;
   out.cell = cell;
@@ -84,14 +98,14 @@ CellOutcome RunStressCell(const CampaignOptions& options, const CampaignCell& ce
   c.protocol = cell.protocol;
   c.fs = cell.fs;
   c.seed = cell.seed;
-  c.device_path = fmt::format("{}/{}.pmem", options.work_dir, cell.name());
-  c.disk_path = fmt::format("{}/{}.disk", options.work_dir, cell.name());
+  const bool own_device = PerCellPath(options.device_path, options.work_dir, cell.name() + ".pmem", &c.device_path);
+  const bool own_disk = PerCellPath(options.disk_path, options.work_dir, cell.name() + ".disk", &c.disk_path);
   c.progress = false;
   c.interrupt = options.interrupt;
   StressReport report;
   out.error = RunStress(c, &report);
-  unlink(c.device_path.c_str());
-  unlink(c.disk_path.c_str());
+  if (own_device) unlink(c.device_path.c_str());
+  if (own_disk) unlink(c.disk_path.c_str());
   if (!report.ran) return out;
   if (!report.error.empty()) out.error = Status::IoError(report.error);
   out.found = report.violation_count > 0;
@@ -172,6 +186,8 @@ Status ParseSeedList(std::string_view option, std::string_view list, std::vector
   return Status::Ok();
 }
 
+bool CellSkipped(const CellOutcome& o) { return o.cell.expect == Expectation::kAny && o.error.ok(); }
+
 std::string CampaignCell::name() const {
   const std::string fs_part = fs->name == DefaultFsModel().name ? "" : fmt::format("{}.", fs->name);
   return fmt::format("{}.{}.{}.{}seed{}", CampaignModeName(mode), scenario, protocol->name, fs_part, seed);
@@ -192,11 +208,13 @@ bool CellApplies(const CampaignOptions& options, const std::string& scenario, co
 
 std::vector<CampaignCell> CampaignCells(const CampaignOptions& options) {
   std::vector<CampaignCell> cells;
+  size_t k = 0;
   for (const std::string& scenario : options.scenarios) {
     for (const ProtocolTraits* protocol : options.protocols) {
       for (const FsModel* fs : options.file_systems) {
         if (!CellApplies(options, scenario, *protocol, *fs)) continue;
         for (uint64_t seed : options.seeds) {
+          if (k++ % std::max(options.shard_count, 1u) != options.shard_index) continue;
           cells.push_back({options.mode, scenario, protocol, seed, ExpectFor(*protocol, scenario), fs});
         }
       }
@@ -207,6 +225,10 @@ std::vector<CampaignCell> CampaignCells(const CampaignOptions& options) {
 
 Status RunCampaign(const CampaignOptions& options, const std::function<void(const CellOutcome&)>& done,
                    std::vector<CellOutcome>* outcomes) {
+  if (options.shard_count < 1 || options.shard_index >= options.shard_count) {
+    return Status::InvalidArgument(
+        fmt::format("--shard: '{}/{}' is not I/N with 0 <= I < N", options.shard_index, options.shard_count));
+  }
   const std::vector<CampaignCell> cells = CampaignCells(options);
   if (cells.empty()) return Status::InvalidArgument("the campaign has no cells");
   if (options.jobs < 1 || options.jobs > 256) {

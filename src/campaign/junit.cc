@@ -19,10 +19,21 @@ std::string Result(const CellOutcome& o) {
   return o.kind == "deadlock" ? "stall (deadlock)" : "found " + o.kind;
 }
 
+void AppendProperties(pugi::xml_node node, const std::vector<std::pair<std::string, std::string>>& properties) {
+  if (properties.empty()) return;
+  pugi::xml_node list = node.append_child("properties");
+  for (const auto& [name, value] : properties) {
+    pugi::xml_node p = list.append_child("property");
+    p.append_attribute("name") = name.c_str();
+    p.append_attribute("value") = value.c_str();
+  }
+}
+
 }  // namespace
 
 std::string CampaignJunitXml(const std::vector<CellOutcome>& outcomes, const std::string& hostname,
-                             const std::string& timestamp) {
+                             const std::string& timestamp,
+                             const std::vector<std::pair<std::string, std::string>>& properties) {
   pugi::xml_document doc;
   pugi::xml_node decl = doc.append_child(pugi::node_declaration);
   decl.append_attribute("version") = "1.0";
@@ -42,11 +53,13 @@ std::string CampaignJunitXml(const std::vector<CellOutcome>& outcomes, const std
     if (!suite) {
       suite = root.append_child("testsuite");
       suite.append_attribute("name") = mode.c_str();
+      AppendProperties(suite, properties);
     }
     pugi::xml_node tc = suite.append_child("testcase");
     tc.append_attribute("name") = fmt::format("{} seed {}", o.cell.protocol->name, o.cell.seed).c_str();
     tc.append_attribute("classname") = fmt::format("{}.{}", mode, o.cell.scenario).c_str();
     tc.append_attribute("time") = Seconds(o.seconds).c_str();
+    AppendProperties(tc, {{"seed", std::to_string(o.cell.seed)}});
     Totals& t = totals[mode];
     ++t.tests, ++all.tests;
     t.time += o.seconds, all.time += o.seconds;
@@ -59,6 +72,10 @@ std::string CampaignJunitXml(const std::vector<CellOutcome>& outcomes, const std
       ++t.skipped, ++all.skipped;
       tc.append_child("skipped").append_attribute("message") =
           fmt::format("cut short by {} before it found anything", SignalName(o.interrupted_by)).c_str();
+    } else if (CellSkipped(o)) {
+      ++t.skipped, ++all.skipped;
+      tc.append_child("skipped").append_attribute("message") =
+          fmt::format("expectation any: {}", Result(o)).c_str();
     } else if (!o.met) {
       ++t.failures, ++all.failures;
       pugi::xml_node f = tc.append_child("failure");
@@ -87,6 +104,7 @@ std::string CampaignJunitXml(const std::vector<CellOutcome>& outcomes, const std
   root.append_attribute("tests") = all.tests;
   root.append_attribute("failures") = all.failures;
   root.append_attribute("errors") = all.errors;
+  root.append_attribute("skipped") = all.skipped;
   root.append_attribute("time") = Seconds(all.time).c_str();
   std::ostringstream s;
   doc.save(s, "  ", pugi::format_default, pugi::encoding_utf8);

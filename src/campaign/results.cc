@@ -33,6 +33,7 @@ nlohmann::json CellJson(const CellOutcome& o) {
           {"result", CellResultText(o)},
           {"kind", o.found ? nlohmann::json(o.kind) : nlohmann::json(nullptr)},
           {"met", o.cut_short() ? nlohmann::json(nullptr) : nlohmann::json(o.met)},
+          {"skipped", CellSkipped(o)},
           {"error", o.error.ok() ? nlohmann::json(nullptr) : nlohmann::json(o.error.message())},
           {"seconds", o.seconds},
           {"coverage", or_null(o.coverage)},
@@ -98,13 +99,20 @@ nlohmann::json CampaignResults::Summary(const CampaignOptions& options, const st
   }
   nlohmann::json cells = nlohmann::json::array();
   bool all_met = true;
+  int passed = 0, failed = 0, skipped = 0, errors = 0;
   for (const CellOutcome& o : outcomes) {
     all_met &= o.met;
     cells.push_back(CellJson(o));
+    ++(!o.error.ok() ? errors : CellSkipped(o) || o.cut_short() ? skipped : o.met ? passed : failed);
   }
   summary["cells"] = cells;
   summary["total"] = total;
   summary["run"] = outcomes.size();
+  summary["passed"] = passed;
+  summary["failed"] = failed;
+  summary["skipped"] = skipped;
+  summary["errors"] = errors;
+  summary["shard"] = fmt::format("{}/{}", options.shard_index, options.shard_count);
   summary["met"] = all_met && outcomes.size() == total;
   summary["interrupted_by"] = signal != 0 ? nlohmann::json(SignalName(signal)) : nlohmann::json(nullptr);
   return summary;
@@ -115,8 +123,18 @@ Status CampaignResults::finish(nlohmann::json summary, const std::vector<CellOut
   Status s = WriteTextFile(dir_ + "/summary.json", JsonText(summary, 2) + "\n");
   if (!s.ok()) return s;
   const nlohmann::json& meta = summary["daxbreak"];
-  return WriteTextFile(dir_ + "/junit.xml", CampaignJunitXml(outcomes, meta.value("hostname", ""),
-                                                               meta.value("utc", "")));
+  std::string seeds;
+  for (const nlohmann::json& seed : summary["config"]["seeds"]) seeds += (seeds.empty() ? "" : ",") + (seed.is_string() ? seed.get<std::string>() : seed.dump());
+  const std::vector<std::pair<std::string, std::string>> properties = {
+      {"daxbreak.version", meta.value("version", "")},
+      {"kernel.release", meta.value("kernel_release", "")},
+      {"mode", summary["config"].value("mode", "")},
+      {"seeds", seeds},
+      {"shard", summary.value("shard", "")}};
+  s = WriteTextFile(dir_ + "/junit.xml", CampaignJunitXml(outcomes, meta.value("hostname", ""), meta.value("utc", ""),
+                                                          properties));
+  if (!s.ok()) return s;
+  return WriteTextFile(dir_ + "/index.html", CampaignHtml(summary, outcomes));
 }
 
 std::string CellResultText(const CellOutcome& o) {
@@ -142,7 +160,8 @@ std::string CampaignTable(const std::vector<CellOutcome>& outcomes) {
   std::string out = row("scenario", "protocol", "seed", "expect", "result", "coverage", "ok");
   for (const CellOutcome& o : outcomes) {
     out += row(o.cell.scenario, ProtocolColumn(o.cell), std::to_string(o.cell.seed), ExpectationName(o.cell.expect),
-               CellResultText(o), o.coverage.empty() ? "-" : o.coverage, o.cut_short() ? "-" : o.met ? "yes" : "NO");
+               CellResultText(o), o.coverage.empty() ? "-" : o.coverage,
+               o.cut_short() ? "-" : CellSkipped(o) ? "skip" : o.met ? "yes" : "NO");
   }
   return out;
 }

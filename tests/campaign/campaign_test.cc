@@ -1,6 +1,10 @@
 #include "daxbreak/campaign/campaign.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
+
+#include "daxbreak/campaign/results.h"
 
 namespace daxbreak {
 namespace {
@@ -92,6 +96,70 @@ TEST(CampaignTest, AMissedExpectationIsNotMet) {
   ASSERT_TRUE(RunCampaign(o, nullptr, &outcomes).ok());
   EXPECT_EQ(outcomes[0].kind, "deadlock");
   EXPECT_FALSE(outcomes[0].met);
+}
+
+TEST(CampaignTest, ShardsDealTheCellsOut) {
+  CampaignOptions o;
+  o.scenarios = {"race2018", "refault"};
+  o.protocols = {&BuiltinProtocol("fixed"), &BuiltinProtocol("modern"), &BuiltinProtocol("no-break")};
+  o.seeds = {1, 2};
+  std::vector<std::string> all, dealt;
+  for (const CampaignCell& c : CampaignCells(o)) all.push_back(c.name());
+  o.shard_count = 5;
+  for (o.shard_index = 0; o.shard_index < 5; ++o.shard_index) {
+    const std::vector<CampaignCell> cells = CampaignCells(o);
+    EXPECT_EQ(cells.size(), o.shard_index < 2 ? 3u : 2u) << o.shard_index;  // 12 cells over 5 shards.
+    for (const CampaignCell& c : cells) dealt.push_back(c.name());
+  }
+  std::sort(all.begin(), all.end());
+  std::sort(dealt.begin(), dealt.end());
+  EXPECT_EQ(dealt, all);
+  std::vector<CellOutcome> outcomes;
+  EXPECT_EQ(RunCampaign(o, nullptr, &outcomes).code(), StatusCode::kInvalidArgument);  // Shard 5 of 5.
+}
+
+TEST(CampaignTest, AnyCellsAreSkippedInTheCountsJunitAndThePage) {
+  CampaignOptions o;
+  o.scenarios = {"refault"};
+  o.protocols = {&BuiltinProtocol("fixed"), &BuiltinProtocol("no-break")};  // clean, any.
+  o.explore.schedules = 100;
+  std::vector<CellOutcome> outcomes;
+  ASSERT_TRUE(RunCampaign(o, nullptr, &outcomes).ok());
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_FALSE(CellSkipped(outcomes[0]));
+  EXPECT_TRUE(CellSkipped(outcomes[1]));
+  const nlohmann::json summary = CampaignResults::Summary(o, outcomes, 0);
+  EXPECT_EQ(summary["passed"], 1);
+  EXPECT_EQ(summary["skipped"], 1);
+  EXPECT_EQ(summary["failed"], 0);
+  const std::string xml = CampaignJunitXml(outcomes, "host", "2026-12-07T10:55:00Z", {{"seeds", "1"}});
+  EXPECT_NE(xml.find("<skipped message=\"expectation any"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<property name=\"seeds\" value=\"1\""), std::string::npos) << xml;
+  const std::string html = CampaignHtml(summary, outcomes);
+  EXPECT_NE(html.find("<div class=\"o passed\""), std::string::npos);
+  EXPECT_NE(html.find("<div class=\"o skipped\""), std::string::npos);
+  EXPECT_NE(html.find("href=\"cells/explore.refault.no-break.seed1.json\""), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+}
+
+TEST(CampaignTest, AStressCellShowsItsLatencyHistogram) {
+  CellOutcome o;
+  o.cell = {CampaignMode::kStress, "collision<x>", &BuiltinProtocol("fixed"), 1, Expectation::kClean};
+  o.met = true;
+  o.report = {{"latency", {{"layout_op_ns", {{"buckets", {{{"le_ns", 1000}, {"count", 3}}, {{"le_ns", 2000}, {"count", 1}}}}}}}}};
+  CampaignOptions options;
+  options.mode = CampaignMode::kStress;
+  options.scenarios = {o.cell.scenario};
+  options.protocols = {o.cell.protocol};
+  const std::string html = CampaignHtml(CampaignResults::Summary(options, {o}, 0), {o});
+  EXPECT_NE(html.find("&le; 1.0 &micro;s</td><td><span class=\"bar\" style=\"width:301px\"></span> 3"),
+            std::string::npos) << html;
+  EXPECT_NE(html.find("width:101px\"></span> 1"), std::string::npos);
+  EXPECT_NE(html.find("collision&lt;x&gt;"), std::string::npos);  // Names are escaped.
+  EXPECT_EQ(html.find("collision<x>"), std::string::npos);
+  o.report = {{"latency", {{"longest_layout_op_seconds", 0.0125}}}};
+  EXPECT_NE(CampaignHtml(CampaignResults::Summary(options, {o}, 0), {o}).find("Longest layout change: 12.500 ms"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -133,18 +133,5 @@ if [ -e "$dir/kv" ]; then echo "FAIL: the refused kernel run left $dir/kv"; fail
 expect 2 "'bogus'" kernel --scenario bogus --file "$dir/kv"
 expect 2 "'sideways'" kernel --dio sideways --file "$dir/kv"
 
-# The Slurm job array example, run as four local array tasks.
-examples=$(cd "$(dirname "$0")/../../examples/batch" && pwd)
-for i in 0 1 2 3; do
-  DAXBREAK="$bin" OUT="$dir/slurm" SCENARIO=race2018 PROTOCOL=retry-flag PREEMPTIONS=2 \
-    SLURM_ARRAY_TASK_ID=$i SLURM_ARRAY_TASK_COUNT=4 bash "$examples/slurm-explore.sh" 2>/dev/null
-done
-"$bin" explore --scenario race2018 --protocol retry-flag --strategy dfs --keep-going --output-format json --output "$dir/slurm-whole.json"
-if ! python3 -c "import json; m=json.load(open('$dir/slurm/merged.json')); w=json.load(open('$dir/slurm-whole.json')); assert m['schedules']==w['schedules'] and m['findings'].keys()==w['findings'].keys()"; then
-  echo "FAIL: the Slurm example's merged result differs from one process"; fail=1
-else
-  echo "ok: Slurm example merges to the single-process result"
-fi
-
 if [ $fail = 0 ]; then echo "cli tests: 1 passed, 0 failed"; else echo "cli tests: 0 passed, 1 failed"; fi
 exit $fail

@@ -18,7 +18,7 @@ p = os.environ['PROTOCOLS']
 on_ext4 = lambda x: x['applies_to'] == '' or 'ext4' in x['applies_to'].split(',')
 rows = [r for r in d['protocols'] if p == 'all' or r['name'] in p.split(',')]
 print(sum(1 for s in d['scenarios'] if s['mode'] == 'explore' and on_ext4(s)) * sum(1 for r in rows if on_ext4(r)))") ))
-if [ $rc != 0 ] || [ "$(grep -c ' yes$' table.txt)" != "$cells" ] || ! grep -q "$cells of $cells cells met" table.txt; then
+if [ $rc != 0 ] || [ "$(grep -cE ' (yes|skip)$' table.txt)" != "$cells" ] || ! grep -q "$cells of $cells cells: .* 0 failed" table.txt; then
   echo "FAIL: run all x all rc=$rc"; tail -n 5 table.txt err.txt; fail=1
 else
   echo "ok: $cells cells, every one as expected"
@@ -30,6 +30,18 @@ s = json.load(open("all/summary.json"))
 assert s["command"] == "run" and s["met"] and s["run"] == s["total"] == len(s["cells"])
 assert s["daxbreak"]["version"] and s["config"]["mode"] == "explore"
 expect = {(c["scenario"], c["protocol"]): c["expect"] for c in s["cells"]}
+# Cells expected "any" are skipped: their own count, JUnit <skipped/>.
+anys = sum(c["expect"] == "any" for c in s["cells"])
+assert anys > 0 and s["skipped"] == anys and s["passed"] + anys == s["total"] and s["failed"] == s["errors"] == 0, s
+assert all(c["skipped"] == (c["expect"] == "any") for c in s["cells"])
+import xml.etree.ElementTree as ET
+suite = ET.parse("all/junit.xml").getroot().find("testsuite")
+assert int(suite.get("skipped")) == anys == len(suite.findall("testcase/skipped")), suite.attrib
+props = {p.get("name"): p.get("value") for p in suite.findall("properties/property")}
+assert props["kernel.release"] == os.uname().release and props["daxbreak.version"] == s["daxbreak"]["version"], props
+assert props["seeds"] == "1" and suite.find("testcase/properties/property").get("name") == "seed", props
+html = open("all/index.html").read()
+assert html.count('class="o skipped"') == anys + 1 and f"skipped {anys}" in html
 assert expect[("refault", "modern")] == "stall" and expect[("race2018", "no-break")] == "found"
 assert expect[("gup-fast", "fixed")] == "clean" and expect[("race2018", "modern")] == "any"
 for c in s["cells"]:
@@ -63,6 +75,45 @@ expect 2 "--protocols: 'zzz\*' matches nothing" run --protocols 'zzz*' --results
 expect 2 "--seeds: '5-2'" run --seeds 5-2 --results x2
 expect 2 "'glob' exists and is not empty" run --results glob
 expect 2 "mode: nope" run --mode nope
+
+# --shard I/N deals the cells out: two shards are the whole, disjoint.
+"$bin" run --scenarios 'ref*' --protocols 'modern*' --seeds 1-3 --shard 0/2 --results sh0 --output-format json >sh0.json 2>/dev/null
+"$bin" run --scenarios 'ref*' --protocols 'modern*' --seeds 1-3 --shard 1/2 --results sh1 --output-format json >sh1.json 2>/dev/null
+python3 -c "
+import json; n = lambda f: [c['name'] for c in json.load(open(f))['cells']]
+a, b, g = n('sh0.json'), n('sh1.json'), n('glob.json')
+assert len(a) == 5 and len(b) == 4 and not set(a) & set(b) and sorted(a + b) == sorted(g), (a, b)
+assert json.load(open('sh1.json'))['shard'] == '1/2'
+" || { echo "FAIL: run --shard"; fail=1; }
+expect 2 "--shard: '2/2'" run --shard 2/2 --results x3
+expect 2 "--device and --disk are for --mode stress" run --device "$dir" --results x4
+
+# The default results folder: ISO 8601 basic format, no ':'. Every run
+# above left a line in history.log and its cells' durations in history.time.
+mkdir def && (cd def && "$bin" run --scenarios refault --protocols fixed --eta never >/dev/null 2>&1) &&
+  ls def/daxbreak-results | grep -qxE 'run-[0-9]{8}T[0-9]{6}Z' && [ -s def/daxbreak-results/history.log ] ||
+  { echo "FAIL: the default results folder"; ls -R def; fail=1; }
+python3 -c "
+import json
+log = open('history.log').read().splitlines()
+assert [l.split()[1] for l in log] == ['all', 'miss', 'glob', 'sh0', 'sh1'], log
+s = json.load(open('all/summary.json'))
+assert log[0].split()[2:] == ['explore', 'cells', str(len(s['cells'])), 'passed', str(s['passed']), 'failed', '0', 'skipped', str(s['skipped']), 'errors', '0'], log[0]
+times = dict(l.split() for l in open('history.time'))
+assert 'explore.refault.modern.seed3' in times and 'explore.gup-fast.fixed.seed1' in times, times
+" || { echo "FAIL: history.log, history.time"; cat history.log; fail=1; }
+
+# Stress cells on a --device folder (as on an fs-dax mount) and one --disk
+# file: each cell's device file is made there and removed; the disk is kept.
+mkdir devs
+"$bin" run --mode stress --scenarios collision --protocols fixed,no-break --duration 1s --device "$dir/devs" \
+  --disk "$dir/one.disk" --results dev --eta never >/dev/null 2>&1
+python3 -c "
+import json; s = json.load(open('dev/summary.json'))
+for c in s['cells']:
+  r = json.load(open('dev/' + c['report']))
+  assert r['config']['device'] == '$dir/devs/' + c['name'] + '.pmem' and r['config']['disk'] == '$dir/one.disk', r['config']
+" && [ -z "$(ls devs)" ] && [ -e one.disk ] || { echo "FAIL: run --device/--disk"; ls devs; fail=1; }
 
 # The file-system axis: a cell per file system, none where the row or the
 # scenario does not apply (5 cells), each meeting its expectation; an unknown

@@ -56,6 +56,18 @@ Status ParseTlbFlushOption(const std::string& text, TlbFlushMode* out) {
   return Status::Ok();
 }
 
+Status ParseShardOption(const std::string& text, uint32_t* index, uint32_t* count) {
+  const size_t slash = text.find('/');
+  uint64_t i = 0, n = 0;
+  if (slash == std::string::npos || !ParseUnsigned("--shard", text.substr(0, slash), 0, 1u << 20, &i).ok() ||
+      !ParseUnsigned("--shard", text.substr(slash + 1), 1, 1u << 20, &n).ok() || i >= n) {
+    return Status::InvalidArgument(fmt::format("--shard: '{}' is not I/N with 0 <= I < N", text));
+  }
+  *index = static_cast<uint32_t>(i);
+  *count = static_cast<uint32_t>(n);
+  return Status::Ok();
+}
+
 Status ParseUnsigned(const std::string& option, const std::string& text, uint64_t min, uint64_t max,
                      uint64_t* out) {
   uint64_t v = 0;

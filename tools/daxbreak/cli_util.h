@@ -39,6 +39,10 @@ Status ParseTlbFlushOption(const std::string& text, TlbFlushMode* out);
 Status ParseUnsigned(const std::string& option, const std::string& text, uint64_t min, uint64_t max,
                      uint64_t* out);
 
+// Parses "I/N" (0 <= I < N <= 2^20) of --shard. Errors: kInvalidArgument
+// naming the text.
+Status ParseShardOption(const std::string& text, uint32_t* index, uint32_t* count);
+
 // Writes `text` to `path`, or to stdout when `path` is empty. Errors:
 // kIoError naming the path.
 Status WriteOutput(const std::string& path, const std::string& text);

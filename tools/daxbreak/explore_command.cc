@@ -62,15 +62,7 @@ Status ConvertShard(ExploreArgs& a) {
     if (index == nullptr || total == nullptr) return Status::Ok();
     text = fmt::format("{}/{}", index, total);
   }
-  const size_t slash = text.find('/');
-  uint64_t index = 0, count = 0;
-  if (slash == std::string::npos || !ParseUnsigned("--shard", text.substr(0, slash), 0, 1u << 20, &index).ok() ||
-      !ParseUnsigned("--shard", text.substr(slash + 1), 1, 1u << 20, &count).ok() || index >= count) {
-    return Status::InvalidArgument(fmt::format("--shard: '{}' is not I/N with 0 <= I < N", text));
-  }
-  a.options.shard_index = static_cast<uint32_t>(index);
-  a.options.shard_count = static_cast<uint32_t>(count);
-  return Status::Ok();
+  return ParseShardOption(text, &a.options.shard_index, &a.options.shard_count);
 }
 
 Status ConvertExplore(ExploreArgs& a) {

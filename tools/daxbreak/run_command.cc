@@ -46,6 +46,8 @@ struct RunArgs {
   std::string ops = LayoutOpList(kAllLayoutOps);
   uint32_t jobs = 0;  // 0: one per core.
   std::string results;
+  std::string device, disk;  // stress: see CampaignOptions::device_path.
+  std::string shard;         // "I/N"
   std::string format = "text";
   std::string eta = "auto";
 };
@@ -118,17 +120,34 @@ Status Convert(const RunArgs& a, CampaignOptions* o) {
   for (const std::string& f : fs_names) o->file_systems.push_back(FindFsModel(f));
   s = ParseSeedList("--seeds", a.seeds, &o->seeds);
   if (!s.ok()) return s;
+  if (!a.shard.empty()) {
+    s = ParseShardOption(a.shard, &o->shard_index, &o->shard_count);
+    if (!s.ok()) return s;
+  }
+  if ((!a.device.empty() || !a.disk.empty()) && o->mode != CampaignMode::kStress) {
+    return Status::InvalidArgument("--device and --disk are for --mode stress");
+  }
+  o->device_path = a.device;
+  o->disk_path = a.disk;
   o->jobs = a.jobs != 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
   s = ConvertExploreTemplate(a, &o->explore);
   if (!s.ok()) return s;
   return ConvertStressTemplate(a, &o->stress);
 }
 
+// The default results folder: daxbreak-results/run-20261207T105500Z (ISO 8601
+// basic format: no ':', which CI artifact uploaders refuse).
+std::string DefaultResultsDir() {
+  std::string t = UtcTimestamp();
+  std::erase_if(t, [](char c) { return c == '-' || c == ':'; });
+  return "daxbreak-results/run-" + t;
+}
+
 int Run(RunArgs& a) {
   CampaignOptions options;
   Status s = Convert(a, &options);
   if (!s.ok()) return Fail(s);
-  if (a.results.empty()) a.results = "daxbreak-results/run-" + UtcTimestamp();
+  if (a.results.empty()) a.results = DefaultResultsDir();
   CampaignResults results;
   s = CampaignResults::Create(a.results, &results);
   if (!s.ok()) return Fail(s);
@@ -155,10 +174,17 @@ int Run(RunArgs& a) {
   const nlohmann::json summary = CampaignResults::Summary(options, outcomes, signal);
   s = results.finish(summary, outcomes);
   if (!s.ok()) return Fail(s);
+  s = AppendCampaignHistory(results.dir(), summary);
+  if (!s.ok()) std::fprintf(stderr, "daxbreak: warning: history not updated: %s\n", s.message().c_str());
   const auto met = std::count_if(outcomes.begin(), outcomes.end(), [](const CellOutcome& o) { return o.met; });
-  s = WriteOutput("", a.format == "json" ? JsonText(summary, 2) + "\n"
-                                         : CampaignTable(outcomes) + fmt::format("{} of {} cells met their expectation; results in {}\n",
-                                                                                 met, total, a.results));
+  s = WriteOutput("", a.format == "json"
+                          ? JsonText(summary, 2) + "\n"
+                          : CampaignTable(outcomes) +
+                                fmt::format("{} of {} cells: {} passed, {} failed, {} skipped (expectation any), {} "
+                                            "errors; results in {}/index.html\n",
+                                            outcomes.size(), total, summary.value("passed", 0),
+                                            summary.value("failed", 0), summary.value("skipped", 0),
+                                            summary.value("errors", 0), a.results));
   if (!s.ok()) return Fail(s);
   const bool error = std::any_of(outcomes.begin(), outcomes.end(), [](const CellOutcome& o) { return !o.error.ok(); });
   if (error) return Fail("a cell could not run; see its error in summary.json");
@@ -198,8 +224,13 @@ CommandRunner AddRunCommand(CLI::App& app) {
   sub->add_option("--duration", a->duration, "stress: length of each cell")->capture_default_str();
   sub->add_option("--threads", a->threads, "stress: DIO threads")->check(CLI::Range(1, 64))->capture_default_str();
   sub->add_option("--ops", a->ops, "stress: layout changes")->capture_default_str();
+  sub->add_option("--device", a->device,
+                  "stress: a folder for each cell's device file (e.g. on an fs-dax mount), or one file or "
+                  "/dev/daxN.M for every cell (default: in the results folder)");
+  sub->add_option("--disk", a->disk, "stress: a folder for each cell's disk file, or one file for every cell");
+  sub->add_option("--shard", a->shard, "Run shard I of N: every Nth cell from the Ith (0 <= I < N)");
   sub->add_option("--jobs", a->jobs, "explore: cells at once (default: one per core)")->check(CLI::Range(1, 256));
-  sub->add_option("--results", a->results, "Results folder, new or empty (default daxbreak-results/run-<UTC time>)");
+  sub->add_option("--results", a->results, "Results folder, new or empty (default daxbreak-results/run-<UTC time, e.g. 20261207T105500Z>)");
   sub->add_option("--output-format", a->format, "text or json (the summary on stdout)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

@@ -10,7 +10,9 @@
 //          of its unfair cycle (ProtocolTraits::cycles_in): the outcome is
 //          reported, not judged.
 //
-// A campaign meets its expectations when every cell does. Explore cells run
+// A cell expected "any" is skipped in the counts (JUnit <skipped/>): its
+// outcome is recorded but neither passes nor fails. A campaign meets its
+// expectations when every other cell does. Explore cells run
 // on `jobs` threads at once; stress cells run one after another, since each
 // uses every core it is given.
 //
@@ -67,6 +69,16 @@ struct CampaignOptions {
   ExploreOptions explore;  // Template of every explore cell (scenario, protocol, seed filled per cell).
   StressConfig stress;     // Template of every stress cell (device and disk paths filled per cell).
   std::string work_dir;    // Where stress cells put their device and disk files (removed after each).
+  // Stress cells' device and disk (`run --device/--disk`). Empty: a file per
+  // cell in work_dir. A folder (e.g. on an fs-dax mount): a file per cell in
+  // it, removed after the cell. Anything else (a file, /dev/daxN.M): that
+  // path for every cell, left in place.
+  std::string device_path;
+  std::string disk_path;
+  // `run --shard I/N`: only the cells whose index k in the full CampaignCells()
+  // order has k % shard_count == shard_index, so N shards deal the cells out.
+  uint32_t shard_index = 0;
+  uint32_t shard_count = 1;
   uint32_t jobs = 1;       // Explore cells at once.
   // When it turns non-zero (a signal number), cells not started are skipped
   // and the campaign ends after the running ones.
@@ -108,14 +120,18 @@ struct CellOutcome {
   bool cut_short() const { return interrupted_by != 0 && !found && error.ok(); }
 };
 
-// The cells of `options`, scenario-major (then protocol, file system, seed),
-// in the order they are reported; cells of a row or scenario that does not
-// apply to a file system are left out.
+// A cell expected "any" that ran without an error: neither passed nor failed.
+bool CellSkipped(const CellOutcome& outcome);
+
+// The cells of `options` (of its shard), scenario-major (then protocol, file
+// system, seed), in the order they are reported; cells of a row or scenario
+// that does not apply to a file system are left out.
 std::vector<CampaignCell> CampaignCells(const CampaignOptions& options);
 
 // Runs every cell; calls `done` once per cell as it finishes (from one
 // thread at a time). Returns the outcomes in CampaignCells() order; cells a
-// signal skipped are left out. Errors: kInvalidArgument (no cells, bad jobs).
+// signal skipped are left out. Errors: kInvalidArgument (no cells, bad jobs,
+// a shard index not below the shard count).
 Status RunCampaign(const CampaignOptions& options, const std::function<void(const CellOutcome&)>& done,
                    std::vector<CellOutcome>* outcomes);
 
