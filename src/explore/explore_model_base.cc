@@ -11,9 +11,9 @@ namespace daxbreak {
 
 ExploreModelBase::ExploreModelBase(const ModelEnv& env)
     : env_(env),
-      pages_(MakePageArray(*env.protocol, env.device->nr_pages())),
+      pages_(MakePageArray(*env.protocol, env.device->nr_pages(), env.page_size)),
       mm_(env.tlb_flush),
-      fs_(env.device, pages_.get(), env.checker, DaxFsOptions{env.protocol}),
+      fs_(env.device, pages_.get(), env.checker, DaxFsOptions{env.protocol, env.page_size}),
       dio_(env.device, pages_.get(), env.checker, kDiskBytes) {}
 
 void ExploreModelBase::make_file(uint64_t bytes, uint64_t map_pages) {

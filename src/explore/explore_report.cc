@@ -158,7 +158,16 @@ nlohmann::json RunResultJson(const RunResult& run) {
           {"deadlock", run.deadlock}};
 }
 
+nlohmann::json ExploreConfigJsonCommon(const ExploreOptions& o);
+
 nlohmann::json ExploreConfigJson(const ExploreOptions& o) {
+  nlohmann::json j = ExploreConfigJsonCommon(o);
+  // Only a 2 MiB run says so, so that every 4 KiB document stays as it was.
+  if (o.page_size != DaxPageSize::k4K) j["page_size"] = DaxPageSizeName(o.page_size);
+  return j;
+}
+
+nlohmann::json ExploreConfigJsonCommon(const ExploreOptions& o) {
   return {{"scenario", o.scenario},
           {"protocol", o.protocol->name},
           {"tlb_flush", TlbFlushModeName(o.tlb_flush)},
@@ -278,6 +287,7 @@ std::string ExploreResult::to_text(const ExploreOptions& o) const {
   std::string out = fmt::format("daxbreak explore: scenario {}, protocol {}, tlb-flush {}, strategy {}, seed {}",
                                 o.scenario, o.protocol->name, TlbFlushModeName(o.tlb_flush),
                                 StrategyName(o.strategy), o.seed);
+  if (o.page_size != DaxPageSize::k4K) out += fmt::format(", page-size {}", DaxPageSizeName(o.page_size));
   if (o.shard_count > 1) out += fmt::format(", shard {}/{}", o.shard_index, o.shard_count);
   out += "\n";
   const std::string dpor_extent =
@@ -333,6 +343,10 @@ Status ParseExploreConfig(const nlohmann::json& c, ExploreOptions* o) {
     if (!tlb || !strategy) return Status::InvalidArgument("bad tlb_flush or strategy");
     o->tlb_flush = *tlb;
     o->strategy = *strategy;
+    if (c.contains("page_size")) {
+      Status ps = ParseDaxPageSize(c.at("page_size").get<std::string>(), &o->page_size);
+      if (!ps.ok()) return ps;
+    }
     o->seed = c.at("seed");
     o->depth = c.at("depth");
     o->preemptions = c.at("preemptions");
@@ -410,6 +424,7 @@ Status MergeExploreResults(const std::vector<std::pair<ExploreOptions, ExploreRe
   std::vector<bool> seen(count, false);
   for (const auto& [o, r] : shards) {
     if (o.scenario != a.scenario || o.protocol != a.protocol || o.tlb_flush != a.tlb_flush ||
+        o.page_size != a.page_size ||
         o.strategy != a.strategy || o.seed != a.seed || o.depth != a.depth || o.preemptions != a.preemptions ||
         o.dpor_preemptions != a.dpor_preemptions || o.max_steps != a.max_steps ||
         o.reduction != a.reduction || o.keep_going != a.keep_going || o.schedules != a.schedules ||

@@ -55,7 +55,8 @@ uint64_t dax_layout_busy_page_range(const BreakContext& ctx, Inode* inode, uint6
   // the two (MmStruct). no-unmap: the ablation that scans without it.
   if (ctx.traits.unmap_first) inode->i_mapping_.unmap_mapping_pages(first, last - first + 1);
   const uint64_t pfn =
-      inode->i_pages_.scan_busy_page(first, last, ctx.pages, ctx.traits.locked_entry_scan);
+      inode->i_pages_.scan_busy_page(first, last, ctx.pages, ctx.traits.locked_entry_scan,
+                                     ctx.traits.pmd_busy_check);
   DAXBREAK_SYNC_POINT("dax_layout_busy_page_range:return");
   return pfn;
 }

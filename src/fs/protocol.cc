@@ -203,6 +203,21 @@ const ProtocolTraits kBuiltin[] = {
      .layout = L{.wake_rule = WakeRule::kAtIdleExceptBioRelease},
      .iomap = I{},
      .fsync = F{}},
+    {.name = "pmd-head-only",
+     .status = ProtocolStatus::kHypothetical,
+     .summary = "a mutation, never in a kernel: the busy-page scan looks only at the first page of a "
+                "2 MiB (PMD) entry, so a DIO pin on another subpage is missed and its block freed; "
+                "found with --page-size 2m only (a 4 KiB entry has one page)",
+     .cites = "the correct form is dax_busy_page()'s for_each_mapped_pfn() loop over every pfn of the "
+              "entry (fs/dax.c, checked in the 6.1 and 6.12 sources), from 5fac7408d828 \"mm, fs, dax: "
+              "handle layout changes to pinned dax mappings\"; from 6.15 the folio's count, which a pin "
+              "on any subpage raises (38607c62b34b \"fs/dax: properly refcount fs dax pages\", whose "
+              "dax_folio_init()/dax_folio_put() were read in its list posting, not in a source package)",
+     .catches_in = "pmd-truncate",
+     .catches_at = DaxPageSize::k2M,
+     .layout = L{.pmd_busy_check = PmdBusyCheck::kHeadOnly},
+     .iomap = I{},
+     .fsync = F{}},
     // The release lines as they shipped: the traits of the bugs each line
     // had, together (the kernel version table below maps a release to its
     // line). `modern` is the 6.16-and-later line.

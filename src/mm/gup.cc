@@ -26,13 +26,12 @@ uint64_t gup_fast(Vma& vma, uint64_t pgoff, uint64_t nr, bool write,
   IrqsOffSection irqs_off(vma.mm());
   uint64_t done = 0;
   for (; done < nr; ++done) {
-    SyncAtomic<uint64_t>& ptep = vma.pte(pgoff + done);
-    const uint64_t pte = ptep.load("gup_fast:pte");
+    const uint64_t pte = vma.load_pte(pgoff + done, "gup_fast:pte");
     if (!gup_fast_pte_ok(pte, write)) break;
     const uint64_t pfn = Vma::pte_pfn(pte);
     if (!pages->try_get_page(pfn)) break;
     DAXBREAK_SYNC_POINT("gup_fast:after_ref");
-    if (ptep.load("gup_fast:recheck") != pte) {
+    if (vma.load_pte(pgoff + done, "gup_fast:recheck") != pte) {
       pages->put_page(pfn);
       if (stats) stats->fast_backoffs.fetch_add(1, std::memory_order_relaxed);
       break;
@@ -52,7 +51,7 @@ Status gup_slow_one(Vma& vma, uint64_t pgoff, bool write, PinnedPage* out, GupSt
   for (;;) {
     {
       ReadLock ptl(&vma.ptl());
-      const uint64_t pte = vma.pte(pgoff).load("gup_slow:pte");
+      const uint64_t pte = vma.load_pte(pgoff, "gup_slow:pte");
       if (Vma::pte_present(pte) && (!write || Vma::pte_write(pte))) {
         const uint64_t pfn = Vma::pte_pfn(pte);
         if (pfn == kZeroPfn) {

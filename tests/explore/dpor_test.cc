@@ -395,7 +395,9 @@ std::vector<Case> CatalogueCases() {
     out.push_back({std::string(s->name), &BuiltinProtocol("fixed")});
   }
   for (const ProtocolTraits* p : AllProtocols()) {
-    if (!p->catches_in.empty() && p->catches_in != "racy-seq") out.push_back({std::string(p->catches_in), p});
+    if (!p->catches_in.empty() && p->catches_in != "racy-seq" && p->catches_at == DaxPageSize::k4K) {
+      out.push_back({std::string(p->catches_in), p});
+    }
   }
   return out;
 }
@@ -425,7 +427,7 @@ INSTANTIATE_TEST_SUITE_P(Catalogue, DporCoverageTest, ::testing::ValuesIn(Catalo
 std::vector<Case> CaughtCases() {
   std::vector<Case> out;
   for (const ProtocolTraits* p : AllProtocols()) {
-    if (!p->catches_in.empty()) out.push_back({std::string(p->catches_in), p});
+    if (!p->catches_in.empty() && p->catches_at == DaxPageSize::k4K) out.push_back({std::string(p->catches_in), p});
   }
   return out;
 }

@@ -37,17 +37,17 @@ class TempDir {
 };
 
 // A device of `mib` MiB, a process whose unmaps flush with `tlb_flush`, and a
-// DaxFs with `protocol` over the device.
+// DaxFs with `protocol` and largest mapping `page_size` over the device.
 struct TestRig {
   explicit TestRig(const ProtocolTraits& protocol = DefaultProtocol(), uint64_t mib = 4,
-                   TlbFlushMode tlb_flush = TlbFlushMode::kIpi)
+                   TlbFlushMode tlb_flush = TlbFlushMode::kIpi, DaxPageSize page_size = DaxPageSize::k4K)
       : mm(tlb_flush) {
     SyncPoint::instance().reset();
     PmemDeviceOptions opts{dir.file("dev.pmem"), mib << 20, false};
     Status s = PmemDevice::Open(opts, &device);
     EXPECT_TRUE(s.ok()) << s.ToString();
-    pages = MakePageArray(protocol, device->nr_pages());
-    fs = std::make_unique<DaxFs>(device.get(), pages.get(), &checker, DaxFsOptions{&protocol});
+    pages = MakePageArray(protocol, device->nr_pages(), page_size);
+    fs = std::make_unique<DaxFs>(device.get(), pages.get(), &checker, DaxFsOptions{&protocol, page_size});
   }
   ~TestRig() { SyncPoint::instance().reset(); }
 

@@ -47,6 +47,7 @@ struct ModelEnv {
   const ProtocolTraits* protocol = &DefaultProtocol();
   TlbFlushMode tlb_flush = TlbFlushMode::kIpi;  // Of the model's process.
   Checker* checker = nullptr;    // Fresh for every run.
+  DaxPageSize page_size = DaxPageSize::k4K;  // The file system's largest mapping (--page-size).
 };
 
 struct ExploreScenarioInfo {

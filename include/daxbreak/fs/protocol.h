@@ -72,6 +72,8 @@ struct LayoutBreakTraits {
                                           // break waiting on it (`modern-refault-wake`).
   bool final_break_on_evict = true;       // false: eviction frees busy blocks.
   bool size_before_break = false;         // true: truncate sets i_size before the break.
+  PmdBusyCheck pmd_busy_check = PmdBusyCheck::kEveryPage;  // How a PMD entry is found
+                                          // busy (`pmd-head-only`; only with --page-size 2m).
 };
 
 // How the extent sequence (ext4 i_es_seq, xfs if_seq) is advanced.
@@ -138,6 +140,9 @@ struct ProtocolTraits {
   std::string_view cites;       // Kernel commits, threads; says so where unconfirmed.
   std::string_view catches_in;  // The explore scenario that finds it ("" if none).
   CatchKind catches_as = CatchKind::kViolation;  // What it finds there.
+  // The page size it is found at there (`--page-size`); at the other it is
+  // clean (a row about PMD entries).
+  DaxPageSize catches_at = DaxPageSize::k4K;
   // An explore scenario in which a correct row or candidate fix has a cycle
   // that goes on only while a scheduler keeps one runnable thread from ever
   // running (an unfair schedule: the depth limit cuts it, a `step_limit`);

@@ -18,7 +18,21 @@
 // KiB). The block allocator hands out the lowest pfns first, so the touched
 // chunks are the first few.
 //
-// Thread-safety: thread-safe; every field of a record is a SyncAtomic.
+// Compound folios (`--page-size 2m`, 6.15+ rows only): dax_folio_init()
+// makes the 512 pages of a PMD entry one folio, whose reference count,
+// mapcount and wait key are the head page's; a reference taken on any
+// subpage counts on the head (folio_get() of page_folio()), so a pin on one
+// subpage makes the whole 2 MiB busy. dax_folio_put() splits it back to
+// order-0 pages. Before 6.15 fs-dax pages were never compound: every 4 KiB
+// page keeps its own count under a PMD mapping too. The folio table costs 2
+// bytes per device page, and only when compound folios are on.
+//
+// Thread-safety: thread-safe; every field of a record is a SyncAtomic. The
+// folio table is a std::atomic, not a scheduling point: it changes only
+// while nothing references the pages (dax_folio_init() before the PMD is
+// installed, dax_folio_put() after the last reference is gone), so a thread
+// that reaches a subpage through a PTE or a pin is ordered after the change
+// by that PTE or pin.
 
 #ifndef DAXBREAK_MM_PAGE_ARRAY_H_
 #define DAXBREAK_MM_PAGE_ARRAY_H_
@@ -67,7 +81,10 @@ class PageArray {
   static constexpr uint64_t kChunkPages = 4096;
 
   // `nr_pages` records (pfn 0 .. nr_pages-1), every count at `idle_refcount`.
-  PageArray(uint64_t nr_pages, uint32_t idle_refcount, WakeRule wake_rule = WakeRule::kAtIdle);
+  // `compound_folios`: PMD entries make compound folios (dax_folio_init(),
+  // the 6.15 model with --page-size 2m).
+  PageArray(uint64_t nr_pages, uint32_t idle_refcount, WakeRule wake_rule = WakeRule::kAtIdle,
+            bool compound_folios = false);
   ~PageArray();
   PageArray(const PageArray&) = delete;
   PageArray& operator=(const PageArray&) = delete;
@@ -109,8 +126,26 @@ class PageArray {
     const uint32_t mapped = page_mapcount(pfn);
     return page_ref_count(pfn) == idle_ + mapped;
   }
-  // The key break_layouts waits on for this page: &page->_refcount.
-  const void* refcount_key(uint64_t pfn) const { return &record(pfn).refcount; }
+  // The key break_layouts waits on for this page: &folio->_refcount (the
+  // page's own for an order-0 folio).
+  const void* refcount_key(uint64_t pfn) const { return &record(folio_pfn(pfn)).refcount; }
+
+  bool compound_folios() const { return compound_; }
+  // dax_folio_init() (38607c62b34b, 6.15): makes pfns [head, head + 2^order)
+  // one folio (prep_compound_page()). `head` must be 2^order-aligned and
+  // every page free of references. Without compound folios it does nothing.
+  void dax_folio_init(uint64_t head, uint32_t order);
+  // dax_folio_put()'s split (6.15): the folio of `head` goes back to order-0
+  // pages, if nothing references it; a folio still referenced (a buggy row
+  // disassociated a busy folio) stays whole, so that the late put lands on
+  // the count it raised (the kernel splits and WARNs; the model reports the
+  // WARN at the disassociation). Returns whether it split.
+  bool dax_folio_put(uint64_t head);
+  // page_folio(): the pfn of the folio's head (`pfn` itself for an order-0
+  // page, and always without compound folios).
+  uint64_t folio_pfn(uint64_t pfn) const {
+    return compound_ ? pfn - folio_offset_[pfn].load(std::memory_order_acquire) : pfn;
+  }
 
   // dax_associate_entry() and dax_disassociate_entry(): the page's owner
   // (page->mapping, page->index) changes, which bumps its generation. Who the
@@ -135,7 +170,11 @@ class PageArray {
   const uint32_t chunk_shift_;
   const uint64_t chunk_pages_;
   const uint64_t nr_chunks_;
+  const bool compound_;
   std::unique_ptr<std::atomic<PageRecord*>[]> chunks_;
+  // Per page: how far its folio's head lies below it (0: it is a head or
+  // order 0). Allocated only with compound folios.
+  std::unique_ptr<std::atomic<uint16_t>[]> folio_offset_;
   mutable std::atomic<uint64_t> chunks_allocated_{0};
 };
 
