@@ -11,6 +11,7 @@
 
 #include "daxbreak/fs/iomap.h"
 #include "daxbreak/sync/sync_point.h"
+#include "daxbreak/sync/task.h"
 
 namespace daxbreak {
 
@@ -197,6 +198,19 @@ void DaxFs::truncate_dax_entries(Inode* inode, uint64_t first, uint64_t last) {
     return;
   }
   inode->i_mapping_.unmap_mapping_pages(first, last - first + 1);
+  // 6.15+: the break deleted the entries (bde708f1a65d); one found here was
+  // established behind it, and truncate_folio_batch_exceptionals() WARNs
+  // (WARN_ON_ONCE(1), then deletes it so that truncate does not loop).
+  if (protocol().layout.break_deletes_entries && sink_ != nullptr) {
+    const std::vector<uint64_t> left = inode->i_pages_.indices(first, last);
+    if (!left.empty()) {
+      sink_->report(Violation{ViolationKind::kBusyPageDisassociated, 0, inode->ino(), left.front() * kPageSize,
+                              Task::current().name(),
+                              fmt::format("truncate_folio_batch_exceptionals WARN: {} DAX entr{} from index {} "
+                                          "left after the layout break",
+                                          left.size(), left.size() == 1 ? "y" : "ies", left.front())});
+    }
+  }
   inode->i_pages_.dax_delete_mapping_range(first, last, *pages_, inode->ino(), sink_);
 }
 

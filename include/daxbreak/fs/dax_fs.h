@@ -180,7 +180,7 @@ class DaxFs : public VmOperations {
   // Inode eviction: waits for every busy page without dropping anything
   // (dax_break_layout_final()), then frees all blocks.
   void evict(Inode* inode);
-  BreakContext break_context() { return BreakContext{options_.protocol->layout, *pages_, stats_}; }
+  BreakContext break_context() { return BreakContext{options_.protocol->layout, *pages_, stats_, sink_}; }
   bool pmd_enabled() const { return options_.page_size == DaxPageSize::k2M; }
 
   PmemDevice* const device_;

@@ -72,6 +72,10 @@ struct LayoutBreakTraits {
                                           // break waiting on it (`modern-refault-wake`).
   bool final_break_on_evict = true;       // false: eviction frees busy blocks.
   bool size_before_break = false;         // true: truncate sets i_size before the break.
+  bool break_deletes_entries = false;     // true (6.15+): the break deletes the DAX entries
+                                          // of its range once no page is busy
+                                          // (bde708f1a65d), and truncate WARNs for any left
+                                          // (truncate_folio_batch_exceptionals()).
   PmdBusyCheck pmd_busy_check = PmdBusyCheck::kEveryPage;  // How a PMD entry is found
                                           // busy (`pmd-head-only`; only with --page-size 2m).
 };
