@@ -158,7 +158,7 @@ nlohmann::json RunResultJson(const RunResult& run) {
           {"deadlock", run.deadlock}};
 }
 
-nlohmann::json ExploreConfigJsonCommon(const ExploreOptions& o);
+static nlohmann::json ExploreConfigJsonCommon(const ExploreOptions& o);
 
 nlohmann::json ExploreConfigJson(const ExploreOptions& o) {
   nlohmann::json j = ExploreConfigJsonCommon(o);
@@ -167,7 +167,7 @@ nlohmann::json ExploreConfigJson(const ExploreOptions& o) {
   return j;
 }
 
-nlohmann::json ExploreConfigJsonCommon(const ExploreOptions& o) {
+static nlohmann::json ExploreConfigJsonCommon(const ExploreOptions& o) {
   return {{"scenario", o.scenario},
           {"protocol", o.protocol->name},
           {"tlb_flush", TlbFlushModeName(o.tlb_flush)},

@@ -20,7 +20,7 @@ std::unique_ptr<PageArray> MakePageArray(const ProtocolTraits& protocol, uint64_
   // Compound folios came with 38607c62b34b (6.15): the rows with idle 0.
   const bool compound = page_size == DaxPageSize::k2M && protocol.layout.idle_refcount == 0;
   return std::make_unique<PageArray>(nr_pages, protocol.layout.idle_refcount, protocol.layout.wake_rule,
-                                     compound);
+                                     compound, protocol.layout.dio_ref);
 }
 
 DaxFs::DaxFs(PmemDevice* device, PageArray* pages, ViolationSink* sink, DaxFsOptions options)

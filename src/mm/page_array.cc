@@ -7,7 +7,8 @@
 
 namespace daxbreak {
 
-PageArray::PageArray(uint64_t nr_pages, uint32_t idle_refcount, WakeRule wake_rule, bool compound_folios)
+PageArray::PageArray(uint64_t nr_pages, uint32_t idle_refcount, WakeRule wake_rule, bool compound_folios,
+                     DioRef dio_ref)
     : nr_pages_(nr_pages),
       idle_(idle_refcount),
       wake_rule_(wake_rule),
@@ -15,6 +16,7 @@ PageArray::PageArray(uint64_t nr_pages, uint32_t idle_refcount, WakeRule wake_ru
       chunk_pages_(uint64_t{1} << chunk_shift_),
       nr_chunks_((nr_pages + chunk_pages_ - 1) >> chunk_shift_),
       compound_(compound_folios),
+      dio_ref_(dio_ref),
       chunks_(new std::atomic<PageRecord*>[nr_chunks_]) {
   for (uint64_t c = 0; c < nr_chunks_; ++c) chunks_[c].store(nullptr, std::memory_order_relaxed);
   if (compound_) {
@@ -47,10 +49,10 @@ PageRecord& PageArray::record(uint64_t pfn) const {
   return chunk[pfn & (chunk_pages_ - 1)];
 }
 
-void PageArray::get_page(uint64_t pfn) { record(folio_pfn(pfn)).refcount.fetch_add(1, "page_ref_inc"); }
+void PageArray::get_page(uint64_t pfn, uint32_t refs) { record(folio_pfn(pfn)).refcount.fetch_add(refs, "page_ref_inc"); }
 
-bool PageArray::try_get_page(uint64_t pfn) {
-  return record(folio_pfn(pfn)).refcount.add_unless(1, 0, "folio_try_get");
+bool PageArray::try_get_page(uint64_t pfn, uint32_t refs) {
+  return record(folio_pfn(pfn)).refcount.add_unless(refs, 0, "folio_try_get");
 }
 
 void PageArray::wake_refcount_waiters(uint64_t pfn) {
@@ -75,9 +77,9 @@ void PageArray::wake_if_only_mapped(uint64_t pfn) {
   }
 }
 
-void PageArray::put_page(uint64_t page, PutPath path) {
+void PageArray::put_page(uint64_t page, PutPath path, uint32_t refs) {
   const uint64_t pfn = folio_pfn(page);
-  const uint32_t before = record(pfn).refcount.fetch_sub(1, "page_ref_dec");
+  const uint32_t before = record(pfn).refcount.fetch_sub(refs, "page_ref_dec");
   // bio-release-no-wake: 6.1-stable's backport of 1b151e2435fc ("block: Remove
   // special-casing of compound pages", January 2024) drops the DIO's references
   // with folio_put(), which skips the fs-dax wake of
@@ -86,7 +88,7 @@ void PageArray::put_page(uint64_t page, PutPath path) {
   // that with folio_put_refs(). The breaker sleeps on with its condition
   // already true (docs/protocol.md, 'Linux 6.1 lost wake-up').
   if (wake_rule_ == WakeRule::kAtIdleExceptBioRelease && path == PutPath::kBioRelease) return;
-  if (before - 1 == idle_) {
+  if (before - refs == idle_) {
     wake_refcount_waiters(pfn);
   } else {
     wake_if_only_mapped(pfn);
@@ -116,6 +118,12 @@ void PageArray::dax_folio_init(uint64_t head, uint32_t order) {
   for (uint64_t i = 0; i < nr && head + i < nr_pages_; ++i) {
     folio_offset_[head + i].store(static_cast<uint16_t>(i), std::memory_order_release);
   }
+}
+
+uint32_t PageArray::pin_refs(uint64_t pfn) const {
+  const bool large = compound_ && (folio_pfn(pfn) != pfn ||
+                                   (pfn + 1 < nr_pages_ && folio_offset_[pfn + 1].load(std::memory_order_acquire) == 1));
+  return large ? 1 : kGupPinCountingBias;
 }
 
 bool PageArray::dax_folio_put(uint64_t head) {

@@ -15,7 +15,7 @@ cells=$(( $("$bin" list --output-format json | PROTOCOLS="$protocols" python3 -c
 import json, os, sys; d = json.load(sys.stdin)
 p = os.environ['PROTOCOLS']
 n = len(d['protocols']) if p == 'all' else len(p.split(','))
-print(sum(1 for s in d['scenarios'] if s['mode'] == 'explore') * n)") ))
+print(sum(1 for s in d['scenarios'] if s['mode'] == 'explore' and not s.get('by_name_only')) * n)") ))
 if [ $rc != 0 ] || [ "$(grep -c ' yes$' table.txt)" != "$cells" ] || ! grep -q "$cells of $cells cells met" table.txt; then
   echo "FAIL: run all x all rc=$rc"; tail -n 5 table.txt err.txt; fail=1
 else

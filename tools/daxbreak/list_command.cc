@@ -34,6 +34,7 @@ nlohmann::json ListJson() {
   for (const ExploreScenarioInfo* s : ExploreScenarios()) {
     j["scenarios"].push_back(
         {{"name", s->name}, {"mode", "explore"}, {"targets", {"model"}}, {"summary", s->summary}});
+    if (s->by_name_only) j["scenarios"].back()["by_name_only"] = true;  // Not in `run --scenarios all`.
   }
   j["protocols"] = nlohmann::json::array();
   for (const ProtocolTraits* p : AllProtocols()) {

@@ -54,6 +54,11 @@ struct ExploreScenarioInfo {
   std::string_view name;
   std::string_view summary;
   std::function<std::unique_ptr<ExploreModel>(const ModelEnv&)> build;
+  // A model of thousands of steps per schedule (the 2 MiB scenarios): left
+  // out of a campaign's `--scenarios all` and of the catalogue tests that run
+  // every scenario under dfs, which it would take minutes each; it runs when
+  // named (dpor finishes it in seconds).
+  bool by_name_only = false;
 
   // Re-points the strings at keep(s) (Registry::add(), base/registry.h).
   template <class Keep>

@@ -72,6 +72,8 @@ struct LayoutBreakTraits {
                                           // break waiting on it (`modern-refault-wake`).
   bool final_break_on_evict = true;       // false: eviction frees busy blocks.
   bool size_before_break = false;         // true: truncate sets i_size before the break.
+  DioRef dio_ref = DioRef::kFollPin;      // The DIO's page reference (kFollGet: rows of
+                                          // kernels before 6.5, a7e689dd1c06).
   bool break_deletes_entries = false;     // true (6.15+): the break deletes the DAX entries
                                           // of its range once no page is busy
                                           // (bde708f1a65d), and truncate WARNs for any left

@@ -69,6 +69,18 @@ enum class WakeRule {
   kAtIdleExceptBioRelease,
 };
 
+// How a DIO references the pages of its buffer (block O_DIRECT), per kernel
+// era: a plain reference (FOLL_GET: iov_iter_get_pages2() in the 6.1 source)
+// before a7e689dd1c06 "block: Convert bio_iov_iter_get_pages to use
+// iov_iter_extract_pages" (6.5), a pin (FOLL_PIN: iov_iter_extract_pages(),
+// BIO_PAGE_PINNED in the 6.12 source) from it. A pin of an order-0 page adds
+// GUP_PIN_COUNTING_BIAS (1024) to its count, a pin of a large folio 1 (and 1
+// to _pincount, not modeled); the busy tests (count above idle) and the wake
+// at idle read the same either way.
+enum class DioRef { kFollGet, kFollPin };
+// GUP_PIN_COUNTING_BIAS (include/linux/mm.h, 1U << 10 in 6.12).
+inline constexpr uint32_t kGupPinCountingBias = 1024;
+
 // Which path drops a reference.
 enum class PutPath {
   kPut,         // put_page() / unpin_user_pages() / a zap.
@@ -84,7 +96,7 @@ class PageArray {
   // `compound_folios`: PMD entries make compound folios (dax_folio_init(),
   // the 6.15 model with --page-size 2m).
   PageArray(uint64_t nr_pages, uint32_t idle_refcount, WakeRule wake_rule = WakeRule::kAtIdle,
-            bool compound_folios = false);
+            bool compound_folios = false, DioRef dio_ref = DioRef::kFollPin);
   ~PageArray();
   PageArray(const PageArray&) = delete;
   PageArray& operator=(const PageArray&) = delete;
@@ -92,19 +104,26 @@ class PageArray {
   uint64_t nr_pages() const { return nr_pages_; }
   uint32_t idle_refcount() const { return idle_; }
   WakeRule wake_rule() const { return wake_rule_; }
+  // The DIO reference of the era the records model (DioRef).
+  DioRef dio_ref() const { return dio_ref_; }
+  // What a FOLL_PIN of `pfn` adds to its folio's count: 1 for a large
+  // folio, else GUP_PIN_COUNTING_BIAS (try_grab_folio()).
+  uint32_t pin_refs(uint64_t pfn) const;
   // Bytes of page records allocated so far (touched chunks plus the chunk
   // table).
   uint64_t memory_bytes() const;
 
-  // page_ref_inc(): takes a reference (a pin, or the 6.15 mapping reference).
-  void get_page(uint64_t pfn);
-  // folio_try_get() as GUP-fast uses it: takes a reference unless the count
-  // is 0 (a 6.15 page that nothing maps or pins is free). Returns whether it
-  // did. With idle 1 the count is never 0, so it always succeeds.
-  bool try_get_page(uint64_t pfn);
-  // Drops a reference taken on `path`; wakes the waiters of refcount_key(pfn)
-  // as the WakeRule says.
-  void put_page(uint64_t pfn, PutPath path = PutPath::kPut);
+  // page_ref_add(): takes `refs` references (a get, a pin's bias, or the
+  // 6.15 mapping reference).
+  void get_page(uint64_t pfn, uint32_t refs = 1);
+  // folio_try_get() / try_grab_folio_fast() as GUP-fast uses it: takes
+  // `refs` references unless the count is 0 (a 6.15 page that nothing maps
+  // or pins is free). Returns whether it did. With idle 1 the count is never
+  // 0, so it always succeeds.
+  bool try_get_page(uint64_t pfn, uint32_t refs = 1);
+  // Drops `refs` references taken on `path` (folio_put_refs()); wakes the
+  // waiters of refcount_key(pfn) as the WakeRule says.
+  void put_page(uint64_t pfn, PutPath path = PutPath::kPut, uint32_t refs = 1);
   // A page-table mapping takes a reference (6.15: insert_page_into_pte_locked()
   // does folio_get() and adds to the mapcount). The reference comes first, so
   // refcount - mapcount never reads lower than the pins held.
@@ -171,6 +190,7 @@ class PageArray {
   const uint64_t chunk_pages_;
   const uint64_t nr_chunks_;
   const bool compound_;
+  const DioRef dio_ref_;
   std::unique_ptr<std::atomic<PageRecord*>[]> chunks_;
   // Per page: how far its folio's head lies below it (0: it is a head or
   // order 0). Allocated only with compound folios.
