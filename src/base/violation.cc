@@ -9,8 +9,10 @@ namespace {
 
 constexpr std::array<ViolationKindInfo, kViolationKinds> kKinds = {{
     {ViolationKind::kBusyPageDisassociated, "busy_page_disassociated", Severity::kWarn,
-     "dax_disassociate_entry() met a page above its idle refcount (the WARN of fs/dax.c up to "
-     "6.14; 6.15+ has no such check for a 4 KiB folio)"},
+     "a DAX entry went with its page still busy, or outlived the layout break: the WARN of "
+     "dax_disassociate_entry() up to 6.14; from 6.15 the WARN of truncate_folio_batch_exceptionals() "
+     "for an entry the break left (bde708f1a65d) and of dax_folio_put() for a busy 2 MiB folio "
+     "(a busy 4 KiB folio is reported too, though the kernel is silent there)"},
     {ViolationKind::kPinnedBlockFreed, "pinned_block_freed", Severity::kData,
      "a block reached the allocator while its page was still referenced: a DMA may land in "
      "another file's block"},

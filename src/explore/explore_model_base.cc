@@ -11,9 +11,9 @@ namespace daxbreak {
 
 ExploreModelBase::ExploreModelBase(const ModelEnv& env)
     : env_(env),
-      pages_(MakePageArray(*env.protocol, env.device->nr_pages())),
+      pages_(MakePageArray(*env.protocol, env.device->nr_pages(), env.page_size)),
       mm_(env.tlb_flush),
-      fs_(env.device, pages_.get(), env.checker, DaxFsOptions{env.protocol, env.fs}),
+      fs_(env.device, pages_.get(), env.checker, DaxFsOptions{env.protocol, env.fs, env.page_size}),
       dio_(env.device, pages_.get(), env.checker, kDiskBytes) {}
 
 void ExploreModelBase::make_file(uint64_t bytes, uint64_t map_pages) {
@@ -29,7 +29,8 @@ void ExploreModelBase::make_file(uint64_t bytes, uint64_t map_pages) {
 
 void ExploreModelBase::dio_in_flight(uint64_t first, uint64_t nr) {
   std::vector<PinnedPage> pinned;
-  (void)pin_user_pages(*vma_, vma_->address_of(first), nr, FOLL_PIN | FOLL_WRITE, &pinned);
+  const uint32_t ref = pages_->dio_ref() == DioRef::kFollPin ? uint32_t{FOLL_PIN} : 0u;  // The era's.
+  (void)pin_user_pages(*vma_, vma_->address_of(first), nr, ref | FOLL_WRITE, &pinned);
   dio_.submit_pinned(/*is_read=*/true, kPageSize, std::move(pinned));
 }
 

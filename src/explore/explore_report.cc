@@ -189,6 +189,8 @@ nlohmann::json ExploreConfigJson(const ExploreOptions& o) {
           {"subtrees", o.dpor_subtrees}};
   // The file system only off the default, so ext4 documents read as before.
   if (o.fs->name != DefaultFsModel().name) j["fs"] = o.fs->name;
+  // Likewise the page size only for a 2 MiB run.
+  if (o.page_size != DaxPageSize::k4K) j["page_size"] = DaxPageSizeName(o.page_size);
   return j;
 }
 
@@ -293,6 +295,7 @@ std::string ExploreResult::to_text(const ExploreOptions& o) const {
                                 o.scenario, o.protocol->name, TlbFlushModeName(o.tlb_flush),
                                 StrategyName(o.strategy), o.seed);
   if (o.fs->name != DefaultFsModel().name) out += fmt::format(", fs {}", o.fs->name);
+  if (o.page_size != DaxPageSize::k4K) out += fmt::format(", page-size {}", DaxPageSizeName(o.page_size));
   if (o.shard_count > 1) out += fmt::format(", shard {}/{}", o.shard_index, o.shard_count);
   out += "\n";
   const std::string dpor_extent =
@@ -356,6 +359,10 @@ Status ParseExploreConfig(const nlohmann::json& c, ExploreOptions* o) {
     if (!tlb || !strategy) return Status::InvalidArgument("bad tlb_flush or strategy");
     o->tlb_flush = *tlb;
     o->strategy = *strategy;
+    if (c.contains("page_size")) {
+      Status ps = ParseDaxPageSize(c.at("page_size").get<std::string>(), &o->page_size);
+      if (!ps.ok()) return ps;
+    }
     Status seed = ParseSeedJson(c.at("seed"), &o->seed);
     if (!seed.ok()) return seed;
     o->depth = c.at("depth");
@@ -435,6 +442,7 @@ Status MergeExploreResults(const std::vector<std::pair<ExploreOptions, ExploreRe
   std::vector<bool> seen(count, false);
   for (const auto& [o, r] : shards) {
     if (o.scenario != a.scenario || o.protocol != a.protocol || o.fs != a.fs || o.tlb_flush != a.tlb_flush ||
+        o.page_size != a.page_size ||
         o.strategy != a.strategy || o.seed != a.seed || o.depth != a.depth || o.preemptions != a.preemptions ||
         o.dpor_preemptions != a.dpor_preemptions || o.max_steps != a.max_steps ||
         o.reduction != a.reduction || o.keep_going != a.keep_going || o.schedules != a.schedules ||

@@ -10,6 +10,7 @@
 #include "explore/scenarios/fs_scenarios.h"
 #include "explore/scenarios/iomap_scenarios.h"
 #include "explore/scenarios/journal_scenarios.h"
+#include "explore/scenarios/pmd_scenarios.h"
 
 namespace daxbreak {
 namespace {
@@ -26,6 +27,8 @@ const ExploreScenarioInfo kBuiltin[] = {
     {"refault", "a pinned page is faulted back in while truncate sleeps on it", BuildRefault},
     {"zero-range", "zero range over a file whose page is pinned by a DIO", BuildZeroRange},
     {"collapse", "collapse range moves a page a DIO has pinned", BuildCollapse, "ext4,xfs"},
+    {"pmd-truncate", "truncate into a PMD-mapped 2 MiB whose subpage 1 a DIO pins (run with --page-size 2m)", BuildPmdTruncate, "", true},
+    {"pmd-punch", "punch of the DIO-pinned subpage 1 of a PMD-mapped 2 MiB, and a refault beside it (--page-size 2m)", BuildPmdPunch, "", true},
     {"stale-unwritten", "a buffered write's unwritten mapping goes stale: writeback converts, reclaim drops the folio (Dave Chinner, linux-xfs, January 2023)", BuildStaleUnwritten, "ext4,xfs"},
     {"racy-seq", "two I/O completions advance the extent sequence at once while a buffered write holds a mapping (Jan Kara, linux-ext4, December 2024)", BuildRacySeq, "ext4"},
     {"zero-unwritten", "ext4 zeroes a partial block under a journal handle over a dirty unwritten folio, beside a commit (Zhang Yi, linux-fsdevel, August 2025)", BuildZeroUnwritten, "ext4"},

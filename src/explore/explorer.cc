@@ -48,7 +48,8 @@ Status CheckFsAxis(const ExploreOptions& o, const ExploreScenarioInfo& info) {
   return Status::Ok();
 }
 
-// What one worker needs to run schedules: a pmem device (1 MiB in /dev/shm
+// What one worker needs to run schedules: a pmem device (8 MiB in /dev/shm, room
+// for an aligned 2 MiB extent
 // or $TMPDIR, unlinked at once; only its page addresses and bytes are used),
 // the wait queues and the fibers its runs share.
 class RunContext {
@@ -58,7 +59,7 @@ class RunContext {
     const std::string dir = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : (tmp ? tmp : "/tmp");
     static std::atomic<uint64_t> serial{0};
     const std::string path = fmt::format("{}/daxbreak-explore-{}-{}.pmem", dir, getpid(), serial++);
-    Status s = PmemDevice::Open({path, 1 << 20, false}, &device_);
+    Status s = PmemDevice::Open({path, 8 << 20, false}, &device_);
     unlink(path.c_str());
     if (!s.ok()) return Status::Environment("explore device: " + s.message());
     return Status::Ok();
@@ -70,7 +71,7 @@ class RunContext {
     RunResult r;
     {
       std::unique_ptr<ExploreModel> model =
-          info.build(ModelEnv{device_.get(), options.protocol, options.fs, options.tlb_flush, &checker});
+          info.build(ModelEnv{device_.get(), options.protocol, options.fs, options.tlb_flush, &checker, options.page_size});
       ControlledScheduler scheduler(policy, options.max_steps, trace, &waits_, &fibers_);
       LockOrderGraph lock_order;  // Per run, so that a cycle replays from its schedule.
       lock_order.set_sink(&checker);
@@ -585,7 +586,7 @@ Status Explore(const ExploreOptions& options, ExploreResult* result) {
     result->replay_command = fmt::format(
         "daxbreak replay --scenario {} --protocol {}{}{} --schedule {}", options.scenario,
         options.protocol->name, FsOptionText(*options.fs), options.tlb_flush == TlbFlushMode::kIpi ? "" : " --tlb-flush broadcast",
-        result->schedule);
+        options.page_size == DaxPageSize::k4K ? "" : " --page-size 2m", result->schedule);
     RunResult again;
     s = Replay(options, result->schedule, false, &again);
     result->confirmed = s.ok() && again.schedule_mismatch.empty() && again.kind() == result->kind;

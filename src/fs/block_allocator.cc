@@ -35,6 +35,21 @@ Status BlockAllocator::alloc_block(uint64_t* pfn) {
   return Status::Ok();
 }
 
+Status BlockAllocator::alloc_aligned(uint64_t nr, uint64_t align, uint64_t* first) {
+  MutexLock lock(&mu_);
+  const uint64_t start = (next_unused_ + align - 1) / align * align;
+  if (start + nr > end_pfn_ || start + nr < start) return Status::NoSpace("no aligned free extent on the device");
+  if (reservation_.reserve && start + nr > reservation_.reserved_end_pfn) {
+    Status s = reservation_.reserve(reservation_.reserved_end_pfn, start + nr);
+    if (!s.ok()) return s;
+    reservation_.reserved_end_pfn = start + nr;
+  }
+  for (uint64_t pfn = start; pfn-- > next_unused_;) freed_.push_back(pfn);
+  next_unused_ = start + nr;
+  *first = start;
+  return Status::Ok();
+}
+
 void BlockAllocator::free_block(uint64_t pfn, uint32_t ino, uint64_t file_offset) {
   const uint32_t count = pages_->page_ref_count(pfn);
   if (count != pages_->idle_refcount() && sink_ != nullptr) {

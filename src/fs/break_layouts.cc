@@ -42,6 +42,16 @@ bool break_wait_done(const BreakContext& ctx, uint64_t pfn) {
   return ctx.pages.page_is_idle(pfn);
 }
 
+// 6.15+ (bde708f1a65d "fs/dax: always remove DAX page-cache entries when
+// breaking layouts"): dax_break_layout() and dax_break_layout_final() end
+// with dax_delete_mapping_range() once no page is busy, so that no entry is
+// left for truncate_inode_pages_range(), which from then on WARNs if it
+// finds one (DaxFs::truncate_dax_entries()). Up to 6.14 truncate deletes them.
+void dax_break_delete_entries(const BreakContext& ctx, Inode* inode, uint64_t first, uint64_t last) {
+  if (!ctx.traits.break_deletes_entries) return;
+  inode->i_pages_.dax_delete_mapping_range(first, last, ctx.pages, inode->ino(), ctx.sink);
+}
+
 }  // namespace
 
 uint64_t dax_layout_busy_page_range(const BreakContext& ctx, Inode* inode, uint64_t first,
@@ -55,7 +65,8 @@ uint64_t dax_layout_busy_page_range(const BreakContext& ctx, Inode* inode, uint6
   // the two (MmStruct). no-unmap: the ablation that scans without it.
   if (ctx.traits.unmap_first) inode->i_mapping_.unmap_mapping_pages(first, last - first + 1);
   const uint64_t pfn =
-      inode->i_pages_.scan_busy_page(first, last, ctx.pages, ctx.traits.locked_entry_scan);
+      inode->i_pages_.scan_busy_page(first, last, ctx.pages, ctx.traits.locked_entry_scan,
+                                     ctx.traits.pmd_busy_check);
   DAXBREAK_SYNC_POINT("dax_layout_busy_page_range:return");
   return pfn;
 }
@@ -68,7 +79,10 @@ Status break_layouts(const BreakContext& ctx, Inode* inode, uint64_t first, uint
   for (;;) {
     bool retry = false;
     const uint64_t pfn = dax_layout_busy_page_range(ctx, inode, first, last);
-    if (pfn == 0) return Status::Ok();
+    if (pfn == 0) {
+      dax_break_delete_entries(ctx, inode, first, last);
+      return Status::Ok();
+    }
     ctx.stats.break_waits.fetch_add(1, std::memory_order_relaxed);
     DAXBREAK_SYNC_POINT("break_layouts:before_wait");
     Status s = wait_var_event(
@@ -94,7 +108,10 @@ void dax_break_layout_final(const BreakContext& ctx, Inode* inode) {
   if (!ctx.traits.final_break_on_evict) return;
   for (;;) {
     const uint64_t pfn = dax_layout_busy_page_range(ctx, inode, 0, kMaxPageIndex);
-    if (pfn == 0) return;
+    if (pfn == 0) {
+      dax_break_delete_entries(ctx, inode, 0, kMaxPageIndex);
+      return;
+    }
     ctx.stats.break_waits.fetch_add(1, std::memory_order_relaxed);
     (void)wait_var_event(ctx.pages.refcount_key(pfn), [&] { return break_wait_done(ctx, pfn); },
                          /*interruptible=*/false);

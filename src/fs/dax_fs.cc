@@ -11,11 +11,16 @@
 
 #include "daxbreak/fs/iomap.h"
 #include "daxbreak/sync/sync_point.h"
+#include "daxbreak/sync/task.h"
 
 namespace daxbreak {
 
-std::unique_ptr<PageArray> MakePageArray(const ProtocolTraits& protocol, uint64_t nr_pages) {
-  return std::make_unique<PageArray>(nr_pages, protocol.layout.idle_refcount, protocol.layout.wake_rule);
+std::unique_ptr<PageArray> MakePageArray(const ProtocolTraits& protocol, uint64_t nr_pages,
+                                         DaxPageSize page_size) {
+  // Compound folios came with 38607c62b34b (6.15): the rows with idle 0.
+  const bool compound = page_size == DaxPageSize::k2M && protocol.layout.idle_refcount == 0;
+  return std::make_unique<PageArray>(nr_pages, protocol.layout.idle_refcount, protocol.layout.wake_rule,
+                                     compound, protocol.layout.dio_ref);
 }
 
 DaxFs::DaxFs(PmemDevice* device, PageArray* pages, ViolationSink* sink, DaxFsOptions options)
@@ -94,7 +99,10 @@ Status DaxFs::get_block_for_write(Inode* inode, uint64_t pgoff, uint64_t* pfn, b
     *pfn = it->second.pfn;
     return Status::Ok();
   }
-  if (it == inode->extents_.end()) {
+  Status pmd_status;
+  if (it == inode->extents_.end() && pmd_enabled() && alloc_pmd_extent(inode, pgoff, pfn, &pmd_status)) {
+    // The block of pgoff came with its aligned 2 MiB.
+  } else if (it == inode->extents_.end()) {
     Status s = allocator_.alloc_block(pfn);
     if (!s.ok()) return s;
     inode->extents_[pgoff] = Extent{*pfn, false};
@@ -110,6 +118,19 @@ Status DaxFs::get_block_for_write(Inode* inode, uint64_t pgoff, uint64_t* pfn, b
   es_inc_seq(*inode, protocol().iomap.seq_update);
   *is_new = true;
   return Status::Ok();
+}
+
+bool DaxFs::alloc_pmd_extent(Inode* inode, uint64_t pgoff, uint64_t* pfn, Status* s) {
+  const uint64_t head = pgoff - pgoff % kPmdPages;
+  auto it = inode->extents_.lower_bound(head);
+  if (it != inode->extents_.end() && it->first < head + kPmdPages) return false;
+  uint64_t first = 0;
+  *s = allocator_.alloc_aligned(kPmdPages, kPmdPages, &first);
+  if (!s->ok()) return false;  // No aligned extent left: one block, as at 4 KiB.
+  for (uint64_t i = 0; i < kPmdPages; ++i) inode->extents_[head + i] = Extent{first + i, head + i != pgoff};
+  stats_.blocks_allocated.fetch_add(kPmdPages, std::memory_order_relaxed);
+  *pfn = first + pgoff % kPmdPages;
+  return true;
 }
 
 Status DaxFs::read(Inode* inode, uint64_t offset, void* buf, uint64_t len, uint64_t* done) {
@@ -177,6 +198,19 @@ void DaxFs::truncate_dax_entries(Inode* inode, uint64_t first, uint64_t last) {
     return;
   }
   inode->i_mapping_.unmap_mapping_pages(first, last - first + 1);
+  // 6.15+: the break deleted the entries (bde708f1a65d); one found here was
+  // established behind it, and truncate_folio_batch_exceptionals() WARNs
+  // (WARN_ON_ONCE(1), then deletes it so that truncate does not loop).
+  if (protocol().layout.break_deletes_entries && sink_ != nullptr) {
+    const std::vector<uint64_t> left = inode->i_pages_.indices(first, last);
+    if (!left.empty()) {
+      sink_->report(Violation{ViolationKind::kBusyPageDisassociated, 0, inode->ino(), left.front() * kPageSize,
+                              Task::current().name(),
+                              fmt::format("truncate_folio_batch_exceptionals WARN: {} DAX entr{} from index {} "
+                                          "left after the layout break",
+                                          left.size(), left.size() == 1 ? "y" : "ies", left.front())});
+    }
+  }
   inode->i_pages_.dax_delete_mapping_range(first, last, *pages_, inode->ino(), sink_);
 }
 
@@ -222,7 +256,8 @@ Status DaxFs::fsync(Inode* inode) {
     DaxEntry entry;
     if (!inode->i_pages_.lock_existing_entry(index, &entry)) continue;
     DAXBREAK_SYNC_POINT("dax_writeback_one:locked");
-    Status s = entry.has_pfn ? device_->persist(device_->page_address(entry.pfn), kPageSize) : Status::Ok();
+    const uint64_t bytes = entry.pmd ? kPmdPages * kPageSize : kPageSize;
+    Status s = entry.has_pfn ? device_->persist(device_->page_address(entry.pfn), bytes) : Status::Ok();
     inode->i_pages_.dax_unlock_entry(index, entry);
     if (!s.ok()) return s;
   }
@@ -232,7 +267,8 @@ Status DaxFs::fsync(Inode* inode) {
 std::unique_ptr<Vma> DaxFs::mmap(MmStruct* mm, Inode* inode, uint64_t nr_pages, bool writable) {
   // From 6.15 (idle refcount 0) a mapped page holds a reference per PTE.
   return std::make_unique<Vma>(mm, &inode->i_mapping_, this, device_, pages_, nr_pages, writable,
-                               /*fsdax=*/true, inode, /*pte_holds_ref=*/pages_->idle_refcount() == 0);
+                               /*fsdax=*/true, inode, /*pte_holds_ref=*/pages_->idle_refcount() == 0,
+                               /*pmd_capable=*/pmd_enabled());
 }
 
 void DaxFs::evict(Inode* inode) {

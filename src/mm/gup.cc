@@ -20,24 +20,25 @@ bool gup_fast_pte_ok(uint64_t pte, bool write) {
 // the PTE, take a reference unless the count is 0 (try_grab_folio_fast()),
 // re-read the PTE, and drop the reference if it changed (an unmap zapped it).
 // Stops at the first page it cannot take; returns how many it pinned.
-uint64_t gup_fast(Vma& vma, uint64_t pgoff, uint64_t nr, bool write,
+uint64_t gup_fast(Vma& vma, uint64_t pgoff, uint64_t nr, bool write, bool pin,
                   std::vector<PinnedPage>* pinned, GupStats* stats) {
   PageArray* pages = vma.pages();
   IrqsOffSection irqs_off(vma.mm());
   uint64_t done = 0;
   for (; done < nr; ++done) {
-    SyncAtomic<uint64_t>& ptep = vma.pte(pgoff + done);
-    const uint64_t pte = ptep.load("gup_fast:pte");
+    const uint64_t pte = vma.load_pte(pgoff + done, "gup_fast:pte");
     if (!gup_fast_pte_ok(pte, write)) break;
     const uint64_t pfn = Vma::pte_pfn(pte);
-    if (!pages->try_get_page(pfn)) break;
+    const uint32_t refs = pin ? pages->pin_refs(pfn) : 1;
+    if (!pages->try_get_page(pfn, refs)) break;
     DAXBREAK_SYNC_POINT("gup_fast:after_ref");
-    if (ptep.load("gup_fast:recheck") != pte) {
-      pages->put_page(pfn);
+    if (vma.load_pte(pgoff + done, "gup_fast:recheck") != pte) {
+      pages->put_page(pfn, PutPath::kPut, refs);
       if (stats) stats->fast_backoffs.fetch_add(1, std::memory_order_relaxed);
       break;
     }
-    pinned->push_back(PinnedPage{pfn, vma.mapping()->host_ino(), static_cast<uint32_t>(pgoff + done), pages->generation(pfn)});
+    pinned->push_back(PinnedPage{pfn, vma.mapping()->host_ino(), static_cast<uint32_t>(pgoff + done),
+                                 pages->generation(pfn), refs});
     if (stats) stats->fast_pins.fetch_add(1, std::memory_order_relaxed);
   }
   return done;
@@ -48,11 +49,11 @@ uint64_t gup_fast(Vma& vma, uint64_t pgoff, uint64_t nr, bool write,
 // read pin of the zero page (a hole or an unwritten extent, mapped by a read
 // fault) takes no reference: the zero page is not pinned (is_zero_folio()
 // checks in try_grab_folio() and gup_put_folio()).
-Status gup_slow_one(Vma& vma, uint64_t pgoff, bool write, PinnedPage* out, GupStats* stats) {
+Status gup_slow_one(Vma& vma, uint64_t pgoff, bool write, bool pin, PinnedPage* out, GupStats* stats) {
   for (;;) {
     {
       ReadLock ptl(&vma.ptl());
-      const uint64_t pte = vma.pte(pgoff).load("gup_slow:pte");
+      const uint64_t pte = vma.load_pte(pgoff, "gup_slow:pte");
       if (Vma::pte_present(pte) && (!write || Vma::pte_write(pte))) {
         const uint64_t pfn = Vma::pte_pfn(pte);
         if (pfn == kZeroPfn) {
@@ -60,8 +61,10 @@ Status gup_slow_one(Vma& vma, uint64_t pgoff, bool write, PinnedPage* out, GupSt
           if (stats) stats->zero_page_pins.fetch_add(1, std::memory_order_relaxed);
           return Status::Ok();
         }
-        vma.pages()->get_page(pfn);
-        *out = PinnedPage{pfn, vma.mapping()->host_ino(), static_cast<uint32_t>(pgoff), vma.pages()->generation(pfn)};
+        const uint32_t refs = pin ? vma.pages()->pin_refs(pfn) : 1;
+        vma.pages()->get_page(pfn, refs);
+        *out = PinnedPage{pfn, vma.mapping()->host_ino(), static_cast<uint32_t>(pgoff), vma.pages()->generation(pfn),
+                          refs};
         if (stats) stats->slow_pins.fetch_add(1, std::memory_order_relaxed);
         return Status::Ok();
       }
@@ -85,15 +88,16 @@ Status pin_user_pages(Vma& vma, uint64_t addr, uint64_t nr_pages, uint32_t gup_f
     return Status::Fault(fmt::format("pin of {} pages at {:#x} leaves the VMA", nr_pages, addr));
   }
   const bool write = (gup_flags & FOLL_WRITE) != 0;
+  const bool pin = (gup_flags & FOLL_PIN) != 0;
   const uint64_t first_pgoff = vma.pgoff_of(addr);
   const size_t first = pinned->size();
   // gup_fast_fallback(): GUP-fast for as many pages as it can take, the slow
   // path for the rest.
-  for (uint64_t i = gup_fast(vma, first_pgoff, nr_pages, write, pinned, stats); i < nr_pages; ++i) {
+  for (uint64_t i = gup_fast(vma, first_pgoff, nr_pages, write, pin, pinned, stats); i < nr_pages; ++i) {
     PinnedPage page;
     Status s = (gup_flags & FOLL_FAST_ONLY)
                    ? Status::Fault("FOLL_FAST_ONLY and the PTE is not usable")
-                   : gup_slow_one(vma, first_pgoff + i, write, &page, stats);
+                   : gup_slow_one(vma, first_pgoff + i, write, pin, &page, stats);
     if (!s.ok()) {
       std::vector<PinnedPage> undo(pinned->begin() + static_cast<std::ptrdiff_t>(first), pinned->end());
       pinned->resize(first);
@@ -107,7 +111,7 @@ Status pin_user_pages(Vma& vma, uint64_t addr, uint64_t nr_pages, uint32_t gup_f
 
 void unpin_user_pages(PageArray& pages, const std::vector<PinnedPage>& pinned, PutPath path) {
   for (const PinnedPage& p : pinned) {
-    if (p.pfn != kZeroPfn) pages.put_page(p.pfn, path);
+    if (p.pfn != kZeroPfn) pages.put_page(p.pfn, path, p.refs);
   }
 }
 

@@ -21,7 +21,7 @@ std::atomic<uint64_t> g_next_vma{0};
 
 Vma::Vma(MmStruct* mm, AddressSpace* mapping, VmOperations* vm_ops, PmemDevice* device,
          PageArray* pages, uint64_t nr_pages, bool writable, bool fsdax, void* private_data,
-         bool pte_holds_ref)
+         bool pte_holds_ref, bool pmd_capable)
     : mm_(mm),
       mapping_(mapping),
       vm_ops_(vm_ops),
@@ -32,9 +32,34 @@ Vma::Vma(MmStruct* mm, AddressSpace* mapping, VmOperations* vm_ops, PmemDevice* 
       fsdax_(fsdax),
       private_data_(private_data),
       pte_holds_ref_(pte_holds_ref),
+      pmd_capable_(pmd_capable),
       vm_start_(kUserBase + g_next_vma.fetch_add(1, std::memory_order_relaxed) * kVmaSlice),
       ptes_(new SyncAtomic<uint64_t>[nr_pages_]) {
+  if (pmd_capable_) pmds_.reset(new SyncAtomic<uint64_t>[(nr_pages_ + kPmdPages - 1) / kPmdPages]);
   mapping_->add_vma(this);
+}
+
+uint64_t Vma::load_pte(uint64_t pgoff, const char* what) {
+  if (pmd_capable_) {
+    const uint64_t pmd = pmds_[pgoff / kPmdPages].load(what);
+    if (pte_present(pmd)) return make_pte(pte_pfn(pmd) + pgoff % kPmdPages, pte_write(pmd));
+  }
+  return ptes_[pgoff].load(what);
+}
+
+bool Vma::pmd_mappable(uint64_t pgoff) {
+  const uint64_t head = pgoff - pgoff % kPmdPages;
+  if (!pmd_capable_ || head + kPmdPages > nr_pages_) return false;
+  return pmds_[head / kPmdPages].load("pmd_none") != kPmdTable;
+}
+
+void Vma::install_pmd(uint64_t head_pgoff, uint64_t head_pfn, bool write) {
+  WriteLock lock(&ptl_);
+  const uint64_t old = pmds_[head_pgoff / kPmdPages].exchange(make_pte(head_pfn, write), "set_pmd");
+  if (!pte_holds_ref_) return;
+  // 6.15: dax_insert_pfn_pmd() takes one folio reference and one entire
+  // mapcount (folio_add_file_rmap_pmd()) per huge mapping.
+  if (!(pte_present(old) && pte_pfn(old) == head_pfn)) pages_->map_page(head_pfn);
 }
 
 Vma::~Vma() {
@@ -44,6 +69,11 @@ Vma::~Vma() {
 
 void Vma::install_pte(uint64_t pgoff, uint64_t pfn, bool write) {
   WriteLock lock(&ptl_);
+  // pte_alloc(): the range now has a page table of PTEs.
+  if (pmd_capable_) {
+    uint64_t none = 0;
+    (void)pmds_[pgoff / kPmdPages].compare_exchange(none, kPmdTable, "pmd_populate");
+  }
   const uint64_t old = ptes_[pgoff].exchange(make_pte(pfn, write), "set_pte");
   if (!pte_holds_ref_ || pfn == kZeroPfn) return;
   // Only an upgrade of the same page (read-only to writable) can find a
@@ -59,6 +89,16 @@ uint64_t Vma::zap_range(uint64_t first, uint64_t nr) {
   std::vector<uint64_t> mapping_refs;  // Dropped after the flush, as tlb_finish_mmu() does.
   {
     WriteLock lock(&ptl_);
+    for (uint64_t slot = first / kPmdPages; pmd_capable_ && slot * kPmdPages < end; ++slot) {
+      const uint64_t old = pmds_[slot].load("pmd_read");
+      if (!pte_present(old)) continue;
+      pmds_[slot].store(0, "pmd_clear");
+      ++cleared;
+      if (pte_holds_ref_) {
+        pages_->unmap_page_rmap(pte_pfn(old));
+        mapping_refs.push_back(pte_pfn(old));
+      }
+    }
     for (uint64_t pgoff = first; pgoff < end; ++pgoff) {
       const uint64_t old = ptes_[pgoff].exchange(0, "pte_clear");
       if (!pte_present(old)) continue;
@@ -99,7 +139,7 @@ Status user_access(Vma& vma, uint64_t addr, uint64_t len, bool write, Copy&& cop
     bool copied = false;
     {
       ReadLock ptl(&vma.ptl());
-      const uint64_t pte = vma.pte(pgoff).load("user_access:pte");
+      const uint64_t pte = vma.load_pte(pgoff, "user_access:pte");
       if (Vma::pte_present(pte) && (!write || Vma::pte_write(pte))) {
         const uint64_t pfn = Vma::pte_pfn(pte);
         char* page = pfn == kZeroPfn ? nullptr : vma.device()->page_address(pfn);

@@ -31,6 +31,7 @@ Status CheckTargetOptions(const StressConfig& c) {
   if (c.protocol != d.protocol) return refuse("--protocol");
   if (c.fs != d.fs) return refuse("--fs");
   if (c.tlb_flush != d.tlb_flush) return refuse("--tlb-flush");
+  if (c.page_size != d.page_size) return refuse("--page-size");
   if (c.noise_per_million != d.noise_per_million) return refuse("--noise");
   if (c.noise_max_ns != d.noise_max_ns) return refuse("--noise-max");
   return Status::Ok();
@@ -185,6 +186,7 @@ nlohmann::json StressConfig::to_json() const {
   j["protocol"] = protocol->name;
   if (fs->name != DefaultFsModel().name) j["fs"] = fs->name;  // ext4 reports read as before.
   j["tlb_flush"] = TlbFlushModeName(tlb_flush);
+  if (page_size != DaxPageSize::k4K) j["page_size"] = DaxPageSizeName(page_size);  // 4k documents stay as they were.
   j["noise_per_million"] = noise_per_million;
   j["noise_max_ns"] = noise_max_ns;
   return j;

@@ -20,7 +20,7 @@ TEST(GupTest, SlowPathFaultsThenFastPathPins) {
   ASSERT_EQ(pinned.size(), 2u);
   EXPECT_EQ(stats.slow_pins.load(), 2u);
   for (const PinnedPage& p : pinned) {
-    EXPECT_EQ(rig.pages->page_ref_count(p.pfn), 2u);
+    EXPECT_EQ(rig.pages->page_ref_count(p.pfn), 1 + kGupPinCountingBias);  // FOLL_PIN of an order-0 page.
     EXPECT_EQ(p.ino, inode->ino());
   }
   unpin_user_pages(*rig.pages, pinned);
@@ -80,8 +80,54 @@ TEST(GupTest, FastPathBacksOffWhenUnmapRacesIt) {
   EXPECT_EQ(stats.slow_pins.load(), 1u);
   EXPECT_EQ(rig.fs->stats().faults.load(), faults_before + 1);
   ASSERT_EQ(pinned.size(), 1u);
-  EXPECT_EQ(rig.pages->page_ref_count(pinned[0].pfn), 2u) << "the backed-off reference must be dropped";
+  EXPECT_EQ(rig.pages->page_ref_count(pinned[0].pfn), 1 + kGupPinCountingBias)
+      << "the backed-off reference must be dropped";
   unpin_user_pages(*rig.pages, pinned);
+}
+
+// The DIO reference per era: FOLL_GET (+1) for the rows of kernels before
+// a7e689dd1c06 (6.5), FOLL_PIN (+GUP_PIN_COUNTING_BIAS) after; either way
+// the page is busy while referenced and back at idle after the release.
+TEST(GupTest, DioReferencePerEra) {
+  struct Era {
+    const char* row;
+    DioRef ref;
+    uint32_t refs;
+  };
+  for (const Era& era : {Era{"linux-6.1-stable", DioRef::kFollGet, 1u}, Era{"no-break", DioRef::kFollGet, 1u},
+                         Era{"fixed", DioRef::kFollPin, kGupPinCountingBias},
+                         Era{"modern", DioRef::kFollPin, kGupPinCountingBias}}) {
+    const ProtocolTraits& p = BuiltinProtocol(era.row);
+    TestRig rig(p);
+    EXPECT_EQ(rig.pages->dio_ref(), era.ref) << era.row;
+    auto inode = rig.make_file("f", 1);
+    auto vma = rig.mmap(inode.get(), 1, true);
+    const uint32_t flags = (era.ref == DioRef::kFollPin ? uint32_t{FOLL_PIN} : 0u) | FOLL_WRITE;
+    std::vector<PinnedPage> pinned;
+    ASSERT_TRUE(pin_user_pages(*vma, vma->address_of(0), 1, flags, &pinned).ok());
+    ASSERT_EQ(pinned.size(), 1u);
+    EXPECT_EQ(pinned[0].refs, era.refs) << era.row;
+    const uint32_t mapped = rig.pages->page_mapcount(pinned[0].pfn);  // 6.15: the PTE's reference.
+    EXPECT_EQ(rig.pages->page_ref_count(pinned[0].pfn), p.layout.idle_refcount + mapped + era.refs) << era.row;
+    EXPECT_FALSE(rig.pages->page_is_unpinned(pinned[0].pfn)) << era.row;
+    unpin_user_pages(*rig.pages, pinned, PutPath::kBioRelease);
+    EXPECT_TRUE(rig.pages->page_is_unpinned(pinned[0].pfn)) << era.row;
+  }
+}
+
+// A FOLL_PIN of a subpage of a 6.15 2 MiB folio adds 1 to the folio (and
+// to _pincount, not modeled), not the bias.
+TEST(GupTest, PinOfALargeFolioAddsOne) {
+  TestRig rig(BuiltinProtocol("modern"), 8, TlbFlushMode::kIpi, DaxPageSize::k2M);
+  auto inode = rig.make_file("f", kPmdPages);
+  auto vma = rig.mmap(inode.get(), kPmdPages, true);
+  std::vector<PinnedPage> pinned;
+  ASSERT_TRUE(pin_user_pages(*vma, vma->address_of(3), 1, FOLL_PIN | FOLL_WRITE, &pinned).ok());
+  ASSERT_EQ(pinned.size(), 1u);
+  EXPECT_EQ(pinned[0].refs, 1u);
+  EXPECT_EQ(rig.pages->page_ref_count(pinned[0].pfn), 2u);  // The PMD mapping and the pin.
+  unpin_user_pages(*rig.pages, pinned);
+  EXPECT_EQ(rig.pages->page_ref_count(pinned[0].pfn), 1u);
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ RaceOutcome RunRace(TestRig& rig) {
     done = true;
   });
   DAXBREAK_SYNC_POINT("Race2018:unpin_x");
-  rig.pages->put_page(x.pfn);
+  rig.pages->put_page(x.pfn, PutPath::kPut, x.refs);  // Its pin: GUP_PIN_COUNTING_BIAS.
   DAXBREAK_SYNC_POINT("Race2018:x_unpinned");
   // Complete Y's part of the DIO once truncate sleeps, or once it is done.
   while (!done.load() && !sp.passed("ext4_wait_dax_page:schedule")) {
@@ -65,7 +65,7 @@ RaceOutcome RunRace(TestRig& rig) {
   RaceOutcome out;
   out.y_pfn = y.pfn;
   out.truncate_slept = sp.passed("ext4_wait_dax_page:schedule");
-  rig.pages->put_page(y.pfn);
+  rig.pages->put_page(y.pfn, PutPath::kPut, y.refs);
   truncator.join();
   EXPECT_EQ(file->nr_blocks(), 0u);
   return out;

@@ -37,18 +37,22 @@ class TempDir {
 };
 
 // A device of `mib` MiB, a process whose unmaps flush with `tlb_flush`, and a
-// DaxFs with `protocol` over the device.
+// DaxFs with `protocol` and largest mapping `page_size` over the device.
 struct TestRig {
   explicit TestRig(const ProtocolTraits& protocol = DefaultProtocol(), uint64_t mib = 4,
-                   TlbFlushMode tlb_flush = TlbFlushMode::kIpi, const FsModel& fs_model = DefaultFsModel())
+                   TlbFlushMode tlb_flush = TlbFlushMode::kIpi, const FsModel& fs_model = DefaultFsModel(),
+                   DaxPageSize page_size = DaxPageSize::k4K)
       : mm(tlb_flush) {
     SyncPoint::instance().reset();
     PmemDeviceOptions opts{dir.file("dev.pmem"), mib << 20, false};
     Status s = PmemDevice::Open(opts, &device);
     EXPECT_TRUE(s.ok()) << s.ToString();
-    pages = MakePageArray(protocol, device->nr_pages());
-    fs = std::make_unique<DaxFs>(device.get(), pages.get(), &checker, DaxFsOptions{&protocol, &fs_model});
+    pages = MakePageArray(protocol, device->nr_pages(), page_size);
+    fs = std::make_unique<DaxFs>(device.get(), pages.get(), &checker, DaxFsOptions{&protocol, &fs_model, page_size});
   }
+  // The same on ext4 with largest mapping `page_size` (the 2 MiB tests).
+  TestRig(const ProtocolTraits& protocol, uint64_t mib, TlbFlushMode tlb_flush, DaxPageSize page_size)
+      : TestRig(protocol, mib, tlb_flush, DefaultFsModel(), page_size) {}
   ~TestRig() { SyncPoint::instance().reset(); }
 
   // Creates `name` with `nr_pages` allocated pages, each filled with `fill`.

@@ -29,6 +29,7 @@ struct ExploreArgs {
   std::string protocol = "fixed";
   std::string fs = "ext4";
   std::string tlb_flush = "ipi";
+  std::string page_size = "4k";
   std::string strategy = "mixed";
   std::string schedules;     // Validated by hand: CLI11 wraps "-1" into 2^64-1.
   std::string seed = "1";
@@ -49,6 +50,8 @@ struct ExploreArgs {
 Status ConvertCommon(ExploreArgs& a) {
   Status s = ParseProtocolOption(a.protocol, &a.options.protocol);
   if (s.ok()) s = ParseFsOption(a.fs, &a.options.fs);
+  if (!s.ok()) return s;
+  s = ParseDaxPageSize(a.page_size, &a.options.page_size);
   if (!s.ok()) return s;
   return ParseTlbFlushOption(a.tlb_flush, &a.options.tlb_flush);
 }
@@ -187,6 +190,9 @@ void AddCommonOptions(CLI::App* sub, ExploreArgs& a) {
   sub->add_option("--fs", a.fs, "File system the model runs: " + FsModelNameList())->capture_default_str();
   sub->add_option("--tlb-flush", a.tlb_flush,
                   "How an unmap's TLB flush waits for GUP-fast: ipi (x86) or broadcast (no wait)")
+      ->capture_default_str();
+  sub->add_option("--page-size", a.page_size,
+                  "Largest DAX mapping: 4k (PTEs only) or 2m (PMD entries and faults where they fit)")
       ->capture_default_str();
   sub->add_option("--output-format", a.format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))

@@ -42,6 +42,7 @@ nlohmann::json ListJson() {
     j["scenarios"].push_back(
         {{"name", s->name}, {"mode", "explore"}, {"targets", {"model"}}, {"summary", s->summary},
          {"applies_to", s->applies_to}});
+    if (s->by_name_only) j["scenarios"].back()["by_name_only"] = true;  // Not in `run --scenarios all`.
   }
   j["protocols"] = nlohmann::json::array();
   for (const ProtocolTraits* p : AllProtocols()) {

@@ -99,7 +99,10 @@ Status Convert(const RunArgs& a, CampaignOptions* o) {
   // Stress cells run on the model target (a device file per cell).
   std::vector<std::string> known_scenarios;
   if (o->mode == CampaignMode::kExplore) {
-    for (const ExploreScenarioInfo* s : ExploreScenarios()) known_scenarios.emplace_back(s->name);
+    for (const ExploreScenarioInfo* s : ExploreScenarios()) {
+      // `all` leaves out the scenarios that run only when named (by_name_only).
+      if (!s->by_name_only || a.scenarios != "all") known_scenarios.emplace_back(s->name);
+    }
   } else {
     for (const StressScenarioInfo* s : StressScenarios()) {
       if (s->on_model) known_scenarios.emplace_back(s->name);

@@ -41,6 +41,7 @@ struct StressArgs {
   std::string ops_text = LayoutOpList(kAllLayoutOps);
   std::string dio_text = "read";
   std::string tlb_flush_text = "ipi";
+  std::string page_size_text = "4k";
   std::string format = "text";
   std::string output;
   std::string seed;  // Validated by hand: CLI11 wraps "-1" into 2^64-1.
@@ -69,6 +70,7 @@ Status Convert(StressArgs& a) {
   if (s.ok()) s = ParseLayoutOps(a.ops_text, &c.layout_ops);
   if (s.ok()) s = ParseDioMode(a.dio_text, &c.dio);
   if (s.ok()) s = ParseTlbFlushOption(a.tlb_flush_text, &c.tlb_flush);
+  if (s.ok()) s = ParseDaxPageSize(a.page_size_text, &c.page_size);
   if (s.ok()) s = ParseUnsigned("--max-ops", a.max_ops, 0, UINT64_MAX, &c.max_ops);
   if (!s.ok()) return s;
   // A file system without collapse and insert range (virtiofs) runs the
@@ -174,6 +176,9 @@ void AddStressOptions(CLI::App* sub, StressArgs& a, bool kernel_only) {
         ->capture_default_str();
     sub->add_option("--tlb-flush", a.tlb_flush_text,
                     "model: how an unmap's TLB flush waits for GUP-fast: ipi (x86) or broadcast (no wait)")
+        ->capture_default_str();
+    sub->add_option("--page-size", a.page_size_text,
+                    "model: largest DAX mapping: 4k, or 2m (PMD faults where a file's extent allows)")
         ->capture_default_str();
     sub->add_option("--noise", c.noise_per_million,
                     "model: sync points (per million) at which a thread spins a random time, widening race windows (0: off)")

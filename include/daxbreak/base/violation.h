@@ -23,6 +23,9 @@ namespace daxbreak {
 enum class ViolationKind {
   // dax_disassociate_entry() met a page whose refcount is above idle: the
   // WARN_ON_ONCE(trunc && !dax_page_is_idle(page)) of fs/dax.c up to 6.14.
+  // From 6.15: truncate_folio_batch_exceptionals() found a DAX entry the
+  // break should have deleted (its WARN_ON_ONCE(1), from bde708f1a65d), or
+  // dax_folio_put() split a busy 2 MiB folio.
   kBusyPageDisassociated,
   // A block reached the allocator while its page was still referenced (a DMA
   // may still land in it).

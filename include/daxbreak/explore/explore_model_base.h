@@ -39,8 +39,9 @@ class ExploreModelBase : public ExploreModel {
   // them in for write, as a process that has touched its mapping.
   void make_file(uint64_t bytes, uint64_t map_pages);
   // A DIO read into file pages [first, first + nr) that was in flight when
-  // the model starts: its pages pinned through the mapping (pin_user_pages,
-  // FOLL_WRITE), its completion queued for the completion thread.
+  // the model starts: its pages referenced through the mapping as the row's
+  // era does (FOLL_PIN or FOLL_GET, with FOLL_WRITE), its completion queued
+  // for the completion thread.
   void dio_in_flight(uint64_t first, uint64_t nr);
   // Adds the device's completion thread ("dio-complete"); unless `more`,
   // no request comes after those queued so far.

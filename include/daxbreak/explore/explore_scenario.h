@@ -49,6 +49,7 @@ struct ModelEnv {
   const FsModel* fs = &DefaultFsModel();  // The file system DaxFs models (--fs).
   TlbFlushMode tlb_flush = TlbFlushMode::kIpi;  // Of the model's process.
   Checker* checker = nullptr;    // Fresh for every run.
+  DaxPageSize page_size = DaxPageSize::k4K;  // The file system's largest mapping (--page-size).
 };
 
 struct ExploreScenarioInfo {
@@ -59,6 +60,11 @@ struct ExploreScenarioInfo {
   // empty: every one (its model does not use the file-system axis, or the
   // race is in the DAX core under any of them).
   std::string_view applies_to = {};
+  // A model of thousands of steps per schedule (the 2 MiB scenarios): left
+  // out of a campaign's `--scenarios all` and of the catalogue tests that run
+  // every scenario under dfs, which it would take minutes each; it runs when
+  // named (dpor finishes it in seconds).
+  bool by_name_only = false;
 
   // Re-points the strings at keep(s) (Registry::add(), base/registry.h).
   template <class Keep>

@@ -74,6 +74,7 @@ struct ExploreOptions {
   // does not apply to it.
   const FsModel* fs = &DefaultFsModel();
   TlbFlushMode tlb_flush = TlbFlushMode::kIpi;  // --tlb-flush
+  DaxPageSize page_size = DaxPageSize::k4K;     // --page-size (docs/models/dax-pmd.md)
   Strategy strategy = Strategy::kMixed;
   uint64_t schedules = 10000;  // Budget of schedule indices (random, pct) or of schedules
                                // per shard (dfs); 0: no limit (dfs runs until done).

@@ -49,6 +49,12 @@ class BlockAllocator {
   // Takes a free block. Errors: kNoSpace when none is left, or when the
   // device cannot back the next pages (the reserve's message).
   Status alloc_block(uint64_t* pfn) EXCLUDES(mu_);
+  // Takes `nr` contiguous never-used blocks whose first pfn is a multiple of
+  // `align` (pages): the 2 MiB extent a PMD mapping needs (on a 2 MiB-aligned
+  // namespace, mballoc's aligned allocation; not modeled in detail). The
+  // unused pfns it skips go to the free list. Errors: kNoSpace, or the
+  // reserve's message.
+  Status alloc_aligned(uint64_t nr, uint64_t align, uint64_t* first) EXCLUDES(mu_);
   // Returns `pfn` to the free list. `ino` and `file_offset` (bytes) say whose
   // block it was, for the report if its page is busy.
   void free_block(uint64_t pfn, uint32_t ino, uint64_t file_offset) EXCLUDES(mu_);

@@ -27,6 +27,7 @@ struct BreakContext {
   const LayoutBreakTraits& traits;
   PageArray& pages;
   FsStats& stats;
+  ViolationSink* sink = nullptr;  // For the entries a 6.15 break deletes (may be null).
 };
 
 // dax_layout_busy_page_range(): unmaps file pages [first, last] from every
@@ -40,14 +41,18 @@ uint64_t dax_layout_busy_page_range(const BreakContext& ctx, Inode* inode, uint6
 // waits for each busy page to go idle, dropping invalidate_lock (but not
 // i_rwsem) while asleep (ext4_wait_dax_page()), until a full scan finds no busy
 // page. The caller holds i_rwsem and invalidate_lock exclusive; they are held
-// again on return. The wait is interruptible. Errors: kInterrupted (a signal;
-// the caller must then change nothing).
+// again on return. The wait is interruptible. With break_deletes_entries
+// (6.15+: dax_break_layout(), bde708f1a65d "fs/dax: always remove DAX
+// page-cache entries when breaking layouts") a break that found no busy page
+// then deletes the DAX entries of [first, last] itself. Errors: kInterrupted
+// (a signal; the caller must then change nothing).
 Status break_layouts(const BreakContext& ctx, Inode* inode, uint64_t first, uint64_t last)
     REQUIRES(inode->invalidate_lock_);
 
 // dax_break_layout_final() (6.15, 0e2f80afcfa6): for inode eviction; waits,
 // uninterruptibly and without dropping any lock, until no page of the file is
-// busy.
+// busy; with break_deletes_entries it then deletes every DAX entry of the
+// file.
 void dax_break_layout_final(const BreakContext& ctx, Inode* inode);
 
 }  // namespace daxbreak

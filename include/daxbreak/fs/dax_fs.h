@@ -49,11 +49,17 @@ struct DaxFsOptions {
   // The file system above the DAX core: its break call sites, its fallocate
   // modes and its own paths (fs/fs_model.h). ext4 unless given.
   const FsModel* fs = &DefaultFsModel();
+  // k2M: faults map 2 MiB where they can (docs/models/dax-pmd.md), and a
+  // write that allocates into an empty, aligned 2 MiB of the file takes an
+  // aligned 2 MiB extent (the rest of it unwritten).
+  DaxPageSize page_size = DaxPageSize::k4K;
 };
 
 // The page records a DaxFs with `protocol` needs: its idle refcount and wake
-// rule, for `nr_pages` device pages.
-std::unique_ptr<PageArray> MakePageArray(const ProtocolTraits& protocol, uint64_t nr_pages);
+// rule, for `nr_pages` device pages; with `page_size` 2m and a 6.15+ row
+// (idle 0), compound folios.
+std::unique_ptr<PageArray> MakePageArray(const ProtocolTraits& protocol, uint64_t nr_pages,
+                                         DaxPageSize page_size = DaxPageSize::k4K);
 
 class DaxFs : public VmOperations {
  public:
@@ -144,7 +150,8 @@ class DaxFs : public VmOperations {
   // `mm` (whose TLB flush mode orders its unmaps against GUP-fast).
   std::unique_ptr<Vma> mmap(MmStruct* mm, Inode* inode, uint64_t nr_pages, bool writable);
 
-  // dax_iomap_pte_fault() (VmOperations).
+  // dax_iomap_pte_fault(), after dax_iomap_pmd_fault() with page size 2m
+  // (VmOperations).
   Status fault(Vma& vma, uint64_t pgoff, bool write) override;
 
   // Live files, in ino order (a snapshot).
@@ -173,6 +180,16 @@ class DaxFs : public VmOperations {
   // xfs_mmaplock_two_inodes_and_break_dax_layout(): returns with both
   // invalidate_locks held, or with neither on an error.
   Status mmaplock_two_inodes_and_break(Inode* ip1, Inode* ip2);
+  // dax_iomap_pmd_fault() for `pgoff`, under the fault's invalidate_lock:
+  // maps its whole aligned 2 MiB if the VMA covers it with no PTE table, it
+  // lies below EOF, no PTE entry is in it, and its 512 blocks are written,
+  // contiguous and 2 MiB-aligned on the device (iomap_length() >= PMD_SIZE);
+  // returns false to fall back to PTEs otherwise.
+  bool pmd_fault(Vma& vma, Inode* inode, uint64_t pgoff, bool write) REQUIRES_SHARED(inode->invalidate_lock_);
+  // Allocates the aligned 2 MiB extent of `pgoff` if that 2 MiB of the file
+  // has no block (page size 2m); `*pfn` is pgoff's block. Returns false if it
+  // did not apply. Caller holds i_data_sem.
+  bool alloc_pmd_extent(Inode* inode, uint64_t pgoff, uint64_t* pfn, Status* s) REQUIRES(inode->i_data_sem_);
   // dax_zero_range() over bytes [from, to) of one file page, if written.
   void zero_partial_page(Inode* inode, uint64_t from, uint64_t to);
   // The break of a layout change: the whole file, or (short-range) only the
@@ -200,7 +217,8 @@ class DaxFs : public VmOperations {
   // Inode eviction: waits for every busy page without dropping anything
   // (dax_break_layout_final()), then frees all blocks.
   void evict(Inode* inode);
-  BreakContext break_context() { return BreakContext{options_.protocol->layout, *pages_, stats_}; }
+  BreakContext break_context() { return BreakContext{options_.protocol->layout, *pages_, stats_, sink_}; }
+  bool pmd_enabled() const { return options_.page_size == DaxPageSize::k2M; }
 
   PmemDevice* const device_;
   PageArray* const pages_;

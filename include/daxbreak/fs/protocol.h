@@ -75,6 +75,14 @@ struct LayoutBreakTraits {
                                           // break waiting on it (`modern-refault-wake`).
   bool final_break_on_evict = true;       // false: eviction frees busy blocks.
   bool size_before_break = false;         // true: truncate sets i_size before the break.
+  DioRef dio_ref = DioRef::kFollPin;      // The DIO's page reference (kFollGet: rows of
+                                          // kernels before 6.5, a7e689dd1c06).
+  bool break_deletes_entries = false;     // true (6.15+): the break deletes the DAX entries
+                                          // of its range once no page is busy
+                                          // (bde708f1a65d), and truncate WARNs for any left
+                                          // (truncate_folio_batch_exceptionals()).
+  PmdBusyCheck pmd_busy_check = PmdBusyCheck::kEveryPage;  // How a PMD entry is found
+                                          // busy (`pmd-head-only`; only with --page-size 2m).
 };
 
 // How the extent sequence (ext4 i_es_seq, xfs if_seq) is advanced.
@@ -141,6 +149,9 @@ struct ProtocolTraits {
   std::string_view cites;       // Kernel commits, threads; says so where unconfirmed.
   std::string_view catches_in;  // The explore scenario that finds it ("" if none).
   CatchKind catches_as = CatchKind::kViolation;  // What it finds there.
+  // The page size it is found at there (`--page-size`); at the other it is
+  // clean (a row about PMD entries).
+  DaxPageSize catches_at = DaxPageSize::k4K;
   // An explore scenario in which a correct row or candidate fix has a cycle
   // that goes on only while a scheduler keeps one runnable thread from ever
   // running (an unfair schedule: the depth limit cuts it, a `step_limit`);

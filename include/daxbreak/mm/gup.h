@@ -41,6 +41,8 @@ struct PinnedPage {
   uint32_t ino = 0;               // The file the VMA maps (what the DIO targets).
   uint32_t index = 0;             // The file page the pinned address maps.
   uint16_t generation_at_pin = 0; // PageArray::generation() when pinned.
+  uint32_t refs = 1;              // References it holds: 1 (FOLL_GET, or a pin of a large
+                                  // folio) or GUP_PIN_COUNTING_BIAS (a FOLL_PIN).
 };
 
 // Counters of GUP outcomes; relaxed atomics, for reports.
@@ -60,8 +62,9 @@ struct GupStats {
 Status pin_user_pages(Vma& vma, uint64_t addr, uint64_t nr_pages, uint32_t gup_flags,
                       std::vector<PinnedPage>* pinned, GupStats* stats = nullptr);
 
-// unpin_user_pages(): drops the reference of each page (none for the zero
-// page) on `path`; whether a page reaching idle wakes its waiters is the
+// unpin_user_pages(): drops the references of each page (its `refs`; none
+// for the zero page) on `path` (unpin_user_page() for a pin, put_page() for
+// a FOLL_GET reference); whether a page reaching idle wakes its waiters is the
 // PageArray's WakeRule.
 void unpin_user_pages(PageArray& pages, const std::vector<PinnedPage>& pinned,
                       PutPath path = PutPath::kPut);

@@ -11,6 +11,15 @@
 // reads PTEs without it, as the real one does; what orders GUP-fast against a
 // zap is the TLB flush that follows it (MmStruct::flush_tlb()).
 //
+// PMD model (`--page-size 2m`): a VMA made `pmd_capable` also has one
+// SyncAtomic<uint64_t> per 2 MiB (kPmdPages file pages) of its range, the
+// pmd_t: 0 is pmd_none, kPmdTable says PTEs map that range (a page table is
+// installed), else (head pfn << 2) | present | writable is a huge mapping
+// of the whole 2 MiB (vmf_insert_pfn_pmd()). Every lookup reads the PMD
+// slot first and, unless it is a huge mapping, the PTE; a VMA that is not
+// pmd_capable has no slots and reads only the PTE (the 4 KiB model, with
+// the same scheduling points as before).
+//
 // Thread-safety: thread-safe. The Vma must outlive every access through it;
 // munmap (destroying it) happens when no thread uses it.
 
@@ -34,6 +43,9 @@ class Vma;
 
 // The pfn of the shared zero page (mapped read-only on a read fault in a hole).
 inline constexpr uint64_t kZeroPfn = (1ULL << 40) - 1;
+// PG_PMD_NR: 4 KiB pages per PMD (2 MiB) on x86-64; PMD_ORDER.
+inline constexpr uint64_t kPmdPages = 512;
+inline constexpr uint32_t kPmdOrder = 9;
 
 // The file system's side of a mapping (vm_operations_struct).
 class VmOperations {
@@ -52,10 +64,12 @@ class Vma {
   // FOLL_LONGTERM pins are refused. `private_data` is the file system's
   // (vm_private_data; daxbreak's fs keeps its inode there). Registers itself in
   // mapping's i_mmap. `pte_holds_ref`: each present PTE holds a page
-  // reference (the 6.15 model), taken at install and dropped at zap.
+  // reference (the 6.15 model), taken at install and dropped at zap (one
+  // folio reference per huge mapping). `pmd_capable`: the VMA has PMD slots
+  // and takes huge mappings (install_pmd()).
   Vma(MmStruct* mm, AddressSpace* mapping, VmOperations* vm_ops, PmemDevice* device,
       PageArray* pages, uint64_t nr_pages, bool writable, bool fsdax, void* private_data,
-      bool pte_holds_ref = false);
+      bool pte_holds_ref = false, bool pmd_capable = false);
   // Zaps every PTE and unregisters from i_mmap (munmap). Pins taken through
   // the VMA stay: they hold pages, not the mapping.
   ~Vma();
@@ -87,10 +101,28 @@ class Vma {
   static uint64_t pte_pfn(uint64_t pte) { return pte >> 2; }
   static uint64_t make_pte(uint64_t pfn, bool write) { return (pfn << 2) | 1 | (write ? 2 : 0); }
 
+  // What maps `pgoff` now, as a PTE value (0: nothing): the PTE, or for a
+  // huge mapping a PTE value for its subpage (pfn head + offset). One
+  // SyncAtomic load named `what` (two for a pmd_capable VMA); GUP-fast
+  // compares two reads to see a zap.
+  uint64_t load_pte(uint64_t pgoff, const char* what);
   // Installs the PTE of `pgoff` (vmf_insert_mixed()), under the page-table lock.
   void install_pte(uint64_t pgoff, uint64_t pfn, bool write);
+  bool pmd_capable() const { return pmd_capable_; }
+  // Whether the 2 MiB range of `pgoff` lies inside the VMA and has no page
+  // table of PTEs (pmd_none, or already a huge mapping): where a PMD fault
+  // may map (dax_fault_check_fallback()'s VMA test, and
+  // dax_iomap_pmd_fault()'s pmd_none check). Always false if not pmd_capable.
+  bool pmd_mappable(uint64_t pgoff);
+  // vmf_insert_pfn_pmd(): maps the 2 MiB at file page `head_pgoff`
+  // (kPmdPages-aligned) to pfns [head_pfn, head_pfn + kPmdPages), under the
+  // page-table lock; the 6.15 model takes one folio reference.
+  void install_pmd(uint64_t head_pgoff, uint64_t head_pfn, bool write);
+  static constexpr uint64_t kPmdTable = 2;
   // Zaps PTEs of file pages [first, first + nr) that lie in this VMA
-  // (zap_page_range_single()): clears them under the page-table lock held
+  // (zap_page_range_single()), and every huge mapping that overlaps them in
+  // whole (a file PMD is split by zapping it: __split_huge_pmd_locked() for
+  // a VMA that is not anonymous): clears them under the page-table lock held
   // exclusive and removes their rmap, flushes the TLB if it cleared any
   // (MmStruct::flush_tlb(), which may wait for GUP-fast), then drops the
   // mappings' page references (tlb_finish_mmu()). Returns how many present
@@ -111,9 +143,11 @@ class Vma {
   const bool fsdax_;
   void* const private_data_;
   const bool pte_holds_ref_;
+  const bool pmd_capable_;
   const uint64_t vm_start_;
   RwSem ptl_{"ptl"};
   std::unique_ptr<SyncAtomic<uint64_t>[]> ptes_;
+  std::unique_ptr<SyncAtomic<uint64_t>[]> pmds_;  // Only if pmd_capable_.
 
   friend Status handle_mm_fault(Vma& vma, uint64_t addr, bool write);
 };

@@ -86,6 +86,7 @@ struct StressConfig {
   const ProtocolTraits* protocol = &DefaultProtocol();  // --protocol (model)
   const FsModel* fs = &DefaultFsModel();                // --fs (model): fs/fs_model.h
   TlbFlushMode tlb_flush = TlbFlushMode::kIpi;          // --tlb-flush (model)
+  DaxPageSize page_size = DaxPageSize::k4K;             // --page-size (model; docs/models/dax-pmd.md)
   uint32_t queue_depth = 1;                   // --queue-depth: per DIO thread
                                               // (1: generic/503's synchronous pread).
   uint32_t victim_pages = 4;                  // --file-pages: size of the mapped file.

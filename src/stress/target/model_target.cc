@@ -155,10 +155,10 @@ Status ModelTarget::Open(const StressConfig& config, const TargetNeeds& needs, s
     s = DiskFile::Open(DiskFileOptions{config.disk_path, config.disk_bytes, config.force}, &t->disk_);
     if (!s.ok()) return refuse(s);
   }
-  t->pages_ = MakePageArray(*config.protocol, t->device_->nr_pages());
+  t->pages_ = MakePageArray(*config.protocol, t->device_->nr_pages(), config.page_size);
   t->mm_ = std::make_unique<MmStruct>(config.tlb_flush);
   t->checker_ = std::make_unique<Checker>();
-  t->fs_ = std::make_unique<DaxFs>(t->device_.get(), t->pages_.get(), t->checker_.get(), DaxFsOptions{config.protocol, config.fs});
+  t->fs_ = std::make_unique<DaxFs>(t->device_.get(), t->pages_.get(), t->checker_.get(), DaxFsOptions{config.protocol, config.fs, config.page_size});
   s = t->create("victim", &t->victim_);
   if (s.ok()) s = t->victim_->truncate(uint64_t{config.victim_pages} * kPageSize);
   if (!s.ok()) return refuse(s);
