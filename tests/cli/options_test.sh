@@ -6,6 +6,9 @@
 # commit and the build type (issue 20).
 set -u
 source "$(dirname "$0")/../testing/expect.sh"
+# In the scratch folder: a run that wrongly starts leaves nothing elsewhere.
+bin=$(realpath "$bin")
+cd "$dir" || exit 1
 
 common=(--device "$dir/dev.pmem" --disk "$dir/disk" --disk-size 1M --size 8M --duration 1s)
 # An empty value is an error naming the option, not "not given".

@@ -104,8 +104,9 @@ Usage or environment error, or a worker's error; a message on stderr,
 starting "daxbreak:", names the bad value.
 .TP
 .B 3
-A stress run that did not exercise the race (no pin was taken or no
-layout break slept), so its clean result proves nothing.
+Nothing exercised: a stress run that took no pin and never saw a break
+sleep, or whose scenario's race did not happen; its clean result proves
+nothing.
 .TP
 .BR 130 ", " 143
 Stopped by SIGINT or SIGTERM (128 + the signal's number) after writing
