@@ -9,7 +9,7 @@ packages=(build-essential cmake ninja-build pkg-config python3
           libpmem2-dev liburing-dev libcli11-dev libgtest-dev libgmock-dev
           libbenchmark-dev nlohmann-json3-dev libfmt-dev libxxhash-dev
           libboost-context-dev libndctl-dev libdaxctl-dev libpugixml-dev
-          libxml2-utils help2man python3-jsonschema
+          libxml2-utils help2man python3-jsonschema groff-base
           qemu-system-x86 busybox-static ndctl xfsprogs e2fsprogs curl xz-utils zstd jq "$@")
 missing=()
 for p in "${packages[@]}"; do

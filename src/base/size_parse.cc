@@ -1,9 +1,11 @@
 #include "daxbreak/base/size_parse.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <iterator>
 #include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -35,18 +37,24 @@ Status ParseSize(std::string_view text, uint64_t* bytes) {
     return Status::InvalidArgument(
         fmt::format("'{}' is not a size (want a non-negative number such as 64M or 1G)", text));
   }
+  // K, M, G, T and KiB ... TiB are powers of 1024; KB ... TB powers of 1000
+  // (GNU dd and truncate read them so).
   const std::string s = Lower(suffix);
-  int shift = 0;
-  if (s.empty() || s == "b") shift = 0;
-  else if (s == "k" || s == "kb" || s == "kib") shift = 10;
-  else if (s == "m" || s == "mb" || s == "mib") shift = 20;
-  else if (s == "g" || s == "gb" || s == "gib") shift = 30;
-  else if (s == "t" || s == "tb" || s == "tib") shift = 40;
-  else return Status::InvalidArgument(fmt::format("'{}' has an unknown size suffix '{}'", text, suffix));
-  if (shift > 0 && value > (UINT64_MAX >> shift)) {
-    return Status::InvalidArgument(fmt::format("'{}' is too large", text));
+  static constexpr std::pair<const char*, uint64_t> kUnits[] = {
+      {"", 1},           {"b", 1},
+      {"k", 1ULL << 10}, {"kib", 1ULL << 10}, {"kb", 1000ULL},
+      {"m", 1ULL << 20}, {"mib", 1ULL << 20}, {"mb", 1000'000ULL},
+      {"g", 1ULL << 30}, {"gib", 1ULL << 30}, {"gb", 1000'000'000ULL},
+      {"t", 1ULL << 40}, {"tib", 1ULL << 40}, {"tb", 1000'000'000'000ULL},
+  };
+  const auto* unit = std::find_if(std::begin(kUnits), std::end(kUnits), [&](const auto& u) { return s == u.first; });
+  if (unit == std::end(kUnits)) {
+    return Status::InvalidArgument(fmt::format(
+        "'{}' has an unknown size suffix '{}' (K/M/G/T or KiB/MiB/GiB/TiB: powers of 1024; KB/MB/GB/TB: of 1000)", text,
+        suffix));
   }
-  *bytes = value << shift;
+  if (value > UINT64_MAX / unit->second) return Status::InvalidArgument(fmt::format("'{}' is too large", text));
+  *bytes = value * unit->second;
   return Status::Ok();
 }
 
@@ -55,15 +63,20 @@ Status ParseDuration(std::string_view text, std::chrono::nanoseconds* out) {
   std::string_view suffix;
   if (!SplitNumber(text, &value, &suffix)) {
     return Status::InvalidArgument(
-        fmt::format("'{}' is not a duration (want e.g. 500ms, 60s, 2m, 1h)", text));
+        fmt::format("'{}' is not a duration (want e.g. 100us, 500ms, 60s, 2m, 1h)", text));
   }
   const std::string s = Lower(suffix);
   uint64_t ns_per_unit = 0;
-  if (s == "ms") ns_per_unit = 1'000'000ULL;
+  if (s == "ns") ns_per_unit = 1ULL;
+  else if (s == "us") ns_per_unit = 1'000ULL;
+  else if (s == "ms") ns_per_unit = 1'000'000ULL;
   else if (s.empty() || s == "s") ns_per_unit = 1'000'000'000ULL;
   else if (s == "m") ns_per_unit = 60'000'000'000ULL;
   else if (s == "h") ns_per_unit = 3'600'000'000'000ULL;
-  else return Status::InvalidArgument(fmt::format("'{}' has an unknown duration suffix '{}'", text, suffix));
+  else {
+    return Status::InvalidArgument(
+        fmt::format("'{}' has an unknown duration suffix '{}' (choose from ns, us, ms, s, m, h)", text, suffix));
+  }
   if (value > UINT64_MAX / ns_per_unit / 2) {
     return Status::InvalidArgument(fmt::format("'{}' is too long", text));
   }

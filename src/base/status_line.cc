@@ -1,9 +1,10 @@
 #include "daxbreak/base/status_line.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include <fmt/format.h>
+
+#include "daxbreak/base/report_sink.h"
 
 namespace daxbreak {
 
@@ -11,14 +12,14 @@ StatusLine::StatusLine(uint32_t width) : width_(static_cast<int>(std::max<uint32
 
 void StatusLine::draw(std::string text) {
   if (static_cast<int>(text.size()) > width_) text.resize(width_);
-  std::fprintf(stderr, "\r%-*s", width_, text.c_str());
-  std::fflush(stderr);
+  ReportText(fmt::format("\r{:<{}}", text, width_));
 }
 
 void StatusLine::clear() {
-  std::fprintf(stderr, "\r%-*s\r", width_, "");
-  std::fflush(stderr);
+  ReportText(fmt::format("\r{:<{}}\r", "", width_));
 }
+
+void StatusLine::note(const std::string& text) { ReportText(fmt::format("\r{:<{}}\r{}\n", "", width_, text)); }
 
 std::string StatusLine::Eta(double elapsed_seconds, double total_seconds, double fraction) {
   const double pct = 100 * std::clamp(fraction, 0.0, 1.0);

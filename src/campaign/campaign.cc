@@ -14,6 +14,7 @@
 
 #include "daxbreak/explore/explore_scenario.h"
 #include "daxbreak/sync/mutex.h"
+#include "daxbreak/sync/work_queue.h"
 #include "daxbreak/stress/stress_runner.h"
 
 namespace daxbreak {
@@ -238,9 +239,15 @@ Status RunCampaign(const CampaignOptions& options, const std::function<void(cons
   std::vector<CellOutcome> results(cells.size());
   std::vector<bool> ran(cells.size(), false);
   Mutex mu("campaign");  // Orders the callback and `ran`; the cells themselves share nothing.
-  std::atomic<size_t> next{0};
+  // The cells' numbers, all queued before the workers start, taken through
+  // the sync layer's WorkQueue (a library pool such as
+  // boost::asio::thread_pool would bring locks of its own; docs/design.md).
+  WorkQueue<size_t> queue({"campaign_queue", "campaign_push", "campaign_take", "campaign_close"});
+  for (size_t i = 0; i < cells.size(); ++i) queue.push(i);
+  queue.close();
   const auto worker = [&] {
-    for (size_t i; !Interrupted(options) && (i = next.fetch_add(1)) < cells.size();) {
+    queue.run([&](size_t i) {
+      if (Interrupted(options)) return;
       CellOutcome out = options.mode == CampaignMode::kStress ? RunStressCell(options, cells[i])
                                                              : RunExploreCell(options, cells[i]);
       out.met = out.error.ok() && Meets(cells[i].expect, out.found, out.kind) &&
@@ -249,7 +256,7 @@ Status RunCampaign(const CampaignOptions& options, const std::function<void(cons
       results[i] = std::move(out);
       ran[i] = true;
       if (done) done(results[i]);
-    }
+    });
   };
   const uint32_t threads = options.mode == CampaignMode::kStress ? 1 : std::min<size_t>(options.jobs, cells.size());
   std::vector<std::thread> pool;

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "daxbreak/base/suggest.h"
 #include "daxbreak/check/checker.h"
 #include "daxbreak/sync/lockdep.h"
 #include "daxbreak/explore/explore_scenario.h"
@@ -32,7 +33,8 @@ Status FindScenario(const std::string& name, const ExploreScenarioInfo** out) {
   if (*out != nullptr) return Status::Ok();
   std::string names;
   for (const ExploreScenarioInfo* s : ExploreScenarios()) names += (names.empty() ? "" : ", ") + std::string(s->name);
-  return Status::InvalidArgument(fmt::format("--scenario: unknown scenario '{}' (choose from {})", name, names));
+  return Status::InvalidArgument(fmt::format("--scenario: unknown scenario '{}' (choose from {}){}", name, names,
+                                             DidYouMean(name, std::string_view(names))));
 }
 
 // The file-system axis: the row and the scenario must apply to --fs.

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <xxhash.h>
 
 namespace daxbreak {
 namespace {
@@ -108,13 +109,15 @@ uint32_t DfsPolicy::preemptions_after(const Node& n, size_t index) const {
 }
 
 uint64_t DfsPolicy::prefix_hash(size_t depth, size_t index_at_depth) const {
-  // FNV-1a over the indices taken at the branching nodes down to `depth`.
-  uint64_t h = 0xcbf29ce484222325ULL;
+  // XXH64 (the project's one hash) over the indices taken at the branching
+  // nodes down to `depth`: the same prefix hashes alike in every shard.
+  std::vector<uint64_t> taken;
+  taken.reserve(depth + 1);
   for (size_t k = 0; k <= depth; ++k) {
     if (stack_[k].order.size() < 2) continue;
-    h = (h ^ (k == depth ? index_at_depth : stack_[k].index)) * 0x100000001b3ULL;
+    taken.push_back(k == depth ? index_at_depth : stack_[k].index);
   }
-  return h;
+  return XXH64(taken.data(), taken.size() * sizeof(uint64_t), /*seed=*/0);
 }
 
 bool DfsPolicy::owned(const Node& n, size_t i) const {

@@ -1,9 +1,10 @@
 #include "daxbreak/fs/fs_model.h"
 
-#include <cstdio>
+#include <fmt/format.h>
 #include <cstdlib>
 
 #include "daxbreak/base/registry.h"
+#include "daxbreak/base/report_sink.h"
 
 namespace daxbreak {
 namespace {
@@ -75,7 +76,7 @@ const FsModel& BuiltinFsModel(std::string_view name) {
   for (const FsModel& f : kBuiltin) {
     if (f.name == name) return f;
   }
-  std::fprintf(stderr, "daxbreak: no built-in file system '%.*s'\n", static_cast<int>(name.size()), name.data());
+  ReportText(fmt::format("daxbreak: no built-in file system '{}'\n", name));
   std::abort();
 }
 

@@ -1,10 +1,11 @@
 #include "daxbreak/fs/protocol.h"
 
-#include <cstdio>
 #include <cstdlib>
 
+#include <fmt/format.h>
 
 #include "daxbreak/base/registry.h"
+#include "daxbreak/base/report_sink.h"
 
 namespace daxbreak {
 namespace {
@@ -444,8 +445,7 @@ const ProtocolTraits& BuiltinProtocol(std::string_view name) {
   for (const ProtocolTraits& p : kBuiltin) {
     if (p.name == name) return p;
   }
-  std::fprintf(stderr, "daxbreak: no built-in protocol '%.*s'\n", static_cast<int>(name.size()),
-               name.data());
+  ReportText(fmt::format("daxbreak: no built-in protocol '{}'\n", name));
   std::abort();
 }
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "daxbreak/base/run_metadata.h"
+#include "daxbreak/base/suggest.h"
 #include "daxbreak/stress/stress_scenario.h"
 
 namespace daxbreak {
@@ -52,8 +53,9 @@ Status ParseLayoutOps(std::string_view csv, uint32_t* mask) {
       if (kOpNames[i] == name) bit = 1u << i;
     }
     if (bit == 0) {
-      return Status::InvalidArgument(fmt::format("--ops: unknown operation '{}' (choose from {})", name,
-                                                 LayoutOpList(kAllLayoutOps)));
+      return Status::InvalidArgument(fmt::format("--ops: unknown operation '{}' (choose from {}){}", name,
+                                                 LayoutOpList(kAllLayoutOps),
+                                                 DidYouMean(name, LayoutOpList(kAllLayoutOps))));
     }
     *mask |= bit;
     pos = comma + 1;
@@ -108,7 +110,8 @@ Status StressConfig::validate() const {
   const StressScenarioInfo* info = FindStressScenario(scenario);
   if (info == nullptr) {
     return Status::InvalidArgument(
-        fmt::format("--scenario: unknown scenario '{}' (choose from {})", scenario, StressScenarioNames()));
+        fmt::format("--scenario: unknown scenario '{}' (choose from {}){}", scenario, StressScenarioNames(),
+                    DidYouMean(scenario, StressScenarioNames())));
   }
   if (!info->runs_on(target)) {
     return Status::InvalidArgument(fmt::format("--scenario: '{}' runs on the {} target only, not on {}", scenario,

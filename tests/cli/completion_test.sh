@@ -42,6 +42,29 @@ refuse "kernel offers no model-only scenario" "$(complete_words kernel --scenari
 refuse "explore offers no stress scenario" "$(complete_words explore --scenario "")" collision cached-mapping
 check "targets" "$(complete_words stress --target "")" model kernel
 check "strategies" "$(complete_words explore --strategy "")" mixed random pct dfs dpor
+# Comma lists complete the word after the last comma and keep the head.
+check "protocols after a comma" "$(complete_words run --protocols fixed,mod)" fixed,modern fixed,modern-mapcount-wake
+refuse "protocols after a comma keep the head" "$(complete_words run --protocols fixed,mod)" modern
+check "scenarios after a comma" "$(complete_words run --scenarios race2018,fsync)" race2018,fsync-dio
+check "ops after a comma" "$(complete_words stress --ops truncate,pu)" truncate,punch
+check "dio after a comma" "$(complete_words stress --dio read,)" read,write
+check "choices" "$(complete_words run --mode "")" explore stress
+# The man page: the sections a user looks for, every exit code the program
+# returns, and no line wider than 80 columns as man renders it.
+for section in EXAMPLES ENVIRONMENT "EXIT STATUS"; do
+  grep -q "^\.SH \"\?$section" "$man" || { echo "FAIL: man page has no $section"; fail=1; }
+done
+for code in 0 1 2 3 130 143; do
+  sed -n '/^\.SH "EXIT STATUS"/,/^\.SH/p' "$man" | grep -qE "^\.BR? (.* )?\"?$code\b" ||
+    { echo "FAIL: man page EXIT STATUS lacks $code"; fail=1; }
+done
+rendered=$(MANWIDTH=80 MANPAGER=cat man -l "$man" 2>/dev/null || nroff -man -rLL=78n "$man" | sed 's/.\x08//g')
+wide=$(printf '%s\n' "$rendered" | awk 'length > 80' | wc -l)
+if [ -z "$rendered" ] || [ "$wide" != 0 ]; then
+  echo "FAIL: man page renders $wide lines wider than 80 columns"; printf '%s\n' "$rendered" | awk 'length > 80' | head; fail=1
+else
+  echo "ok: man page within 80 columns"
+fi
 for sub in stress explore replay merge list run info kernel; do
   grep -q "^\.SS $sub" "$man" || { echo "FAIL: man page has no section for $sub"; fail=1; }
 done

@@ -74,7 +74,7 @@ assert len(s['cells']) == 9 and s['met']
 expect 2 "--protocols: 'zzz\*' matches nothing" run --protocols 'zzz*' --results x1
 expect 2 "--seeds: '5-2'" run --seeds 5-2 --results x2
 expect 2 "'glob' exists and is not empty" run --results glob
-expect 2 "mode: nope" run --mode nope
+expect 2 "mode: 'nope' is not one of explore, stress" run --mode nope
 
 # --shard I/N deals the cells out: two shards are the whole, disjoint.
 "$bin" run --scenarios 'ref*' --protocols 'modern*' --seeds 1-3 --shard 0/2 --results sh0 --output-format json >sh0.json 2>/dev/null

@@ -17,6 +17,7 @@
 
 #include "daxbreak/base/path_claim.h"
 #include "daxbreak/base/printable.h"
+#include "daxbreak/base/suggest.h"
 
 namespace daxbreak::cli {
 
@@ -31,7 +32,8 @@ Status ParseProtocolOption(const std::string& text, const ProtocolTraits** out) 
   const ProtocolTraits* protocol = FindProtocol(text);
   if (protocol == nullptr) {
     return Status::InvalidArgument(
-        fmt::format("--protocol: unknown protocol '{}' (choose from {})", text, ProtocolNameList()));
+        fmt::format("--protocol: unknown protocol '{}' (choose from {}){}", text, ProtocolNameList(),
+                    DidYouMean(text, std::string_view(ProtocolNameList()))));
   }
   *out = protocol;
   return Status::Ok();

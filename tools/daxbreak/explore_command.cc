@@ -14,6 +14,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "daxbreak/base/json_text.h"
+#include "option_types.h"
 #include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/signal_name.h"
 #include "daxbreak/base/size_parse.h"
@@ -190,12 +191,14 @@ void AddCommonOptions(CLI::App* sub, ExploreArgs& a) {
   sub->add_option("--fs", a.fs, "File system the model runs: " + FsModelNameList())->capture_default_str();
   sub->add_option("--tlb-flush", a.tlb_flush,
                   "How an unmap's TLB flush waits for GUP-fast: ipi (x86) or broadcast (no wait)")
+      ->transform(Choice({"ipi", "broadcast"}))
       ->capture_default_str();
   sub->add_option("--page-size", a.page_size,
                   "Largest DAX mapping: 4k (PTEs only) or 2m (PMD entries and faults where they fit)")
+      ->transform(Choice({"4k", "2m"}))
       ->capture_default_str();
   sub->add_option("--output-format", a.format, "text or json")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->transform(Choice({"text", "json"}))
       ->capture_default_str();
   sub->add_option("--output", a.output, "Write the report to FILE instead of stdout");
 }
@@ -211,10 +214,11 @@ CommandRunner AddExploreCommand(CLI::App& app) {
                   "--preemptions, reduced by sleep sets, which under a bound may leave out traces the bound allows; "
                   "the report says `bounded` when the bound cut something) or dpor (every interleaving class, no "
                   "bound: dynamic partial-order reduction; the report says `complete` when nothing was cut)")
+      ->transform(Choice({"mixed", "random", "pct", "dfs", "dpor"}))
       ->capture_default_str();
   sub->add_option("--schedules", a->schedules,
                   "Schedules to run at most (default 10000; dfs and dpor: all unless given)");
-  sub->add_option("--time-budget", a->time_budget, "Stop after this long: 30s, 10m, 1h");
+  sub->add_option("--time-budget", a->time_budget, "Stop after this long: 30s, 10m, 1h")->check(DurationValue());
   sub->add_option("--depth", a->options.depth, "pct: bug depth")->check(CLI::Range(1, 20))->capture_default_str();
   a->preemptions = sub->add_option("--preemptions", a->options.preemptions,
                                    "dfs: preemption bound (default 2); dpor: none unless given, and then the "
@@ -245,7 +249,7 @@ CommandRunner AddExploreCommand(CLI::App& app) {
                 "Also list every outcome the runs reached (how each ended, its violation kinds, the model's "
                 "final state): what the soundness test compares between dpor and --no-reduction");
   sub->add_option("--eta", a->eta, "Live status line on stderr: auto (on a terminal), always, never")
-      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->transform(Choice({"auto", "always", "never"}))
       ->capture_default_str();
   return [a]() { return RunExplore(*a); };
 }
@@ -270,7 +274,7 @@ CommandRunner AddMergeCommand(CLI::App& app) {
   auto* sub = app.add_subcommand("merge", "Combine the JSON results of the shards of one explore search");
   sub->add_option("files", a->files, "One `explore --output-format json` result per shard")->required();
   sub->add_option("--output-format", a->format, "text or json")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->transform(Choice({"text", "json"}))
       ->capture_default_str();
   sub->add_option("--output", a->output, "Write the merged report to FILE instead of stdout");
   return [a]() {

@@ -12,6 +12,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "daxbreak/base/json_text.h"
+#include "option_types.h"
 #include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/size_parse.h"
 #include "daxbreak/pmem/pmem_discovery.h"
@@ -88,7 +89,7 @@ CommandRunner AddInfoCommand(CLI::App& app) {
   auto* sub = app.add_subcommand("info", "Show the machine's pmem (libndctl, libdaxctl) and what each PATH gives");
   sub->add_option("paths", a->paths, "Files, mount points or /dev/daxX.Y to probe (read-only)");
   sub->add_option("--output-format", a->format, "text or json")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->transform(Choice({"text", "json"}))
       ->capture_default_str();
   return [a]() {
     PmemTopology topology;

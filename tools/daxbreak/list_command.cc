@@ -13,6 +13,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "daxbreak/base/json_text.h"
+#include "option_types.h"
 #include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/violation.h"
 #include "daxbreak/fs/fs_model.h"
@@ -170,7 +171,7 @@ CommandRunner AddListCommand(CLI::App& app) {
   auto format = std::make_shared<std::string>("text");
   auto kernel = std::make_shared<std::string>();
   sub->add_option("--output-format", *format, "text or json")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->transform(Choice({"text", "json"}))
       ->capture_default_str();
   sub->add_option("--kernel", *kernel, "Print only the protocol row a kernel release shipped as (uname -r: 6.12.117+deb13-amd64)");
   return [format, kernel]() {

@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "daxbreak/base/json_text.h"
 #include "daxbreak/base/run_metadata.h"
+#include "option_types.h"
 #include "daxbreak/base/violation.h"
 #include "daxbreak/stress/kernel_log.h"
 
@@ -71,7 +72,7 @@ CommandRunner AddOopsCommand(CLI::App& app) {
   auto* sub = app.add_subcommand("oops", "Read a kernel console log as findings; complete the report of a run the kernel killed");
   sub->add_option("--console", a->console, "The kernel's console log (a guest's serial output)")->required();
   sub->add_option("--report", a->report, "A stress report in JSON to add the oopses to (the run's --output)");
-  sub->add_option("--output-format", a->format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  sub->add_option("--output-format", a->format, "text or json")->transform(Choice({"text", "json"}))->capture_default_str();
   return [a]() { return Run(*a); };
 }
 

@@ -17,9 +17,11 @@
 #include "commands.h"
 #include "daxbreak/base/json_text.h"
 #include "daxbreak/base/printable.h"
+#include "option_types.h"
 #include "daxbreak/base/run_metadata.h"
 #include "daxbreak/base/signal_name.h"
 #include "daxbreak/base/size_parse.h"
+#include "daxbreak/base/status_line.h"
 #include "daxbreak/campaign/campaign.h"
 #include "daxbreak/campaign/results.h"
 #include "daxbreak/explore/explore_scenario.h"
@@ -157,6 +159,7 @@ int Run(RunArgs& a) {
   options.work_dir = results.dir();
   options.interrupt = InstallStopSignals();
   const bool status = ShowStatusLine(a.eta);
+  StatusLine line(TerminalWidth());
   const size_t total = CampaignCells(options).size();
   size_t finished = 0;
   std::fprintf(stderr, "daxbreak run: %zu %s cells, results in %s\n", total,
@@ -167,8 +170,8 @@ int Run(RunArgs& a) {
                     results.write_cell(o);
                     ++finished;
                     if (status) {
-                      std::fprintf(stderr, "[%zu/%zu %3.0f%%] %-60.60s %s\n", finished, total, 100.0 * finished / total,
-                                   o.cell.name().c_str(), o.cut_short() ? "cut short" : o.met ? "ok" : "NOT MET");
+                      line.note(fmt::format("[{}/{} {:3.0f}%] {:<60.60} {}", finished, total, 100.0 * finished / total,
+                                            o.cell.name(), o.cut_short() ? "cut short" : o.met ? "ok" : "NOT MET"));
                     }
                   },
                   &outcomes);
@@ -203,7 +206,7 @@ CommandRunner AddRunCommand(CLI::App& app) {
   auto a = std::make_shared<RunArgs>();
   auto* sub = app.add_subcommand("run", "Run a campaign of scenarios x protocols x seeds and judge every cell");
   sub->add_option("--mode", a->mode, "explore (a search per cell) or stress (a timed run per cell)")
-      ->check(CLI::IsMember({"explore", "stress"}))
+      ->transform(Choice({"explore", "stress"}))
       ->capture_default_str();
   sub->add_option("--scenarios", a->scenarios, "Names, globs or all (the scenarios of the mode: daxbreak list)")->capture_default_str();
   sub->add_option("--protocols", a->protocols, "Names, globs or all")->capture_default_str();
@@ -215,16 +218,17 @@ CommandRunner AddRunCommand(CLI::App& app) {
   sub->add_option("--strategy", a->strategy,
                   "explore: mixed (pct and random by turns), random, pct, dfs (bounded) or dpor (every interleaving "
                   "class; each cell says complete or bounded)")
+      ->transform(Choice({"mixed", "random", "pct", "dfs", "dpor"}))
       ->capture_default_str();
   sub->add_option("--schedules", a->schedules, "explore: schedules per cell (dfs, dpor: 0 runs to exhaustion)")
       ->capture_default_str();
-  sub->add_option("--time-budget", a->time_budget, "explore: stop each cell after this long");
+  sub->add_option("--time-budget", a->time_budget, "explore: stop each cell after this long")->check(DurationValue());
   sub->add_option("--depth", a->depth, "explore: pct bug depth")->check(CLI::Range(1, 20))->capture_default_str();
   a->preemptions_given = sub->add_option("--preemptions", a->preemptions,
                                          "explore: dfs preemption bound (default 2); dpor: none unless given")
                              ->check(CLI::Range(0, 10));
-  sub->add_option("--tlb-flush", a->tlb_flush, "ipi or broadcast")->capture_default_str();
-  sub->add_option("--duration", a->duration, "stress: length of each cell")->capture_default_str();
+  sub->add_option("--tlb-flush", a->tlb_flush, "ipi or broadcast")->transform(Choice({"ipi", "broadcast"}))->capture_default_str();
+  sub->add_option("--duration", a->duration, "stress: length of each cell")->check(DurationValue())->capture_default_str();
   sub->add_option("--threads", a->threads, "stress: DIO threads")->check(CLI::Range(1, 64))->capture_default_str();
   sub->add_option("--ops", a->ops, "stress: layout changes")->capture_default_str();
   sub->add_option("--device", a->device,
@@ -235,10 +239,10 @@ CommandRunner AddRunCommand(CLI::App& app) {
   sub->add_option("--jobs", a->jobs, "explore: cells at once (default: one per core)")->check(CLI::Range(1, 256));
   sub->add_option("--results", a->results, "Results folder, new or empty (default daxbreak-results/run-<UTC time, e.g. 20261207T105500Z>)");
   sub->add_option("--output-format", a->format, "text or json (the summary on stdout)")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->transform(Choice({"text", "json"}))
       ->capture_default_str();
   sub->add_option("--eta", a->eta, "A line per finished cell on stderr: auto (on a terminal), always, never")
-      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->transform(Choice({"auto", "always", "never"}))
       ->capture_default_str();
   return [a]() { return Run(*a); };
 }

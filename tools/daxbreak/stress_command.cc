@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "daxbreak/base/json_text.h"
 #include "daxbreak/base/printable.h"
+#include "option_types.h"
 #include "daxbreak/base/size_parse.h"
 #include "daxbreak/stress/stress_runner.h"
 #include "daxbreak/stress/stress_scenario.h"
@@ -165,20 +166,24 @@ void AddStressOptions(CLI::App* sub, StressArgs& a, bool kernel_only) {
       ->capture_default_str();
   if (!kernel_only) {
     sub->add_option("--target", a.target, "model (the model over a pmem device) or kernel (this kernel's fs-dax mount)")
+        ->transform(Choice({"model", "kernel"}))
         ->capture_default_str();
     sub->add_option("--device", c.device_path,
                     "model: backing pmem path, a file (created if absent), a file on an fs-dax mount, or /dev/daxN.M")
         ->capture_default_str();
-    sub->add_option("--size", a.size_text, "model: device size for a new or empty file, e.g. 64M (default 64M)");
+    sub->add_option("--size", a.size_text, "model: device size for a new or empty file, e.g. 64M (default 64M)")
+        ->check(SizeValue());
     sub->add_option("--protocol", a.protocol_text, "model: protocol variant: " + ProtocolNameList())
         ->capture_default_str();
     sub->add_option("--fs", a.fs_text, "model: file system the model runs: " + FsModelNameList())
         ->capture_default_str();
     sub->add_option("--tlb-flush", a.tlb_flush_text,
                     "model: how an unmap's TLB flush waits for GUP-fast: ipi (x86) or broadcast (no wait)")
+        ->transform(Choice({"ipi", "broadcast"}))
         ->capture_default_str();
     sub->add_option("--page-size", a.page_size_text,
                     "model: largest DAX mapping: 4k, or 2m (PMD faults where a file's extent allows)")
+        ->transform(Choice({"4k", "2m"}))
         ->capture_default_str();
     sub->add_option("--noise", c.noise_per_million,
                     "model: sync points (per million) at which a thread spins a random time, widening race windows (0: off)")
@@ -192,18 +197,21 @@ void AddStressOptions(CLI::App* sub, StressArgs& a, bool kernel_only) {
       ->capture_default_str();
   sub->add_flag("--force", c.force, "Overwrite --device/--file/--disk even if they hold data daxbreak did not write");
   sub->add_option("--disk", c.disk_path, "The O_DIRECT disk file, on a non-DAX file system")->capture_default_str();
-  sub->add_option("--disk-size", a.disk_size_text, "Size of the disk file")->capture_default_str();
+  sub->add_option("--disk-size", a.disk_size_text, "Size of the disk file")->check(SizeValue())->capture_default_str();
   sub->add_option("--threads", c.threads, "DIO threads (collision) or buffered writers (cached-mapping)")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   sub->add_option("--dio", a.dio_text, "What the DIO threads do: read (disk into the mapping), write (mapping to disk) or read,write")
       ->capture_default_str();
-  sub->add_option("--duration", a.duration_text, "How long to run: 500ms, 60s, 2m, 1h")->capture_default_str();
+  sub->add_option("--duration", a.duration_text, "How long to run: 500ms, 60s, 2m, 1h")
+      ->check(DurationValue())
+      ->capture_default_str();
   sub->add_option("--max-ops", a.max_ops, "Stop after this many layout operations (0: no limit)")->capture_default_str();
   sub->add_option("--ops", a.ops_text, "Layout changes of the mapped file, comma-separated: " + LayoutOpList(kAllLayoutOps))
       ->capture_default_str();
   sub->add_flag("--stop-on-violation", c.stop_on_violation, "End the run at the first violation (time to detection)");
   sub->add_option("--stall-timeout", a.stall_timeout, "A layout change that makes no progress this long is a stall finding")
+      ->check(DurationValue())
       ->capture_default_str();
   sub->add_option("--seed", a.seed, "Seed of every random choice of the run (random by default; always printed)");
   sub->add_option("--queue-depth", c.queue_depth, "io_uring requests in flight per DIO thread")
@@ -212,10 +220,10 @@ void AddStressOptions(CLI::App* sub, StressArgs& a, bool kernel_only) {
   sub->add_option("--file-pages", c.victim_pages, "Pages of the mapped victim file")
       ->check(CLI::Range(2, 1024))
       ->capture_default_str();
-  sub->add_option("--output-format", a.format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  sub->add_option("--output-format", a.format, "text or json")->transform(Choice({"text", "json"}))->capture_default_str();
   sub->add_option("--output", a.output, "Write the report to FILE instead of stdout (opened before the run)");
   sub->add_option("--eta", a.eta, "Live status line on stderr: auto (on a terminal), always, never")
-      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->transform(Choice({"auto", "always", "never"}))
       ->capture_default_str();
 }
 

@@ -1,5 +1,7 @@
-// Parsers for the human-written quantities the CLI takes: sizes ("64M") and
-// durations ("60s", "2m"). They return a Status naming the bad text.
+// Parsers for the human-written quantities the CLI takes: sizes ("64M",
+// "64MB") and durations ("60s", "2m"); the CLI applies them through CLI11
+// validators (tools/daxbreak/option_types.h). They return a Status naming
+// the bad text.
 //
 // Thread-safety: pure functions.
 
@@ -15,8 +17,10 @@
 
 namespace daxbreak {
 
-// Parses a byte count: digits with an optional binary suffix K, M, G, T
-// (case-insensitive, optional trailing "iB"/"B"). "64M" -> 67108864.
+// Parses a byte count: digits with an optional unit, letters in any case.
+// K, M, G, T and KiB, MiB, GiB, TiB are powers of 1024; KB, MB, GB, TB are
+// powers of 1000; B or none is bytes (the reading of GNU dd and truncate).
+// "64M" = "64MiB" -> 67108864, "64MB" -> 64000000.
 // Errors: kInvalidArgument for an empty, negative, non-numeric or overflowing
 // value; the message quotes `text`.
 Status ParseSize(std::string_view text, uint64_t* bytes);
@@ -29,8 +33,8 @@ std::string FormatSize(uint64_t bytes);
 // "12.3k", 2.5e6 -> "2.5M", 999 -> "999".
 std::string FormatCount(double v);
 
-// Parses a duration: digits with an optional suffix ms, s, m, h (no suffix
-// means seconds). "90s" -> 90 s. Errors: kInvalidArgument quoting `text`.
+// Parses a duration: digits with an optional unit ns, us, ms, s, m (minutes)
+// or h, in any case (no unit means seconds). "90s" -> 90 s. Errors: kInvalidArgument quoting `text`.
 Status ParseDuration(std::string_view text, std::chrono::nanoseconds* out);
 
 }  // namespace daxbreak

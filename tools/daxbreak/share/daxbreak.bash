@@ -12,6 +12,14 @@ _daxbreak() {
     return
   fi
   sub=${COMP_WORDS[1]}
+  # A comma list (--protocols a,b<TAB>) completes the word after the last
+  # comma and keeps what is before it.
+  local head="" last=$cur
+  case "$prev" in
+    --scenarios|--protocols|--ops|--dio)
+      if [[ "$cur" == *,* ]]; then head=${cur%,*},; last=${cur##*,}; fi ;;
+  esac
+  words=""
   case "$prev" in
     --scenario|--scenarios)
       # The scenarios of the subcommand's mode (`run`: both), from `daxbreak list`:
@@ -20,24 +28,27 @@ _daxbreak() {
       case "$sub" in stress) section=stress ;; kernel) section=stress filter='kernel[]]' ;; run) section='(stress|explore)' ;; esac
       words=$("$bin" list 2>/dev/null | awk -v s="^$section scenarios:" -v f="$filter" \
         '$0 ~ s {on=1; next} /^[a-z]/ {on=0} on && /^  [a-z]/ && $0 ~ f {print $1}')
-      [ "$prev" = --scenarios ] && words="$words all"
-      COMPREPLY=($(compgen -W "$words" -- "$cur")); return ;;
+      [ "$prev" = --scenarios ] && words="$words all" ;;
     --protocol|--protocols)
       words=$("$bin" list 2>/dev/null | awk '/^protocols:/ {on=1; next} /^[a-z]/ {on=0} on && /^  [a-z]/ {print $1}')
-      COMPREPLY=($(compgen -W "$words all" -- "$cur")); return ;;
+      words="$words all" ;;
     --fs)
       words=$("$bin" list 2>/dev/null | awk '/^file systems/ {on=1; next} /^[a-z]/ {on=0} on && /^  [a-z]/ {print $1}')
-      COMPREPLY=($(compgen -W "$words" -- "$cur")); return ;;
-    --strategy) COMPREPLY=($(compgen -W "mixed random pct dfs dpor" -- "$cur")); return ;;
-    --tlb-flush) COMPREPLY=($(compgen -W "ipi broadcast" -- "$cur")); return ;;
-    --output-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-    --eta) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    --mode) COMPREPLY=($(compgen -W "explore stress" -- "$cur")); return ;;
-    --target) COMPREPLY=($(compgen -W "model kernel" -- "$cur")); return ;;
-    --ops) COMPREPLY=($(compgen -W "truncate punch zero collapse insert prealloc" -- "$cur")); return ;;
-    --dio) COMPREPLY=($(compgen -W "read write read,write" -- "$cur")); return ;;
+      [ "$sub" = run ] && words="$words all" ;;
+    --strategy) words="mixed random pct dfs dpor" ;;
+    --tlb-flush) words="ipi broadcast" ;;
+    --output-format) words="text json" ;;
+    --eta) words="auto always never" ;;
+    --mode) words="explore stress" ;;
+    --target) words="model kernel" ;;
+    --ops) words="truncate punch zero collapse insert prealloc" ;;
+    --dio) words="read write" ;;
     --device|--disk|--file|--output|--trace-json|--results) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
+  if [ -n "$words" ]; then
+    COMPREPLY=($(compgen -P "$head" -W "$words" -- "$last"))
+    return
+  fi
   if [[ "$cur" == -* ]]; then
     words=$("$bin" "$sub" --help 2>/dev/null | grep -oE -- '--[a-z][a-z-]*' | sort -u)
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
