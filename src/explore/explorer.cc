@@ -586,7 +586,7 @@ Status Explore(const ExploreOptions& options, ExploreResult* result) {
   result->seconds = std::chrono::duration<double>(Clock::now() - shared.start).count();
   if (result->found) {
     result->replay_command = fmt::format(
-        "daxbreak replay --scenario {} --protocol {}{}{} --schedule {}", options.scenario,
+        "daxbreak replay --scenario {} --protocol {}{}{}{} --schedule {}", options.scenario,
         options.protocol->name, FsOptionText(*options.fs), options.tlb_flush == TlbFlushMode::kIpi ? "" : " --tlb-flush broadcast",
         options.page_size == DaxPageSize::k4K ? "" : " --page-size 2m", result->schedule);
     RunResult again;

@@ -42,17 +42,12 @@ bool break_wait_done(const BreakContext& ctx, uint64_t pfn) {
   return ctx.pages.page_is_idle(pfn);
 }
 
-// 6.15+ (bde708f1a65d "fs/dax: always remove DAX page-cache entries when
-// breaking layouts"): dax_break_layout() and dax_break_layout_final() end
-// with dax_delete_mapping_range() once no page is busy, so that no entry is
-// left for truncate_inode_pages_range(), which from then on WARNs if it
-// finds one (DaxFs::truncate_dax_entries()). Up to 6.14 truncate deletes them.
+}  // namespace
+
 void dax_break_delete_entries(const BreakContext& ctx, Inode* inode, uint64_t first, uint64_t last) {
   if (!ctx.traits.break_deletes_entries) return;
   inode->i_pages_.dax_delete_mapping_range(first, last, ctx.pages, inode->ino(), ctx.sink);
 }
-
-}  // namespace
 
 uint64_t dax_layout_busy_page_range(const BreakContext& ctx, Inode* inode, uint64_t first,
                                     uint64_t last) {

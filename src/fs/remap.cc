@@ -68,7 +68,11 @@ Status DaxFs::mmaplock_two_inodes_and_break(Inode* ip1, Inode* ip2) NO_THREAD_SA
     if (!ip2->dax_ || !ctx.traits.breaks_layouts || !fs_model().traits.remap_nowait_second_break) return Status::Ok();
     ctx.stats.breaks.fetch_add(1, std::memory_order_relaxed);
     const uint64_t pfn = dax_layout_busy_page_range(ctx, ip2, 0, kMaxPageIndex);
-    if (pfn == 0) return Status::Ok();
+    if (pfn == 0) {
+      // 6.15+: the no-wait dax_break_layout() deletes ip2's entries too.
+      dax_break_delete_entries(ctx, ip2, 0, kMaxPageIndex);
+      return Status::Ok();
+    }
     ctx.stats.break_waits.fetch_add(1, std::memory_order_relaxed);
     ip2->invalidate_lock_.up_write();
     ip1->invalidate_lock_.up_write();

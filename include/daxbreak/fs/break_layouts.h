@@ -49,6 +49,16 @@ uint64_t dax_layout_busy_page_range(const BreakContext& ctx, Inode* inode, uint6
 Status break_layouts(const BreakContext& ctx, Inode* inode, uint64_t first, uint64_t last)
     REQUIRES(inode->invalidate_lock_);
 
+// The end of a 6.15+ break that found no busy page (bde708f1a65d "fs/dax:
+// always remove DAX page-cache entries when breaking layouts"):
+// dax_break_layout() and dax_break_layout_final() delete the DAX entries of
+// [first, last] (pages) with dax_delete_mapping_range(), so that none is left
+// for truncate_inode_pages_range(), which from then on WARNs if it finds one
+// (DaxFs::truncate_dax_entries()). Does nothing for rows without
+// break_deletes_entries (up to 6.14 truncate deletes them). Caller holds
+// `inode`'s invalidate_lock exclusive.
+void dax_break_delete_entries(const BreakContext& ctx, Inode* inode, uint64_t first, uint64_t last);
+
 // dax_break_layout_final() (6.15, 0e2f80afcfa6): for inode eviction; waits,
 // uninterruptibly and without dropping any lock, until no page of the file is
 // busy; with break_deletes_entries it then deletes every DAX entry of the
