@@ -11,6 +11,7 @@
 #include "daxbreak/base/signal_name.h"
 #include "daxbreak/check/checker.h"
 #include "daxbreak/explore/explorer.h"
+#include "explore/trace_flows.h"
 
 namespace daxbreak {
 namespace {
@@ -118,6 +119,18 @@ nlohmann::json TraceEventsJson(const RunResult& run) {
     const uint64_t end = run.trace.empty() ? 0 : run.trace.back().step + 1;
     events.push_back({{"name", "DEADLOCK"}, {"cat", "violation"}, {"ph", "i"}, {"s", "g"}, {"ts", end}, {"pid", 1},
                       {"tid", 0}, {"args", {{"blocked", run.deadlock}}}});
+  }
+  // Arrows between threads (explore/trace_flows.h): a flow start on the
+  // first step's slice, its end on the second's ("bp": "e" binds it to the
+  // slice the step is).
+  const std::vector<TraceFlow> flows = TraceFlows(run.trace);
+  for (size_t id = 0; id < flows.size(); ++id) {
+    const TraceEvent& from = run.trace[flows[id].from];
+    const TraceEvent& to = run.trace[flows[id].to];
+    events.push_back({{"name", flows[id].kind}, {"cat", "flow"}, {"ph", "s"}, {"id", id + 1}, {"ts", from.step},
+                      {"pid", 1}, {"tid", from.thread}});
+    events.push_back({{"name", flows[id].kind}, {"cat", "flow"}, {"ph", "f"}, {"bp", "e"}, {"id", id + 1},
+                      {"ts", to.step}, {"pid", 1}, {"tid", to.thread}});
   }
   // Keys beside traceEvents are metadata to the trace viewers.
   return {{"format_version", kJsonFormatVersion}, {"traceEvents", events}, {"displayTimeUnit", "ns"}};

@@ -211,7 +211,13 @@ def replay(tmp, found):
             "--trace", "--trace-json", trace_path, "--output-format", "json", codes=(1,))
     d = check("replay", parse(p), "replay report with --trace")
     expect(d["found"] and d["kind"] == found["kind"], "replay of the explore finding finds the same kind")
-    check("trace", load(trace_path), "trace JSON (--trace-json)")
+    trace = check("trace", load(trace_path), "trace JSON (--trace-json)")
+    # Flow arrows come in pairs: a start and an end with one id, on two threads.
+    starts = {e["id"]: e for e in trace["traceEvents"] if e["ph"] == "s"}
+    ends = {e["id"]: e for e in trace["traceEvents"] if e["ph"] == "f"}
+    expect(starts and starts.keys() == ends.keys() and
+           all(starts[i]["tid"] != ends[i]["tid"] and starts[i]["ts"] < ends[i]["ts"] for i in starts),
+           "the trace's flow arrows pair up across threads, forward in time")
     # The replay command the report prints runs as it stands.
     cmd = found["replay"].split()
     expect(cmd[0] == "daxbreak" and subprocess.run([BIN, *cmd[1:]], capture_output=True).returncode == 1,
