@@ -21,49 +21,19 @@ import subprocess
 import sys
 import tempfile
 
-import jsonschema
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testing"))
+import json_contract  # noqa: E402
 
 BIN, SCHEMA_DIR = sys.argv[1], sys.argv[2]
 BIG_SEED = "18446744073709551615"  # 2^64-1: a double would print 18446744073709552000.
 failures = []
 
 
-def load_schemas():
-    schemas = {}
-    for path in sorted(glob.glob(os.path.join(SCHEMA_DIR, "*.schema.json"))):
-        with open(path) as f:
-            schema = json.load(f)
-        jsonschema.Draft202012Validator.check_schema(schema)
-        schemas[schema["$id"]] = schema
-    return schemas
-
-
-SCHEMAS = load_schemas()
-
-
-def validator(name):
-    """A validator of urn:daxbreak:schema:NAME that resolves the references
-    between the schema files (referencing in jsonschema >= 4.18, RefResolver
-    in Debian 12's 4.10)."""
-    schema = SCHEMAS["urn:daxbreak:schema:" + name]
-    try:
-        from referencing import Registry, Resource
-        from referencing.jsonschema import DRAFT202012
-    except ImportError:
-        resolver = jsonschema.RefResolver(base_uri=schema["$id"], referrer=schema, store=dict(SCHEMAS))
-        return jsonschema.Draft202012Validator(schema, resolver=resolver)
-    registry = Registry().with_resources(
-        (uri, Resource.from_contents(s, default_specification=DRAFT202012)) for uri, s in SCHEMAS.items())
-    return jsonschema.Draft202012Validator(schema, registry=registry)
-
-
-VALIDATORS = {}
+SCHEMAS = json_contract.load_schemas(SCHEMA_DIR)
 
 
 def errors(kind, doc):
-    if kind not in VALIDATORS:
-        VALIDATORS[kind] = validator(kind)
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in VALIDATORS[kind].iter_errors(doc)]
+    return json_contract.errors(SCHEMAS, kind, doc)
 
 
 def check(kind, doc, what):
