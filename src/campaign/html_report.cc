@@ -1,6 +1,8 @@
 // index.html of a campaign's results folder (CampaignHtml() in results.h).
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 #include <map>
 #include <string_view>
 
@@ -41,21 +43,37 @@ th{background:#eee;text-align:left}.o{margin:2px 0;padding:2px 4px;border-radius
 section{border-top:1px solid #ccc;margin-top:1em}.hist td{border:none;padding:1px 4px}
 )";
 
-// A stress cell's layout-change latency: the histogram, or the longest op.
+// `ns` with a unit a reader takes in at a glance: 512 ns, 4.1 us, 33.6 ms.
+std::string Duration(double ns) {
+  if (ns < 1e3) return fmt::format("{:.0f} ns", ns);
+  if (ns < 1e6) return fmt::format("{:.1f} &micro;s", ns / 1e3);
+  if (ns < 1e9) return fmt::format("{:.1f} ms", ns / 1e6);
+  return fmt::format("{:.2f} s", ns / 1e9);
+}
+
+// A stress cell's layout-change latency: the histogram (its fine buckets
+// summed into one row per power of two of nanoseconds), or the longest op.
 std::string Latency(const nlohmann::json& report) {
   const nlohmann::json latency = report.value("latency", nlohmann::json::object());
-  const nlohmann::json buckets = latency.value("layout_op_ns", nlohmann::json::object())
-                                     .value("buckets", nlohmann::json::array());
+  const nlohmann::json ops = latency.value("layout_op_ns", nlohmann::json::object());
+  const nlohmann::json buckets = ops.value("buckets", nlohmann::json::array());
   if (buckets.is_array() && !buckets.empty()) {
-    uint64_t most = 1;
-    for (const nlohmann::json& b : buckets) most = std::max(most, b.value("count", uint64_t{0}));
-    std::string rows;
+    std::map<int, uint64_t> rows_by_power;  // ceil(log2(le_ns)) -> ops.
     for (const nlohmann::json& b : buckets) {
-      const uint64_t count = b.value("count", uint64_t{0});
-      rows += fmt::format("<tr><td>&le; {:.1f} &micro;s</td><td><span class=\"bar\" style=\"width:{}px\"></span> {}</td></tr>\n",
-                          b.value("le_ns", 0.0) / 1e3, 1 + 300 * count / most, count);
+      const uint64_t le = std::max<uint64_t>(b.value("le_ns", uint64_t{1}), 1);
+      rows_by_power[std::bit_width(le - 1)] += b.value("count", uint64_t{0});
     }
-    return "<p>Layout-change latency:</p><table class=\"hist\">\n" + rows + "</table>\n";
+    uint64_t most = 1;
+    for (const auto& [power, count] : rows_by_power) most = std::max(most, count);
+    std::string rows;
+    for (const auto& [power, count] : rows_by_power) {
+      rows += fmt::format("<tr><td>&le; {}</td><td><span class=\"bar\" style=\"width:{}px\"></span> {}</td></tr>\n",
+                          Duration(std::ldexp(1.0, power)), 1 + 300 * count / most, count);
+    }
+    return fmt::format("<p>Layout-change latency: {} ops, p50 {}, p99 {}, max {}</p><table class=\"hist\">\n",
+                       ops.value("count", uint64_t{0}), Duration(ops.value("p50", 0.0)),
+                       Duration(ops.value("p99", 0.0)), Duration(ops.value("max", 0.0))) +
+           rows + "</table>\n";
   }
   if (latency.contains("longest_layout_op_seconds")) {
     return fmt::format("<p>Longest layout change: {:.3f} ms</p>\n",

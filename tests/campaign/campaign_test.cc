@@ -146,7 +146,12 @@ TEST(CampaignTest, AStressCellShowsItsLatencyHistogram) {
   CellOutcome o;
   o.cell = {CampaignMode::kStress, "collision<x>", &BuiltinProtocol("fixed"), 1, Expectation::kClean};
   o.met = true;
-  o.report = {{"latency", {{"layout_op_ns", {{"buckets", {{{"le_ns", 1000}, {"count", 3}}, {{"le_ns", 2000}, {"count", 1}}}}}}}}};
+  // Fine buckets are summed per power of two: 1500 and 2000 ns share the row
+  // up to 2048 ns.
+  o.report = {{"latency",
+               {{"layout_op_ns",
+                 {{"count", 5}, {"p50", 900}, {"p99", 1900}, {"max", 2000},
+                  {"buckets", {{{"le_ns", 1000}, {"count", 3}}, {{"le_ns", 1500}, {"count", 1}}, {{"le_ns", 2000}, {"count", 1}}}}}}}}};
   CampaignOptions options;
   options.mode = CampaignMode::kStress;
   options.scenarios = {o.cell.scenario};
@@ -154,7 +159,9 @@ TEST(CampaignTest, AStressCellShowsItsLatencyHistogram) {
   const std::string html = CampaignHtml(CampaignResults::Summary(options, {o}, 0), {o});
   EXPECT_NE(html.find("&le; 1.0 &micro;s</td><td><span class=\"bar\" style=\"width:301px\"></span> 3"),
             std::string::npos) << html;
-  EXPECT_NE(html.find("width:101px\"></span> 1"), std::string::npos);
+  EXPECT_NE(html.find("&le; 2.0 &micro;s</td><td><span class=\"bar\" style=\"width:201px\"></span> 2"),
+            std::string::npos);
+  EXPECT_NE(html.find("5 ops, p50 900 ns, p99 1.9 &micro;s, max 2.0 &micro;s"), std::string::npos);
   EXPECT_NE(html.find("collision&lt;x&gt;"), std::string::npos);  // Names are escaped.
   EXPECT_EQ(html.find("collision<x>"), std::string::npos);
   o.report = {{"latency", {{"longest_layout_op_seconds", 0.0125}}}};
