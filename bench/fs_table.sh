@@ -50,17 +50,20 @@ judge() {  # judge EXPECT RESULT
 
 explore_cell() {  # explore_cell FS SCENARIO PROTOCOL EXPECT
   local fs=$1 s=$2 p=$3 expect=$4 out result traces cert strategy=dpor
+  # The 2 MiB scenarios race inside a PMD mapping: they run at --page-size 2m.
+  local page=()
+  [[ $s == pmd-* ]] && page=(--page-size 2m)
   if [ "$expect" = clean ]; then
-    out=$("$bin" explore --fs "$fs" --scenario "$s" --protocol "$p" --strategy dpor --time-budget "$budget" \
+    out=$("$bin" explore --fs "$fs" --scenario "$s" --protocol "$p" "${page[@]}" --strategy dpor --time-budget "$budget" \
       --output-format json --eta never 2>&1)
     if [ "$(echo "$out" | jq -r '.certificate.verdict' 2>/dev/null)" != complete ] &&
        [ "$(echo "$out" | jq -r '.found' 2>/dev/null)" = false ]; then
       strategy=dfs-2
-      out=$("$bin" explore --fs "$fs" --scenario "$s" --protocol "$p" --strategy dfs --preemptions 2 \
+      out=$("$bin" explore --fs "$fs" --scenario "$s" --protocol "$p" "${page[@]}" --strategy dfs --preemptions 2 \
         --output-format json --eta never 2>&1)
     fi
   else
-    out=$("$bin" explore --fs "$fs" --scenario "$s" --protocol "$p" --strategy dpor --output-format json \
+    out=$("$bin" explore --fs "$fs" --scenario "$s" --protocol "$p" "${page[@]}" --strategy dpor --output-format json \
       --eta never 2>&1)
   fi
   if ! echo "$out" | jq -e . >/dev/null 2>&1; then
