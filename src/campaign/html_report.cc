@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <bit>
-#include <cmath>
 #include <map>
 #include <string_view>
 
 #include <fmt/format.h>
 
 #include "daxbreak/campaign/results.h"
+#include "daxbreak/check/latency_histogram.h"
 
 namespace daxbreak {
 namespace {
@@ -43,14 +43,6 @@ th{background:#eee;text-align:left}.o{margin:2px 0;padding:2px 4px;border-radius
 section{border-top:1px solid #ccc;margin-top:1em}.hist td{border:none;padding:1px 4px}
 )";
 
-// `ns` with a unit a reader takes in at a glance: 512 ns, 4.1 us, 33.6 ms.
-std::string Duration(double ns) {
-  if (ns < 1e3) return fmt::format("{:.0f} ns", ns);
-  if (ns < 1e6) return fmt::format("{:.1f} &micro;s", ns / 1e3);
-  if (ns < 1e9) return fmt::format("{:.1f} ms", ns / 1e6);
-  return fmt::format("{:.2f} s", ns / 1e9);
-}
-
 // A stress cell's layout-change latency: the histogram (its fine buckets
 // summed into one row per power of two of nanoseconds), or the longest op.
 std::string Latency(const nlohmann::json& report) {
@@ -68,11 +60,11 @@ std::string Latency(const nlohmann::json& report) {
     std::string rows;
     for (const auto& [power, count] : rows_by_power) {
       rows += fmt::format("<tr><td>&le; {}</td><td><span class=\"bar\" style=\"width:{}px\"></span> {}</td></tr>\n",
-                          Duration(std::ldexp(1.0, power)), 1 + 300 * count / most, count);
+                          FormatNanoseconds(uint64_t{1} << power), 1 + 300 * count / most, count);
     }
     return fmt::format("<p>Layout-change latency: {} ops, p50 {}, p99 {}, max {}</p><table class=\"hist\">\n",
-                       ops.value("count", uint64_t{0}), Duration(ops.value("p50", 0.0)),
-                       Duration(ops.value("p99", 0.0)), Duration(ops.value("max", 0.0))) +
+                       ops.value("count", uint64_t{0}), FormatNanoseconds(ops.value("p50", uint64_t{0})),
+                       FormatNanoseconds(ops.value("p99", uint64_t{0})), FormatNanoseconds(ops.value("max", uint64_t{0}))) +
            rows + "</table>\n";
   }
   if (latency.contains("longest_layout_op_seconds")) {

@@ -157,11 +157,11 @@ TEST(CampaignTest, AStressCellShowsItsLatencyHistogram) {
   options.scenarios = {o.cell.scenario};
   options.protocols = {o.cell.protocol};
   const std::string html = CampaignHtml(CampaignResults::Summary(options, {o}, 0), {o});
-  EXPECT_NE(html.find("&le; 1.0 &micro;s</td><td><span class=\"bar\" style=\"width:301px\"></span> 3"),
+  EXPECT_NE(html.find("&le; 1.0 us</td><td><span class=\"bar\" style=\"width:301px\"></span> 3"),
             std::string::npos) << html;
-  EXPECT_NE(html.find("&le; 2.0 &micro;s</td><td><span class=\"bar\" style=\"width:201px\"></span> 2"),
+  EXPECT_NE(html.find("&le; 2.0 us</td><td><span class=\"bar\" style=\"width:201px\"></span> 2"),
             std::string::npos);
-  EXPECT_NE(html.find("5 ops, p50 900 ns, p99 1.9 &micro;s, max 2.0 &micro;s"), std::string::npos);
+  EXPECT_NE(html.find("5 ops, p50 900 ns, p99 1.9 us, max 2.0 us"), std::string::npos);
   EXPECT_NE(html.find("collision&lt;x&gt;"), std::string::npos);  // Names are escaped.
   EXPECT_EQ(html.find("collision<x>"), std::string::npos);
   o.report = {{"latency", {{"longest_layout_op_seconds", 0.0125}}}};
