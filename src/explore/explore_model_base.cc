@@ -35,6 +35,7 @@ void ExploreModelBase::dio_in_flight(uint64_t first, uint64_t nr, bool all_dirty
 }
 
 void ExploreModelBase::add_dirty_work_thread(ControlledScheduler& s) {
+  dio_.enable_dirty_work();
   s.add_thread("bio-dirty-work", [this] { dio_.run_dirty_work(); });
 }
 

@@ -58,7 +58,8 @@ void SyncDioEngine::complete(Request& req) {
   // through bio_check_pages_dirty(), which releases at once only if every
   // page is still dirty and otherwise defers to bio_dirty_work; the same in
   // the 6.1 and 6.12 sources, for FOLL_GET and FOLL_PIN bios alike.
-  if (req.is_read && !req.all_dirty) dirty_list_.push(std::move(req));
+  // Without a worker (enable_dirty_work()) nothing defers.
+  if (dirty_work_ && req.is_read && !req.all_dirty) dirty_list_.push(std::move(req));
   else release(req);
   outstanding_.fetch_sub(1, "dio_complete");
 }
@@ -68,7 +69,7 @@ Status SyncDioEngine::reap(uint32_t /*min_complete*/) {
   // any minimum.
   Request req;
   while (queue_.try_take(&req)) complete(req);
-  while (dirty_list_.try_take(&req)) release(req);  // bio_dirty_fn(), run here.
+  while (dirty_work_ && dirty_list_.try_take(&req)) release(req);  // bio_dirty_fn(), run here.
   return Status::Ok();
 }
 
@@ -76,7 +77,7 @@ uint32_t SyncDioEngine::in_flight() const { return outstanding_.peek(); }
 
 void SyncDioEngine::run_completions() {
   queue_.run([this](Request& req) { complete(req); });
-  dirty_list_.close();
+  if (dirty_work_) dirty_list_.close();
 }
 
 void SyncDioEngine::run_dirty_work() {

@@ -65,6 +65,7 @@ TEST_F(SyncDioEngineTest, ReadNotAllDirtyIsReleasedByDirtyWork) {
   SyncDioEngine dio(rig_.device.get(), rig_.pages.get(), &rig_.checker, kDiskBytes);
   std::vector<PinnedPage> pinned;
   ASSERT_TRUE(pin_user_pages(*vma_, vma_->address_of(0), 1, FOLL_PIN | FOLL_WRITE, &pinned).ok());
+  dio.enable_dirty_work();
   dio.submit_pinned(/*is_read=*/true, kPageSize, std::move(pinned), /*all_dirty=*/false);
   dio.close();
   dio.run_completions();  // Completes (in_flight 0) and defers the release.

@@ -51,13 +51,17 @@ class SyncDioEngine final : public DioEngine {
   // `all_dirty` false (a read only): a page the DIO dirtied at submission
   // (bio_set_pages_dirty()) was found clean at completion, so
   // bio_check_pages_dirty() defers the release to bio_dirty_work, which
-  // run_dirty_work() models; a model that passes false must run it.
+  // run_dirty_work() models, if enable_dirty_work() was called (else the
+  // release is at completion, as for `all_dirty`).
   void submit_pinned(bool is_read, uint64_t disk_offset, std::vector<PinnedPage> pinned,
                      bool all_dirty = true);
   // The device's completion loop: completes requests as they arrive until
-  // close() was called and nothing is queued; then closes the bio_dirty_work
-  // list.
+  // close() was called and nothing is queued; then, if enable_dirty_work()
+  // was called, closes the bio_dirty_work list (so a model without the
+  // worker runs the same synchronization steps as before it existed).
   void run_completions();
+  // A run_dirty_work() thread will run; call before the threads start.
+  void enable_dirty_work() { dirty_work_ = true; }
   // The bio_dirty_work worker (bio_dirty_fn(), block/bio.c; a kworker, in
   // process context): releases each deferred bio's pages on the bio release
   // path (bio_release_pages(bio, true)) as they arrive, until
@@ -89,6 +93,7 @@ class SyncDioEngine final : public DioEngine {
   WorkQueue<Request> dirty_list_{{"bio_dirty_lock", "bio_dirty_defer", "bio_dirty_take", "bio_dirty_close"}};
   SyncAtomic<uint32_t> outstanding_{0}; // Submitted and not completed.
   BioModel bio_model_;
+  bool dirty_work_ = false;  // A bio_dirty_work worker runs (enable_dirty_work()).
 };
 
 }  // namespace daxbreak
