@@ -46,7 +46,7 @@ class ExploreModelBase : public ExploreModel {
   // worker with add_dirty_work_thread().
   void dio_in_flight(uint64_t first, uint64_t nr, bool all_dirty = true);
   // Adds the bio_dirty_work worker ("bio-dirty-work",
-  // SyncDioEngine::run_dirty_work()).
+  // SyncDioEngine::run_dirty_work()); add it before the other threads.
   void add_dirty_work_thread(ControlledScheduler& s);
   // Adds the device's completion thread ("dio-complete"); unless `more`,
   // no request comes after those queued so far.

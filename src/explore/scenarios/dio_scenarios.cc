@@ -35,9 +35,9 @@ class DioDirtyDefer final : public ExploreModelBase {
     dio_in_flight(0, 1, /*all_dirty=*/false);
   }
   void add_threads(ControlledScheduler& s) override {
+    add_dirty_work_thread(s);  // First: it turns the deferral on before any thread exists.
     add_truncate_thread(s, 0);
     add_completion_thread(s);
-    add_dirty_work_thread(s);
   }
 };
 
