@@ -27,11 +27,16 @@ void ExploreModelBase::make_file(uint64_t bytes, uint64_t map_pages) {
   }
 }
 
-void ExploreModelBase::dio_in_flight(uint64_t first, uint64_t nr) {
+void ExploreModelBase::dio_in_flight(uint64_t first, uint64_t nr, bool all_dirty) {
   std::vector<PinnedPage> pinned;
   const uint32_t ref = pages_->dio_ref() == DioRef::kFollPin ? uint32_t{FOLL_PIN} : 0u;  // The era's.
   (void)pin_user_pages(*vma_, vma_->address_of(first), nr, ref | FOLL_WRITE, &pinned);
-  dio_.submit_pinned(/*is_read=*/true, kPageSize, std::move(pinned));
+  dio_.submit_pinned(/*is_read=*/true, kPageSize, std::move(pinned), all_dirty);
+}
+
+void ExploreModelBase::add_dirty_work_thread(ControlledScheduler& s) {
+  dio_.enable_dirty_work();
+  s.add_thread("bio-dirty-work", [this] { dio_.run_dirty_work(); });
 }
 
 void ExploreModelBase::add_completion_thread(ControlledScheduler& s, bool more) {

@@ -7,6 +7,7 @@
 #include "daxbreak/base/registry.h"
 #include "explore/scenarios/crash_scenarios.h"
 #include "explore/scenarios/dax_scenarios.h"
+#include "explore/scenarios/dio_scenarios.h"
 #include "explore/scenarios/fs_scenarios.h"
 #include "explore/scenarios/iomap_scenarios.h"
 #include "explore/scenarios/journal_scenarios.h"
@@ -29,6 +30,8 @@ const ExploreScenarioInfo kBuiltin[] = {
     {"collapse", "collapse range moves a page a DIO has pinned", BuildCollapse, "ext4,xfs"},
     {"pmd-truncate", "truncate into a PMD-mapped 2 MiB whose subpage 1 a DIO pins (run with --page-size 2m)", BuildPmdTruncate, "", true},
     {"pmd-punch", "punch of the DIO-pinned subpage 1 of a PMD-mapped 2 MiB, and a refault beside it (--page-size 2m)", BuildPmdPunch, "", true},
+    {"dio-partial", "a DIO's GUP fails on page 1 after pinning page 0; the short bio's release must wake truncate's break", BuildDioPartial},
+    {"dio-dirty-defer", "a DIO read's release is deferred to bio_dirty_work (a page found clean); truncate's break waits for it", BuildDioDirtyDefer},
     {"stale-unwritten", "a buffered write's unwritten mapping goes stale: writeback converts, reclaim drops the folio (Dave Chinner, linux-xfs, January 2023)", BuildStaleUnwritten, "ext4,xfs"},
     {"racy-seq", "two I/O completions advance the extent sequence at once while a buffered write holds a mapping (Jan Kara, linux-ext4, December 2024)", BuildRacySeq, "ext4"},
     {"zero-unwritten", "ext4 zeroes a partial block under a journal handle over a dirty unwritten folio, beside a commit (Zhang Yi, linux-fsdevel, August 2025)", BuildZeroUnwritten, "ext4"},

@@ -219,6 +219,20 @@ const ProtocolTraits kBuiltin[] = {
      .layout = L{.wake_rule = WakeRule::kAtIdleExceptBioRelease, .dio_ref = DioRef::kFollGet},
      .iomap = I{},
      .fsync = F{}},
+    {.name = "dio-error-leak",
+     .status = ProtocolStatus::kHypothetical,
+     .summary = "a mutation, never in a kernel: a DIO whose GUP fails part way drops the short bio "
+                "without releasing the pages it pinned, so their references leak and the break "
+                "sleeps for ever",
+     .cites = "the correct form keeps the pinned pages in the bio and releases them at its completion: "
+              "bio_iov_iter_get_pages() and __bio_iov_iter_get_pages() (block/bio.c), "
+              "iomap_dio_bio_iter(), iomap_dio_bio_end_io() and iomap_dio_complete() "
+              "(fs/iomap/direct-io.c), checked in the 6.1 and 6.12 sources",
+     .catches_in = "dio-partial",
+     .catches_as = CatchKind::kStall,
+     .layout = L{.dio_error_path = DioErrorPath::kDropUnreleased},
+     .iomap = I{},
+     .fsync = F{}},
     {.name = "pmd-head-only",
      .status = ProtocolStatus::kHypothetical,
      .summary = "a mutation, never in a kernel: the busy-page scan looks only at the first page of a "

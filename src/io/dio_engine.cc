@@ -24,12 +24,15 @@ Status DioEngine::check_request(uint64_t disk_offset, Vma& vma, uint64_t addr, u
 }
 
 Status DioEngine::pin_request(bool is_read, Vma& vma, uint64_t addr, uint64_t len,
-                              std::vector<PinnedPage>* pinned) {
+                              std::vector<PinnedPage>* pinned, bool keep_partial) {
   // The era's reference (DioRef): FOLL_GET before a7e689dd1c06 (6.5), FOLL_PIN from it.
   const uint32_t ref = pages_->dio_ref() == DioRef::kFollPin ? uint32_t{FOLL_PIN} : 0u;
-  Status s = pin_user_pages(vma, addr, len / kPageSize, ref | (is_read ? FOLL_WRITE : 0u), pinned, &gup_stats_);
+  const uint32_t flags = ref | (is_read ? FOLL_WRITE : 0u);
+  Status s = keep_partial ? pin_user_pages_partial(vma, addr, len / kPageSize, flags, pinned, &gup_stats_)
+                          : pin_user_pages(vma, addr, len / kPageSize, flags, pinned, &gup_stats_);
   if (!s.ok()) {
     stats_.pin_failures.fetch_add(1, std::memory_order_relaxed);
+    stats_.pages_pinned.fetch_add(pinned->size(), std::memory_order_relaxed);
     return s;
   }
   stats_.pages_pinned.fetch_add(pinned->size(), std::memory_order_relaxed);

@@ -78,6 +78,18 @@ Status gup_slow_one(Vma& vma, uint64_t pgoff, bool write, bool pin, PinnedPage* 
 
 Status pin_user_pages(Vma& vma, uint64_t addr, uint64_t nr_pages, uint32_t gup_flags,
                       std::vector<PinnedPage>* pinned, GupStats* stats) {
+  const size_t first = pinned->size();
+  Status s = pin_user_pages_partial(vma, addr, nr_pages, gup_flags, pinned, stats);
+  if (!s.ok() && pinned->size() > first) {
+    std::vector<PinnedPage> undo(pinned->begin() + static_cast<std::ptrdiff_t>(first), pinned->end());
+    pinned->resize(first);
+    unpin_user_pages(*vma.pages(), undo);
+  }
+  return s;
+}
+
+Status pin_user_pages_partial(Vma& vma, uint64_t addr, uint64_t nr_pages, uint32_t gup_flags,
+                              std::vector<PinnedPage>* pinned, GupStats* stats) {
   if ((gup_flags & FOLL_LONGTERM) && vma.fsdax()) {
     return Status::NotSupported("FOLL_LONGTERM pin of an fs-dax VMA (check_vma_flags)");
   }
@@ -90,7 +102,6 @@ Status pin_user_pages(Vma& vma, uint64_t addr, uint64_t nr_pages, uint32_t gup_f
   const bool write = (gup_flags & FOLL_WRITE) != 0;
   const bool pin = (gup_flags & FOLL_PIN) != 0;
   const uint64_t first_pgoff = vma.pgoff_of(addr);
-  const size_t first = pinned->size();
   // gup_fast_fallback(): GUP-fast for as many pages as it can take, the slow
   // path for the rest.
   for (uint64_t i = gup_fast(vma, first_pgoff, nr_pages, write, pin, pinned, stats); i < nr_pages; ++i) {
@@ -98,12 +109,7 @@ Status pin_user_pages(Vma& vma, uint64_t addr, uint64_t nr_pages, uint32_t gup_f
     Status s = (gup_flags & FOLL_FAST_ONLY)
                    ? Status::Fault("FOLL_FAST_ONLY and the PTE is not usable")
                    : gup_slow_one(vma, first_pgoff + i, write, pin, &page, stats);
-    if (!s.ok()) {
-      std::vector<PinnedPage> undo(pinned->begin() + static_cast<std::ptrdiff_t>(first), pinned->end());
-      pinned->resize(first);
-      unpin_user_pages(*vma.pages(), undo);
-      return s;
-    }
+    if (!s.ok()) return s;
     pinned->push_back(page);
   }
   return Status::Ok();

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "daxbreak/fs/protocol.h"
 #include "daxbreak/sync/sync_point.h"
 #include "testing/test_rig.h"
 
@@ -53,6 +54,27 @@ TEST(GupTest, FailedPinLeavesNothingPinned) {
   uint64_t pfn = 0;
   ASSERT_TRUE(inode->lookup_block(0, &pfn));
   EXPECT_TRUE(rig.pages->page_is_idle(pfn));
+}
+
+// pin_user_pages_partial(): GUP fails on page 1 (beyond EOF) after pinning
+// page 0, which stays pinned with the era's reference (a bio keeps it) until
+// the caller releases it; pin_user_pages() (above) undoes it instead.
+TEST(GupTest, PartialPinKeepsThePagesBeforeTheFailure) {
+  for (const char* row : {"fixed", "bio-release-no-wake"}) {  // FOLL_PIN, FOLL_GET.
+    TestRig rig(BuiltinProtocol(row));
+    auto inode = rig.make_file("f", 1);
+    auto vma = rig.mmap(inode.get(), 2, true);
+    const uint32_t ref = rig.pages->dio_ref() == DioRef::kFollPin ? uint32_t{FOLL_PIN} : 0u;
+    std::vector<PinnedPage> pinned;
+    Status s = pin_user_pages_partial(*vma, vma->address_of(0), 2, ref | FOLL_WRITE, &pinned);
+    EXPECT_EQ(s.code(), StatusCode::kFault) << row;
+    ASSERT_EQ(pinned.size(), 1u) << row;
+    EXPECT_EQ(pinned[0].index, 0u);
+    const uint32_t held = ref ? kGupPinCountingBias : 1u;
+    EXPECT_EQ(rig.pages->page_ref_count(pinned[0].pfn), rig.pages->idle_refcount() + held) << row;
+    unpin_user_pages(*rig.pages, pinned, PutPath::kBioRelease);
+    EXPECT_TRUE(rig.pages->page_is_idle(pinned[0].pfn)) << row;
+  }
 }
 
 TEST(GupTest, FastPathBacksOffWhenUnmapRacesIt) {

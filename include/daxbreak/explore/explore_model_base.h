@@ -41,8 +41,13 @@ class ExploreModelBase : public ExploreModel {
   // A DIO read into file pages [first, first + nr) that was in flight when
   // the model starts: its pages referenced through the mapping as the row's
   // era does (FOLL_PIN or FOLL_GET, with FOLL_WRITE), its completion queued
-  // for the completion thread.
-  void dio_in_flight(uint64_t first, uint64_t nr);
+  // for the completion thread. `all_dirty` false: its completion defers the
+  // release to bio_dirty_work (SyncDioEngine::submit_pinned()); add the
+  // worker with add_dirty_work_thread().
+  void dio_in_flight(uint64_t first, uint64_t nr, bool all_dirty = true);
+  // Adds the bio_dirty_work worker ("bio-dirty-work",
+  // SyncDioEngine::run_dirty_work()); add it before the other threads.
+  void add_dirty_work_thread(ControlledScheduler& s);
   // Adds the device's completion thread ("dio-complete"); unless `more`,
   // no request comes after those queued so far.
   void add_completion_thread(ControlledScheduler& s, bool more = false);

@@ -21,6 +21,7 @@
 
 #include "daxbreak/base/status.h"
 #include "daxbreak/fs/dax_entries.h"
+#include "daxbreak/mm/dio_traits.h"
 #include "daxbreak/mm/page_array.h"
 
 namespace daxbreak {
@@ -83,6 +84,9 @@ struct LayoutBreakTraits {
                                           // (truncate_folio_batch_exceptionals()).
   PmdBusyCheck pmd_busy_check = PmdBusyCheck::kEveryPage;  // How a PMD entry is found
                                           // busy (`pmd-head-only`; only with --page-size 2m).
+  DioErrorPath dio_error_path = DioErrorPath::kReleaseWithBio;  // The pages of a DIO whose
+                                          // GUP failed part way (`dio-error-leak`; the
+                                          // dio-partial scenario).
 };
 
 // How the extent sequence (ext4 i_es_seq, xfs if_seq) is advanced.

@@ -70,8 +70,10 @@ class DioEngine {
   // The submission side of one request: pins the pages under [addr, addr +
   // len) of `vma` (FOLL_WRITE for a read into them) into `pinned` and counts
   // the pins or the failure. Errors: those of pin_user_pages().
+  // `keep_partial`: on a failure part way the pages pinned stay in `pinned`
+  // (pin_user_pages_partial(); a partial submission), else none do.
   Status pin_request(bool is_read, Vma& vma, uint64_t addr, uint64_t len,
-                     std::vector<PinnedPage>* pinned);
+                     std::vector<PinnedPage>* pinned, bool keep_partial = false);
   // The completion side of one request: reports a page whose owner changed
   // since it was pinned (dma_after_free), then drops every page's reference
   // on the bio release path (PutPath::kBioRelease).

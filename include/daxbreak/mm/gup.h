@@ -62,6 +62,13 @@ struct GupStats {
 Status pin_user_pages(Vma& vma, uint64_t addr, uint64_t nr_pages, uint32_t gup_flags,
                       std::vector<PinnedPage>* pinned, GupStats* stats = nullptr);
 
+// The same, but on a failure at page k the pages 0..k-1 it pinned stay in
+// `pinned` (pin_user_pages_fast() returns the count it pinned; its callers
+// see the error only when it pinned none, gup_fast_fallback()). What a DIO
+// does with them is the caller's (DioErrorPath). Errors: as pin_user_pages().
+Status pin_user_pages_partial(Vma& vma, uint64_t addr, uint64_t nr_pages, uint32_t gup_flags,
+                              std::vector<PinnedPage>* pinned, GupStats* stats = nullptr);
+
 // unpin_user_pages(): drops the references of each page (its `refs`; none
 // for the zero page) on `path` (unpin_user_page() for a pin, put_page() for
 // a FOLL_GET reference); whether a page reaching idle wakes its waiters is the

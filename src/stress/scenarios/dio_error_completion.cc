@@ -12,7 +12,8 @@
 // `iomap-dio-read-error-wq` of stress/kernel_log.h). A surviving kernel logs
 // nothing; tools/vm/daxvm turns a guest that died into a `kernel_oops`
 // finding of this run's report (`daxbreak oops`). On the model there is no
-// such completion path (a pin past EOF refuses the whole request).
+// such completion path in stress mode (a pin past EOF refuses the whole
+// request); explore mode models it in the dio-partial scenario.
 //
 // Exercised: at least one read completed part way or failed with EFAULT.
 
